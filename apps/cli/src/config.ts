@@ -1,0 +1,32 @@
+/**
+ * The CLI's only reader of process.env: every setting has a flag, and the environment
+ * supplies defaults for the ones a team sets once (database URL, server, tokens).
+ */
+export interface CliEnv {
+  dbUrl: string;
+  dbAuthToken: string | undefined;
+  syncUrl: string | undefined;
+  syncIntervalSeconds: number | undefined;
+  server: string | undefined;
+  token: string | undefined;
+  debug: boolean;
+  noColor: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
+  const interval = env.VERDICT_SYNC_INTERVAL ? Number(env.VERDICT_SYNC_INTERVAL) : undefined;
+  return {
+    dbUrl: env.VERDICT_DB_URL || "file:data/verdict.db",
+    dbAuthToken: env.VERDICT_DB_AUTH_TOKEN || undefined,
+    syncUrl: env.VERDICT_SYNC_URL || undefined,
+    syncIntervalSeconds: interval !== undefined && Number.isFinite(interval) ? interval : undefined,
+    server: env.VERDICT_SERVER || undefined,
+    token: env.VERDICT_TOKEN || undefined,
+    debug: env.VERDICT_DEBUG === "1",
+    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}

@@ -1,0 +1,89 @@
+import type { Command } from "commander";
+import { type Domain, DOMAINS, type OpenOptions, type VerdictDb, openDatabase } from "@verdict/db";
+import { loadEnv } from "./config.js";
+import { UsageError } from "./errors.js";
+
+export interface GlobalOptions {
+  db: string;
+  dbAuthToken?: string;
+  syncUrl?: string;
+  syncInterval?: string;
+  server?: string;
+  token?: string;
+  json: boolean;
+}
+
+/** Options every command accepts, with environment defaults from the config module. */
+export function addGlobalOptions(program: Command): Command {
+  const env = loadEnv();
+  return program
+    .option(
+      "--db <url>",
+      "database URL: file:PATH, :memory:, libsql://, http(s)://, ws(s):// (env VERDICT_DB_URL)",
+      env.dbUrl,
+    )
+    .option(
+      "--db-auth-token <token>",
+      "auth token for a remote libSQL server (env VERDICT_DB_AUTH_TOKEN)",
+      env.dbAuthToken,
+    )
+    .option(
+      "--sync-url <url>",
+      "embedded replica: primary to sync the --db file with (env VERDICT_SYNC_URL)",
+      env.syncUrl,
+    )
+    .option(
+      "--sync-interval <seconds>",
+      "embedded replica: seconds between background syncs",
+      env.syncIntervalSeconds?.toString(),
+    )
+    .option("--server <url>", "talk to a Verdict server instead of a database (env VERDICT_SERVER)", env.server)
+    .option("--token <token>", "API token for --server (env VERDICT_TOKEN)", env.token)
+    .option("--json", "machine-readable JSON output", false);
+}
+
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function parseDomains(value: string | undefined): Domain[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(",").map((d) => d.trim());
+  for (const n of names) {
+    if (!(DOMAINS as readonly string[]).includes(n)) {
+      throw new UsageError(`--domain: unknown domain '${n}' (expected one of ${DOMAINS.join(", ")})`);
+    }
+  }
+  return names as Domain[];
+}
+
+export function parsePositiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive whole number, got '${value}'`);
+  return n;
+}
+
+export function openOptions(g: GlobalOptions): OpenOptions {
+  const interval = parsePositiveInt("--sync-interval", g.syncInterval);
+  return {
+    url: g.db,
+    ...(g.dbAuthToken ? { authToken: g.dbAuthToken } : {}),
+    ...(g.syncUrl ? { syncUrl: g.syncUrl } : {}),
+    ...(interval ? { syncIntervalSeconds: interval } : {}),
+  };
+}
+
+/** Opens the database for one command and always closes it. */
+export async function withDb<T>(
+  g: GlobalOptions,
+  extra: Partial<OpenOptions>,
+  fn: (h: VerdictDb) => Promise<T>,
+): Promise<T> {
+  const h = await openDatabase({ ...openOptions(g), ...extra });
+  try {
+    return await fn(h);
+  } finally {
+    h.close();
+  }
+}

@@ -1,0 +1,65 @@
+import { Command, CommanderError } from "commander";
+import { isVerdictError } from "@verdict/db";
+import { ZodError } from "zod";
+import { registerDbCommands } from "./commands/db.js";
+import { loadEnv } from "./config.js";
+import { InputFileError, UsageError } from "./errors.js";
+import { addGlobalOptions } from "./globals.js";
+import { color } from "./output.js";
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+function buildProgram(): Command {
+  const program = new Command("verdict")
+    .description("Verdict: one typed store for IVR tests, benchmark metrics and load-test run data")
+    .version("0.1.0")
+    .showHelpAfterError("(run verdict --help for usage)")
+    .exitOverride();
+  addGlobalOptions(program);
+  registerDbCommands(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** One line per user mistake; stack traces only for bugs, and only with VERDICT_DEBUG=1. */
+function report(e: unknown): number {
+  const debug = loadEnv().debug;
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+      return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof InputFileError || isVerdictError(e)) {
+    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    return EXIT.failure;
+  }
+  if (e instanceof ZodError) {
+    const first = e.issues[0];
+    process.stderr.write(
+      `${color.red("error:")} ${first ? `${first.path.join(".") || "input"}: ${first.message}` : e.message}\n`,
+    );
+    return EXIT.failure;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`${color.red("error:")} ${message}\n`);
+  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return EXIT.failure;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    return report(e);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,11 @@
+export * from "./errors.js";
+export * from "./migrations.js";
+export * from "./open.js";
+export * from "./validate.js";
+export * from "./db-errors.js";
+export * from "./queries/common.js";
+export * from "./queries/ivr.js";
+export * from "./queries/metrics.js";
+export * from "./queries/runs.js";
+export * from "./seed.js";
+export * as tables from "./schema/index.js";

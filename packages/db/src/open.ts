@@ -1,0 +1,215 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { createClient, type Client, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { ConnectionError, SchemaMismatchError } from "./errors.js";
+import {
+  type Domain,
+  DOMAINS,
+  type MigrationOptions,
+  assertUntampered,
+  cachedMigrationFiles,
+  compareMigrations,
+  errorText,
+  migrateUp,
+  readApplied,
+} from "./migrations.js";
+import * as schema from "./schema/index.js";
+
+export const DEFAULT_DB_URL = "file:data/verdict.db";
+
+export interface OpenOptions extends MigrationOptions {
+  url?: string;
+  authToken?: string;
+  /** Embedded replica: keep `url` (a file) in sync with this remote primary. */
+  syncUrl?: string;
+  /** Seconds between background syncs of an embedded replica. */
+  syncIntervalSeconds?: number;
+  /** Domains the caller needs; opening fails if one is missing or out of date. Default: all. */
+  domains?: readonly Domain[];
+  /** Apply pending migrations of `domains` before checking (used by `init`, tests and per-run files). */
+  migrate?: boolean;
+  /** Skip the schema check (only the migration commands themselves do this). */
+  skipSchemaCheck?: boolean;
+  /** Milliseconds to wait on a locked file before failing. */
+  busyTimeoutMs?: number;
+}
+
+export type DbKind = "file" | "memory" | "remote" | "replica";
+export type Drizzle = LibSQLDatabase<typeof schema>;
+
+export interface VerdictDb {
+  client: Client;
+  db: Drizzle;
+  url: string;
+  kind: DbKind;
+  /** Pull the primary's changes into an embedded replica now (no-op otherwise). */
+  sync(): Promise<void>;
+  close(): void;
+}
+
+export function dbKind(url: string, syncUrl?: string): DbKind {
+  if (url === ":memory:" || url === "file::memory:" || url.startsWith("file::memory:?")) return "memory";
+  if (url.startsWith("file:")) return syncUrl ? "replica" : "file";
+  if (/^(libsql|https?|wss?):\/\//.test(url)) return "remote";
+  throw new ConnectionError(
+    `unsupported database URL '${url}': use file:PATH, :memory:, libsql://, http(s):// or ws(s)://`,
+  );
+}
+
+function filePath(url: string): string | null {
+  if (!url.startsWith("file:") || url.startsWith("file::memory:")) return null;
+  const rest = url.slice("file:".length).split("?")[0] ?? "";
+  return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
+}
+
+/**
+ * The one way to open a Verdict database. Files get WAL, foreign keys and a busy timeout; every
+ * database gets its migrations checked, so code never runs against a schema it does not know.
+ */
+export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
+  const url = opts.url ?? DEFAULT_DB_URL;
+  const kind = dbKind(url, opts.syncUrl);
+  const path = filePath(url);
+  if (path) mkdirSync(dirname(path), { recursive: true });
+  let client: Client;
+  try {
+    client = createClient({
+      url: url === ":memory:" ? "file::memory:" : url,
+      ...(opts.authToken ? { authToken: opts.authToken } : {}),
+      ...(opts.syncUrl ? { syncUrl: opts.syncUrl } : {}),
+      ...(opts.syncIntervalSeconds ? { syncInterval: opts.syncIntervalSeconds } : {}),
+      ...(kind === "file" || kind === "replica" || kind === "memory" ? { timeout: opts.busyTimeoutMs ?? 5000 } : {}),
+      intMode: "number",
+    });
+  } catch (e) {
+    throw new ConnectionError(`cannot open database ${redact(url)}: ${errorText(e)}`, e);
+  }
+  if (kind === "memory") client = singleConnection(client);
+  const handle: VerdictDb = {
+    client,
+    db: drizzle(client, { schema }),
+    url,
+    kind,
+    async sync() {
+      if (kind === "replica") await client.sync();
+    },
+    close() {
+      client.close();
+    },
+  };
+  try {
+    if (kind === "replica") await client.sync();
+    if (kind === "file") {
+      // WAL lets readers (the CLI, backups) work while a server writes; it persists in the file.
+      await client.execute("PRAGMA journal_mode = WAL");
+      await client.execute("PRAGMA synchronous = NORMAL");
+    }
+    if (kind !== "remote") await client.execute("PRAGMA foreign_keys = ON");
+    if (opts.migrate) await migrateUp(client, { ...opts, ...(opts.domains ? { domains: opts.domains } : {}) });
+    if (!opts.skipSchemaCheck) await checkSchema(client, opts.domains ?? DOMAINS, opts);
+    return handle;
+  } catch (e) {
+    client.close();
+    if (e instanceof SchemaMismatchError) throw e;
+    throw describeConnectionError(e, url);
+  }
+}
+
+/**
+ * Cheap check done on every open: each needed domain is fully migrated, and no applied migration
+ * was changed or is unknown to this code. (The full catalogue comparison is `verdict migrate validate`.)
+ */
+export async function checkSchema(
+  client: Client,
+  domains: readonly Domain[],
+  opts: MigrationOptions = {},
+): Promise<void> {
+  const applied = await readApplied(client);
+  // Domains the database holds must be intact even when this caller does not need them.
+  const present = new Set(applied.map((a) => a.domain));
+  for (const domain of DOMAINS) {
+    if (!domains.includes(domain) && !present.has(domain)) continue;
+    const rows = compareMigrations(domain, cachedMigrationFiles(domain, opts), applied);
+    assertUntampered(rows);
+    if (!domains.includes(domain)) continue;
+    const pending = rows.filter((r) => r.state === "pending");
+    if (pending.length === rows.length && rows.length > 0) {
+      throw new SchemaMismatchError(
+        `the database has no ${domain} tables yet`,
+        `verdict migrate up --domain ${domain} (or verdict init)`,
+        domain,
+      );
+    }
+    if (pending.length > 0) {
+      throw new SchemaMismatchError(
+        `the database is behind the code: ${domain} migration(s) ${pending.map((p) => p.name).join(", ")} not applied`,
+        "verdict migrate up",
+        domain,
+      );
+    }
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/(authToken=)[^&]+/, "$1***");
+}
+
+/** Turns driver errors about reaching or authenticating to a server into one readable line. */
+export function describeConnectionError(e: unknown, url: string): Error {
+  if (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string") {
+    const code = (e as { code: string }).code;
+    const text = errorText(e);
+    if (/401|403|unauthori[sz]ed|forbidden|auth/i.test(text) || code.includes("AUTH")) {
+      return new ConnectionError(
+        `the database server at ${redact(url)} refused the credentials (${code}): set VERDICT_DB_AUTH_TOKEN or --db-auth-token to a valid token`,
+        e,
+      );
+    }
+    if (/ECONNREFUSED|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNRESET|connect/i.test(text)) {
+      return new ConnectionError(`cannot reach the database server at ${redact(url)}: ${text}`, e);
+    }
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * The driver gives each interactive transaction its own connection and opens a fresh one for later
+ * calls; for `:memory:` that fresh connection is a different, empty database. Memory databases
+ * therefore run their transactions on their one connection.
+ */
+function singleConnection(client: Client): Client {
+  const transaction = async (mode: TransactionMode = "write"): Promise<Transaction> => {
+    await client.execute(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    let closed = false;
+    const finish = async (sql: "COMMIT" | "ROLLBACK") => {
+      if (closed) return;
+      closed = true;
+      await client.execute(sql);
+    };
+    return {
+      execute: (stmt: InStatement) => client.execute(stmt),
+      batch: async (stmts: InStatement[]) => {
+        const out = [];
+        for (const s of stmts) out.push(await client.execute(s));
+        return out;
+      },
+      executeMultiple: (sql: string) => client.executeMultiple(sql),
+      commit: () => finish("COMMIT"),
+      rollback: () => finish("ROLLBACK"),
+      close: () => {
+        void finish("ROLLBACK").catch(() => undefined);
+      },
+      get closed() {
+        return closed;
+      },
+    } as Transaction;
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === "transaction") return transaction;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,340 @@
+import {
+  type Execution,
+  type ExecutionFinishInput,
+  type ExecutionListInput,
+  type ExecutionStartInput,
+  type Page,
+  type Scenario,
+  type ScenarioInput,
+  type ScenarioUpdate,
+  type StepExecution,
+  type StepExecutionInput,
+  type TrainingInput,
+  type TrainingListInput,
+  type TrainingSample,
+  executionFinishInput,
+  executionListInput,
+  executionStartInput,
+  scenarioInput,
+  scenarioListInput,
+  scenarioUpdate,
+  stepExecutionInput,
+  trainingInput,
+  trainingListInput,
+  trainingSetStatusInput,
+  type ValidationStatus,
+} from "@verdict/schema";
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { translateDbError } from "../db-errors.js";
+import { ConflictError, NotFoundError } from "../errors.js";
+import type { VerdictDb } from "../open.js";
+import { intentTrainingData, stepExecutions, testExecutions, testScenarios } from "../schema/ivr.js";
+import { decodeCursor, newId, nowIso, toPage } from "./common.js";
+
+async function guard<T>(
+  h: VerdictDb,
+  table: string,
+  row: Record<string, unknown> | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw await translateDbError(h.client, e, row ? { table, row } : { table });
+  }
+}
+
+// ---------- scenarios ----------
+
+export async function createScenario(h: VerdictDb, raw: ScenarioInput): Promise<Scenario> {
+  const input = scenarioInput.parse(raw);
+  const row = {
+    scenario_id: input.scenario_id ?? newId("scn"),
+    name: input.name,
+    description: input.description ?? null,
+    target_phone: input.target_phone,
+    steps: input.steps,
+    timeout_seconds: input.timeout_seconds,
+  };
+  const [created] = await guard(h, "test_scenarios", row, () => h.db.insert(testScenarios).values(row).returning());
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+export async function getScenario(h: VerdictDb, scenarioId: string): Promise<Scenario> {
+  const row = await h.db.query.testScenarios.findFirst({ where: eq(testScenarios.scenario_id, scenarioId) });
+  if (!row) throw new NotFoundError("scenario", scenarioId);
+  return row;
+}
+
+export async function listScenarios(
+  h: VerdictDb,
+  raw: z.input<typeof scenarioListInput> = {},
+): Promise<Page<Scenario>> {
+  const input = scenarioListInput.parse(raw);
+  const where: SQL[] = [];
+  if (input.name_contains) where.push(like(testScenarios.name, `%${input.name_contains}%`));
+  if (input.cursor) {
+    const [name, id] = decodeCursor(input.cursor, 2);
+    const c = or(
+      lt(testScenarios.name, String(name)) as SQL,
+      and(eq(testScenarios.name, String(name)), lt(testScenarios.scenario_id, String(id))) as SQL,
+    );
+    if (c) where.push(c);
+  }
+  const rows = await h.db
+    .select()
+    .from(testScenarios)
+    .where(and(...where))
+    .orderBy(desc(testScenarios.name), desc(testScenarios.scenario_id))
+    .limit(input.limit + 1);
+  return toPage(rows, input.limit, (r) => [r.name, r.scenario_id]);
+}
+
+export async function updateScenario(h: VerdictDb, raw: ScenarioUpdate): Promise<Scenario> {
+  const { scenario_id, patch } = scenarioUpdate.parse(raw);
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  if (Object.keys(set).length === 0) return getScenario(h, scenario_id);
+  const [row] = await guard(h, "test_scenarios", { scenario_id, ...set }, () =>
+    h.db.update(testScenarios).set(set).where(eq(testScenarios.scenario_id, scenario_id)).returning(),
+  );
+  if (!row) throw new NotFoundError("scenario", scenario_id);
+  // updated_at is set by a trigger after the UPDATE, so RETURNING shows the old value: read it back.
+  return getScenario(h, scenario_id);
+}
+
+export async function deleteScenario(h: VerdictDb, scenarioId: string): Promise<{ deleted: true }> {
+  const rows = await h.db
+    .delete(testScenarios)
+    .where(eq(testScenarios.scenario_id, scenarioId))
+    .returning({ id: testScenarios.scenario_id });
+  if (rows.length === 0) throw new NotFoundError("scenario", scenarioId);
+  return { deleted: true };
+}
+
+// ---------- executions ----------
+
+export async function startExecution(h: VerdictDb, raw: ExecutionStartInput): Promise<Execution> {
+  const input = executionStartInput.parse(raw);
+  await getScenario(h, input.scenario_id);
+  const row = {
+    execution_id: input.execution_id ?? newId("exe"),
+    scenario_id: input.scenario_id,
+    status: "running" as const,
+    start_time: input.start_time ?? nowIso(),
+    call_id: input.call_id ?? null,
+  };
+  const [created] = await guard(h, "test_executions", row, () => h.db.insert(testExecutions).values(row).returning());
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+export async function finishExecution(h: VerdictDb, raw: ExecutionFinishInput): Promise<Execution> {
+  const input = executionFinishInput.parse(raw);
+  const current = await getExecution(h, input.execution_id);
+  if (current.status !== "running" && current.status !== "queued") {
+    throw new ConflictError(
+      `execution '${input.execution_id}' already finished with status ${current.status}`,
+      "status",
+    );
+  }
+  const set = {
+    status: input.status,
+    final_result: input.final_result ?? (input.status === "completed" ? null : "fail"),
+    error_message: input.error_message ?? null,
+    end_time: input.end_time ?? nowIso(),
+    ...(input.call_id ? { call_id: input.call_id } : {}),
+  };
+  const [row] = await guard(h, "test_executions", { execution_id: input.execution_id, ...set }, () =>
+    h.db.update(testExecutions).set(set).where(eq(testExecutions.execution_id, input.execution_id)).returning(),
+  );
+  if (!row) throw new NotFoundError("execution", input.execution_id);
+  return row;
+}
+
+export async function getExecution(h: VerdictDb, executionId: string): Promise<Execution> {
+  const row = await h.db.query.testExecutions.findFirst({ where: eq(testExecutions.execution_id, executionId) });
+  if (!row) throw new NotFoundError("execution", executionId);
+  return row;
+}
+
+export async function listExecutions(h: VerdictDb, raw: ExecutionListInput = {}): Promise<Page<Execution>> {
+  const input = executionListInput.parse(raw);
+  const t = testExecutions;
+  const where: (SQL | undefined)[] = [
+    input.scenario_id ? eq(t.scenario_id, input.scenario_id) : undefined,
+    input.status ? eq(t.status, input.status) : undefined,
+    input.final_result ? eq(t.final_result, input.final_result) : undefined,
+    input.since ? gte(t.start_time, input.since) : undefined,
+    input.until ? lte(t.start_time, input.until) : undefined,
+  ];
+  if (input.cursor) {
+    const [start, id] = decodeCursor(input.cursor, 2);
+    where.push(
+      or(
+        lt(t.start_time, String(start ?? "")),
+        and(eq(t.start_time, String(start ?? "")), lt(t.execution_id, String(id))),
+      ),
+    );
+  }
+  const rows = await h.db
+    .select()
+    .from(t)
+    .where(and(...where))
+    .orderBy(desc(t.start_time), desc(t.execution_id))
+    .limit(input.limit + 1);
+  return toPage(rows, input.limit, (r) => [r.start_time ?? "", r.execution_id]);
+}
+
+// ---------- step executions ----------
+
+function stepRow(input: z.output<typeof stepExecutionInput>) {
+  return {
+    execution_id: input.execution_id,
+    step_number: input.step_number,
+    step_type: input.step_type,
+    expected_intent: input.expected_intent ?? null,
+    actual_intent: input.actual_intent ?? null,
+    confidence: input.confidence ?? null,
+    transcript: input.transcript ?? null,
+    dtmf_sent: input.dtmf_sent ?? null,
+    status: input.status,
+    started_at: input.started_at ?? null,
+    ended_at: input.ended_at ?? null,
+    latency_ms: input.latency_ms ?? null,
+    error: input.error ?? null,
+  };
+}
+
+export async function recordStepExecution(h: VerdictDb, raw: StepExecutionInput): Promise<StepExecution> {
+  const row = stepRow(stepExecutionInput.parse(raw));
+  const [created] = await guard(h, "step_executions", row, () => h.db.insert(stepExecutions).values(row).returning());
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+/** Records many steps in one transaction: all land or none do. */
+export async function recordStepExecutions(h: VerdictDb, raw: StepExecutionInput[]): Promise<{ inserted: number }> {
+  const rows = z.array(stepExecutionInput).max(10_000).parse(raw).map(stepRow);
+  if (rows.length === 0) return { inserted: 0 };
+  await guard(h, "step_executions", rows[0], async () => {
+    await h.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += 500) await tx.insert(stepExecutions).values(rows.slice(i, i + 500));
+    });
+  });
+  return { inserted: rows.length };
+}
+
+export async function listStepExecutions(h: VerdictDb, executionId: string): Promise<StepExecution[]> {
+  return h.db
+    .select()
+    .from(stepExecutions)
+    .where(eq(stepExecutions.execution_id, executionId))
+    .orderBy(asc(stepExecutions.step_number), asc(stepExecutions.id));
+}
+
+// ---------- intent training data ----------
+
+function trainingRow(input: z.output<typeof trainingInput>) {
+  return {
+    training_id: input.training_id ?? newId("trn"),
+    text_sample: input.text_sample,
+    intent_label: input.intent_label,
+    confidence_threshold: input.confidence_threshold,
+    source: input.source,
+    validation_status: input.validation_status,
+  };
+}
+
+export async function addTrainingSample(h: VerdictDb, raw: TrainingInput): Promise<TrainingSample> {
+  const row = trainingRow(trainingInput.parse(raw));
+  const [created] = await guard(h, "intent_training_data", row, () =>
+    h.db.insert(intentTrainingData).values(row).returning(),
+  );
+  if (!created) throw new Error("insert returned no row");
+  return created;
+}
+
+export async function addTrainingSamples(
+  h: VerdictDb,
+  raw: TrainingInput[],
+): Promise<{ inserted: number; ids: string[] }> {
+  const rows = z.array(trainingInput).max(100_000).parse(raw).map(trainingRow);
+  if (rows.length === 0) return { inserted: 0, ids: [] };
+  await guard(h, "intent_training_data", rows[0], async () => {
+    await h.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += 500) await tx.insert(intentTrainingData).values(rows.slice(i, i + 500));
+    });
+  });
+  return { inserted: rows.length, ids: rows.map((r) => r.training_id) };
+}
+
+export async function getTrainingSample(h: VerdictDb, trainingId: string): Promise<TrainingSample> {
+  const row = await h.db.query.intentTrainingData.findFirst({ where: eq(intentTrainingData.training_id, trainingId) });
+  if (!row) throw new NotFoundError("training sample", trainingId);
+  return row;
+}
+
+export async function listTrainingSamples(h: VerdictDb, raw: TrainingListInput = {}): Promise<Page<TrainingSample>> {
+  const input = trainingListInput.parse(raw);
+  const t = intentTrainingData;
+  const where: (SQL | undefined)[] = [
+    input.intent_label ? eq(t.intent_label, input.intent_label) : undefined,
+    input.validation_status ? eq(t.validation_status, input.validation_status) : undefined,
+    input.source ? eq(t.source, input.source) : undefined,
+  ];
+  if (input.cursor) {
+    const [created, id] = decodeCursor(input.cursor, 2);
+    where.push(
+      or(lt(t.created_at, String(created)), and(eq(t.created_at, String(created)), lt(t.training_id, String(id)))),
+    );
+  }
+  const rows = await h.db
+    .select()
+    .from(t)
+    .where(and(...where))
+    .orderBy(desc(t.created_at), desc(t.training_id))
+    .limit(input.limit + 1);
+  return toPage(rows, input.limit, (r) => [r.created_at, r.training_id]);
+}
+
+/** Every sample matching the filters (for export and classifier training), oldest first. */
+export async function allTrainingSamples(
+  h: VerdictDb,
+  filter: { validation_status?: ValidationStatus; intent_label?: string } = {},
+): Promise<TrainingSample[]> {
+  const t = intentTrainingData;
+  return h.db
+    .select()
+    .from(t)
+    .where(
+      and(
+        filter.validation_status ? eq(t.validation_status, filter.validation_status) : undefined,
+        filter.intent_label ? eq(t.intent_label, filter.intent_label) : undefined,
+      ),
+    )
+    .orderBy(asc(t.created_at), asc(t.training_id));
+}
+
+export async function setTrainingStatus(
+  h: VerdictDb,
+  raw: z.input<typeof trainingSetStatusInput>,
+): Promise<{ updated: number }> {
+  const input = trainingSetStatusInput.parse(raw);
+  const ids = [...new Set(input.training_ids)];
+  return h.db.transaction(async (tx) => {
+    const found = await tx
+      .select({ id: intentTrainingData.training_id })
+      .from(intentTrainingData)
+      .where(inArray(intentTrainingData.training_id, ids));
+    const known = new Set(found.map((f) => f.id));
+    const missing = ids.find((id) => !known.has(id));
+    if (missing !== undefined) throw new NotFoundError("training sample", missing);
+    await tx
+      .update(intentTrainingData)
+      .set({ validation_status: input.validation_status })
+      .where(inArray(intentTrainingData.training_id, ids));
+    return { updated: ids.length };
+  });
+}

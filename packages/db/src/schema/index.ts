@@ -1,0 +1,3 @@
+export * from "./ivr.js";
+export * from "./metrics.js";
+export * from "./runs.js";

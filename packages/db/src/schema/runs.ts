@@ -1,0 +1,113 @@
+import { sql } from "drizzle-orm";
+import { check, foreignKey, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    started_at: text("started_at").notNull(),
+    completed_at: text("completed_at"),
+    sut_name: text("sut_name").notNull(),
+    scenario_ids: text("scenario_ids").notNull().default(sql`'[]'`),
+    seed: integer("seed"),
+    config: text("config").notNull().default(sql`'{}'`),
+  },
+  (t) => [
+    check("runs_scenario_ids_json", sql`json_valid(${t.scenario_ids}) AND json_type(${t.scenario_ids}) = 'array'`),
+    check("runs_config_json", sql`json_valid(${t.config}) AND json_type(${t.config}) = 'object'`),
+    index("runs_sut_started_idx").on(t.sut_name, t.started_at),
+    index("runs_started_at_idx").on(t.started_at),
+  ],
+);
+
+/**
+ * Instance ids are unique within a run only (tools number them per run), so the key is (run_id, id),
+ * and steps/assertions carry run_id too: every query is per run and starts from that prefix.
+ */
+export const instances = sqliteTable(
+  "instances",
+  {
+    run_id: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    scenario_id: text("scenario_id").notNull(),
+    correlation_id: text("correlation_id"),
+    status: text("status", { enum: ["pass", "fail"] }).notNull(),
+    started_at: text("started_at"),
+    completed_at: text("completed_at"),
+    duration_ms: real("duration_ms"),
+    variations: text("variations"),
+    error: text("error"),
+  },
+  (t) => [
+    primaryKey({ name: "instances_pk", columns: [t.run_id, t.id] }),
+    check("instances_status_enum", sql`${t.status} IN ('pass', 'fail')`),
+    check("instances_duration_range", sql`${t.duration_ms} IS NULL OR ${t.duration_ms} >= 0`),
+    check("instances_variations_json", sql`${t.variations} IS NULL OR json_valid(${t.variations})`),
+    index("instances_run_status_idx").on(t.run_id, t.status),
+    index("instances_run_scenario_idx").on(t.run_id, t.scenario_id),
+    index("instances_run_started_idx").on(t.run_id, t.started_at),
+  ],
+);
+
+export const steps = sqliteTable(
+  "steps",
+  {
+    // A plain rowid key: AUTOINCREMENT would cost a sqlite_sequence write per bulk-imported row.
+    id: integer("id").primaryKey(),
+    run_id: text("run_id").notNull(),
+    instance_id: text("instance_id").notNull(),
+    step_index: integer("step_index").notNull(),
+    action_name: text("action_name").notNull(),
+    action_type: text("action_type").notNull(),
+    service: text("service"),
+    started_at: text("started_at"),
+    latency_ms: real("latency_ms"),
+    status_code: integer("status_code"),
+    ok: integer("ok", { mode: "boolean" }),
+    observation: text("observation").notNull().default(sql`'{}'`),
+  },
+  (t) => [
+    foreignKey({
+      name: "steps_instance_fk",
+      columns: [t.run_id, t.instance_id],
+      foreignColumns: [instances.run_id, instances.id],
+    }).onDelete("cascade"),
+    check("steps_step_index_range", sql`${t.step_index} >= 0`),
+    check("steps_latency_range", sql`${t.latency_ms} IS NULL OR ${t.latency_ms} >= 0`),
+    check("steps_ok_bool", sql`${t.ok} IS NULL OR ${t.ok} IN (0, 1)`),
+    check("steps_observation_json", sql`json_valid(${t.observation})`),
+    index("steps_run_instance_idx").on(t.run_id, t.instance_id, t.step_index),
+    index("steps_run_action_type_idx").on(t.run_id, t.action_type),
+    index("steps_run_service_idx").on(t.run_id, t.service),
+  ],
+);
+
+export const assertions = sqliteTable(
+  "assertions",
+  {
+    // A plain rowid key: AUTOINCREMENT would cost a sqlite_sequence write per bulk-imported row.
+    id: integer("id").primaryKey(),
+    run_id: text("run_id").notNull(),
+    instance_id: text("instance_id").notNull(),
+    step_index: integer("step_index"),
+    assertion_name: text("assertion_name").notNull(),
+    passed: integer("passed", { mode: "boolean" }).notNull(),
+    expected: text("expected"),
+    actual: text("actual"),
+    error: text("error"),
+  },
+  (t) => [
+    foreignKey({
+      name: "assertions_instance_fk",
+      columns: [t.run_id, t.instance_id],
+      foreignColumns: [instances.run_id, instances.id],
+    }).onDelete("cascade"),
+    check("assertions_passed_bool", sql`${t.passed} IN (0, 1)`),
+    check("assertions_expected_json", sql`${t.expected} IS NULL OR json_valid(${t.expected})`),
+    check("assertions_actual_json", sql`${t.actual} IS NULL OR json_valid(${t.actual})`),
+    index("assertions_run_instance_idx").on(t.run_id, t.instance_id),
+    index("assertions_run_passed_name_idx").on(t.run_id, t.passed, t.assertion_name),
+  ],
+);

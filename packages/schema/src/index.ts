@@ -1,0 +1,4 @@
+export * from "./common.js";
+export * from "./ivr.js";
+export * from "./metrics.js";
+export * from "./runs.js";

@@ -1,0 +1,200 @@
+import { z } from "zod";
+import { identifier, isoTimestamp, nonNegativeInt, pageInput, rate01 } from "./common.js";
+
+export const executionStatus = z.enum(["queued", "running", "completed", "failed", "timeout"]);
+export type ExecutionStatus = z.infer<typeof executionStatus>;
+export const finalResult = z.enum(["pass", "fail"]);
+export type FinalResult = z.infer<typeof finalResult>;
+export const stepStatus = z.enum(["pass", "fail", "skipped", "error"]);
+export type StepStatus = z.infer<typeof stepStatus>;
+export const trainingSource = z.enum(["manual", "recorded", "synthetic"]);
+export type TrainingSource = z.infer<typeof trainingSource>;
+export const validationStatus = z.enum(["pending", "validated", "rejected"]);
+export type ValidationStatus = z.infer<typeof validationStatus>;
+
+export const DTMF_PATTERN = /^[0-9*#A-D]+$/;
+
+const stepBase = {
+  /** Human label shown in reports. */
+  name: z.string().min(1).max(200).optional(),
+  /** How long the step may take before it fails. */
+  timeout_ms: z.number().int().positive().max(3_600_000).optional(),
+};
+
+/** Wait for the IVR to play a prompt; optionally check its text. */
+export const promptStep = z.object({
+  type: z.literal("prompt"),
+  expected_text: z.string().min(1).optional(),
+  match: z.enum(["contains", "exact", "regex"]).default("contains"),
+  ...stepBase,
+});
+
+/** Say something and expect the IVR's answer to be classified as an intent. */
+export const intentStep = z.object({
+  type: z.literal("intent"),
+  utterance: z.string().min(1).optional(),
+  expected_intent: z.string().min(1).max(100),
+  confidence_threshold: rate01.optional(),
+  ...stepBase,
+});
+
+/** Send touch-tone digits. */
+export const dtmfStep = z.object({
+  type: z.literal("dtmf"),
+  digits: z.string().regex(DTMF_PATTERN, "DTMF digits must match [0-9*#A-D]+"),
+  ...stepBase,
+});
+
+/** Check the last prompt (text and/or intent) without sending anything. */
+export const validateStep = z
+  .object({
+    type: z.literal("validate"),
+    expected_intent: z.string().min(1).max(100).optional(),
+    expected_text: z.string().min(1).optional(),
+    ...stepBase,
+  })
+  .refine((s) => s.expected_intent !== undefined || s.expected_text !== undefined, {
+    message: "a validate step needs expected_intent or expected_text",
+    path: ["expected_intent"],
+  });
+
+export const stepDefinition = z.discriminatedUnion("type", [promptStep, intentStep, dtmfStep, validateStep]);
+export type StepDefinition = z.infer<typeof stepDefinition>;
+export type StepDefinitionInput = z.input<typeof stepDefinition>;
+export const stepType = z.enum(["prompt", "intent", "dtmf", "validate"]);
+export type StepType = z.infer<typeof stepType>;
+
+export const scenarioInput = z.object({
+  scenario_id: identifier.optional(),
+  name: z.string().min(1).max(200),
+  description: z.string().max(5000).nullish(),
+  target_phone: z.string().min(1).max(64),
+  steps: z.array(stepDefinition).min(1).max(500),
+  timeout_seconds: z.number().int().positive().max(86_400).default(300),
+});
+export type ScenarioInput = z.input<typeof scenarioInput>;
+
+export const scenarioUpdate = z.object({
+  scenario_id: identifier,
+  patch: scenarioInput.omit({ scenario_id: true }).partial(),
+});
+export type ScenarioUpdate = z.input<typeof scenarioUpdate>;
+
+export const scenario = z.object({
+  scenario_id: identifier,
+  name: z.string(),
+  description: z.string().nullable(),
+  target_phone: z.string(),
+  steps: z.array(stepDefinition),
+  timeout_seconds: z.number().int(),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+export type Scenario = z.infer<typeof scenario>;
+
+export const scenarioListInput = pageInput.extend({
+  name_contains: z.string().min(1).optional(),
+});
+
+export const executionStartInput = z.object({
+  execution_id: identifier.optional(),
+  scenario_id: identifier,
+  call_id: z.string().min(1).max(200).nullish(),
+  start_time: isoTimestamp.optional(),
+});
+export type ExecutionStartInput = z.input<typeof executionStartInput>;
+
+export const executionFinishInput = z.object({
+  execution_id: identifier,
+  status: z.enum(["completed", "failed", "timeout"]),
+  final_result: finalResult.nullish(),
+  error_message: z.string().max(10_000).nullish(),
+  end_time: isoTimestamp.optional(),
+  call_id: z.string().min(1).max(200).nullish(),
+});
+export type ExecutionFinishInput = z.input<typeof executionFinishInput>;
+
+export const execution = z.object({
+  execution_id: identifier,
+  scenario_id: identifier,
+  status: executionStatus,
+  start_time: isoTimestamp.nullable(),
+  end_time: isoTimestamp.nullable(),
+  call_id: z.string().nullable(),
+  final_result: finalResult.nullable(),
+  error_message: z.string().nullable(),
+});
+export type Execution = z.infer<typeof execution>;
+
+export const executionListInput = pageInput.extend({
+  scenario_id: identifier.optional(),
+  status: executionStatus.optional(),
+  final_result: finalResult.optional(),
+  since: isoTimestamp.optional(),
+  until: isoTimestamp.optional(),
+});
+export type ExecutionListInput = z.input<typeof executionListInput>;
+
+export const stepExecutionInput = z.object({
+  execution_id: identifier,
+  step_number: nonNegativeInt,
+  step_type: stepType,
+  expected_intent: z.string().nullish(),
+  actual_intent: z.string().nullish(),
+  confidence: rate01.nullish(),
+  transcript: z.string().max(100_000).nullish(),
+  dtmf_sent: z.string().regex(DTMF_PATTERN).nullish(),
+  status: stepStatus,
+  started_at: isoTimestamp.nullish(),
+  ended_at: isoTimestamp.nullish(),
+  latency_ms: z.number().min(0).nullish(),
+  error: z.string().max(10_000).nullish(),
+});
+export type StepExecutionInput = z.input<typeof stepExecutionInput>;
+
+export const stepExecution = stepExecutionInput.extend({
+  id: z.number().int(),
+  expected_intent: z.string().nullable(),
+  actual_intent: z.string().nullable(),
+  confidence: z.number().nullable(),
+  transcript: z.string().nullable(),
+  dtmf_sent: z.string().nullable(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  latency_ms: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type StepExecution = z.infer<typeof stepExecution>;
+
+export const trainingInput = z.object({
+  training_id: identifier.optional(),
+  text_sample: z.string().trim().min(1).max(5000),
+  intent_label: z.string().trim().min(1).max(100),
+  confidence_threshold: rate01.default(0.85),
+  source: trainingSource.default("manual"),
+  validation_status: validationStatus.default("pending"),
+});
+export type TrainingInput = z.input<typeof trainingInput>;
+
+export const trainingSample = z.object({
+  training_id: identifier,
+  text_sample: z.string(),
+  intent_label: z.string(),
+  confidence_threshold: z.number(),
+  source: trainingSource,
+  validation_status: validationStatus,
+  created_at: isoTimestamp,
+});
+export type TrainingSample = z.infer<typeof trainingSample>;
+
+export const trainingListInput = pageInput.extend({
+  intent_label: z.string().min(1).optional(),
+  validation_status: validationStatus.optional(),
+  source: trainingSource.optional(),
+});
+export type TrainingListInput = z.input<typeof trainingListInput>;
+
+export const trainingSetStatusInput = z.object({
+  training_ids: z.array(identifier).min(1).max(10_000),
+  validation_status: validationStatus,
+});

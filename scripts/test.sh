@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, builds, runs vitest once over all packages.
+source "$(dirname "$0")/lib.sh"
+install_and_build
+pnpm exec vitest run "$@"
