@@ -1,1 +1,23 @@
-export {};
+export { appRouter, type AppRouter } from "./root.js";
+export { createCaller, createLocalClient } from "./local.js";
+export {
+  createVerdictClient,
+  trpcEndpoint,
+  type RouterInputs,
+  type RouterOutputs,
+  type VerdictClient,
+} from "./client.js";
+export { type Context, type Caller, createLocalContext } from "./trpc.js";
+export {
+  startServer,
+  isLoopback,
+  jsonLogger,
+  ServerConfigError,
+  type ServerOptions,
+  type RunningServer,
+  type Logger,
+  type LogEntry,
+} from "./server.js";
+export { toTRPCError } from "./errors.js";
+export { seriesStats, type SeriesStats } from "./services/stats.js";
+export { compareRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";

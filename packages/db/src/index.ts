@@ -9,3 +9,4 @@ export * from "./queries/metrics.js";
 export * from "./queries/runs.js";
 export * from "./seed.js";
 export * as tables from "./schema/index.js";
+export * from "./queries/admin.js";

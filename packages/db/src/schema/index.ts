@@ -1,3 +1,4 @@
 export * from "./ivr.js";
 export * from "./metrics.js";
 export * from "./runs.js";
+export * from "./admin.js";

@@ -1,0 +1,81 @@
+import type { TRPCRouterRecord } from "@trpc/server";
+import {
+  addTrainingSample,
+  addTrainingSamples,
+  allTrainingSamples,
+  createScenario,
+  deleteScenario,
+  finishExecution,
+  getExecution,
+  getScenario,
+  listExecutions,
+  listScenarios,
+  listStepExecutions,
+  listTrainingSamples,
+  recordStepExecution,
+  recordStepExecutions,
+  setTrainingStatus,
+  updateScenario,
+  startExecution,
+} from "@verdict/db";
+import {
+  executionFinishInput,
+  executionListInput,
+  executionStartInput,
+  identifier,
+  scenarioInput,
+  scenarioListInput,
+  scenarioUpdate,
+  stepExecutionInput,
+  trainingInput,
+  trainingListInput,
+  trainingSetStatusInput,
+  validationStatus,
+} from "@verdict/schema";
+import { z } from "zod";
+import { readProcedure, writeProcedure } from "../trpc.js";
+
+const scenarioRef = z.object({ scenario_id: identifier });
+const executionRef = z.object({ execution_id: identifier });
+
+export const ivrRouter = {
+  scenarios: {
+    create: writeProcedure.input(scenarioInput).mutation(({ ctx, input }) => createScenario(ctx.db, input)),
+    get: readProcedure.input(scenarioRef).query(({ ctx, input }) => getScenario(ctx.db, input.scenario_id)),
+    list: readProcedure.input(scenarioListInput.prefault({})).query(({ ctx, input }) => listScenarios(ctx.db, input)),
+    update: writeProcedure.input(scenarioUpdate).mutation(({ ctx, input }) => updateScenario(ctx.db, input)),
+    delete: writeProcedure.input(scenarioRef).mutation(({ ctx, input }) => deleteScenario(ctx.db, input.scenario_id)),
+  },
+  executions: {
+    start: writeProcedure.input(executionStartInput).mutation(({ ctx, input }) => startExecution(ctx.db, input)),
+    finish: writeProcedure.input(executionFinishInput).mutation(({ ctx, input }) => finishExecution(ctx.db, input)),
+    get: readProcedure.input(executionRef).query(({ ctx, input }) => getExecution(ctx.db, input.execution_id)),
+    list: readProcedure.input(executionListInput.prefault({})).query(({ ctx, input }) => listExecutions(ctx.db, input)),
+  },
+  steps: {
+    record: writeProcedure.input(stepExecutionInput).mutation(({ ctx, input }) => recordStepExecution(ctx.db, input)),
+    recordMany: writeProcedure
+      .input(z.object({ steps: z.array(stepExecutionInput).min(1).max(10_000) }))
+      .mutation(({ ctx, input }) => recordStepExecutions(ctx.db, input.steps)),
+    list: readProcedure.input(executionRef).query(({ ctx, input }) => listStepExecutions(ctx.db, input.execution_id)),
+  },
+  training: {
+    add: writeProcedure.input(trainingInput).mutation(({ ctx, input }) => addTrainingSample(ctx.db, input)),
+    addMany: writeProcedure
+      .input(z.object({ samples: z.array(trainingInput).min(1).max(100_000) }))
+      .mutation(({ ctx, input }) => addTrainingSamples(ctx.db, input.samples)),
+    list: readProcedure
+      .input(trainingListInput.prefault({}))
+      .query(({ ctx, input }) => listTrainingSamples(ctx.db, input)),
+    setStatus: writeProcedure
+      .input(trainingSetStatusInput)
+      .mutation(({ ctx, input }) => setTrainingStatus(ctx.db, input)),
+    export: readProcedure
+      .input(
+        z
+          .object({ validation_status: validationStatus.optional(), intent_label: z.string().min(1).optional() })
+          .prefault({}),
+      )
+      .query(({ ctx, input }) => allTrainingSamples(ctx.db, input)),
+  },
+} satisfies TRPCRouterRecord;

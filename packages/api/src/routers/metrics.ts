@@ -1,0 +1,39 @@
+import type { TRPCRouterRecord } from "@trpc/server";
+import {
+  averageMetrics,
+  deleteBenchmarkRun,
+  getBenchmarkRun,
+  latestBenchmarkRuns,
+  listBenchmarkRuns,
+  recordBenchmarkRun,
+} from "@verdict/db";
+import {
+  benchmarkListInput,
+  benchmarkRunInput,
+  benchmarkScopeInput,
+  identifier,
+  metricCompareInput,
+  metricTrendInput,
+} from "@verdict/schema";
+import { z } from "zod";
+import { compareRuns, metricTrend } from "../services/metrics.js";
+import { readProcedure, writeProcedure } from "../trpc.js";
+
+const runRef = z.object({ run_id: identifier });
+
+export const metricsRouter = {
+  record: writeProcedure.input(benchmarkRunInput).mutation(({ ctx, input }) => recordBenchmarkRun(ctx.db, input)),
+  get: readProcedure.input(runRef).query(({ ctx, input }) => getBenchmarkRun(ctx.db, input.run_id)),
+  delete: writeProcedure.input(runRef).mutation(({ ctx, input }) => deleteBenchmarkRun(ctx.db, input.run_id)),
+  list: readProcedure
+    .input(benchmarkListInput.prefault({}))
+    .query(({ ctx, input }) => listBenchmarkRuns(ctx.db, input)),
+  latest: readProcedure
+    .input(benchmarkScopeInput.prefault({}))
+    .query(({ ctx, input }) => latestBenchmarkRuns(ctx.db, input)),
+  average: readProcedure
+    .input(benchmarkScopeInput.prefault({}))
+    .query(({ ctx, input }) => averageMetrics(ctx.db, input)),
+  trend: readProcedure.input(metricTrendInput).query(({ ctx, input }) => metricTrend(ctx, input)),
+  compare: readProcedure.input(metricCompareInput).query(({ ctx, input }) => compareRuns(ctx, input)),
+} satisfies TRPCRouterRecord;
