@@ -32,17 +32,25 @@ import type { VerdictDb } from "../open.js";
 import { intentTrainingData, stepExecutions, testExecutions, testScenarios } from "../schema/ivr.js";
 import { decodeCursor, newId, nowIso, toPage } from "./common.js";
 
+/** Runs `fn`, turning a constraint failure into a ConstraintError naming it (rows: what was written). */
 async function guard<T>(
   h: VerdictDb,
   table: string,
-  row: Record<string, unknown> | undefined,
+  rows: Record<string, unknown> | readonly Record<string, unknown>[] | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw await translateDbError(h.client, e, row ? { table, row } : { table });
+    if (rows === undefined) throw await translateDbError(h.client, e, { table });
+    throw await translateDbError(h.client, e, isRowList(rows) ? { table, rows } : { table, row: rows });
   }
+}
+
+function isRowList(
+  rows: Record<string, unknown> | readonly Record<string, unknown>[],
+): rows is readonly Record<string, unknown>[] {
+  return Array.isArray(rows);
 }
 
 // ---------- scenarios ----------
@@ -218,7 +226,7 @@ export async function recordStepExecution(h: VerdictDb, raw: StepExecutionInput)
 export async function recordStepExecutions(h: VerdictDb, raw: StepExecutionInput[]): Promise<{ inserted: number }> {
   const rows = z.array(stepExecutionInput).max(10_000).parse(raw).map(stepRow);
   if (rows.length === 0) return { inserted: 0 };
-  await guard(h, "step_executions", rows[0], async () => {
+  await guard(h, "step_executions", rows, async () => {
     await h.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += 500) await tx.insert(stepExecutions).values(rows.slice(i, i + 500));
     });
@@ -262,7 +270,7 @@ export async function addTrainingSamples(
 ): Promise<{ inserted: number; ids: string[] }> {
   const rows = z.array(trainingInput).max(100_000).parse(raw).map(trainingRow);
   if (rows.length === 0) return { inserted: 0, ids: [] };
-  await guard(h, "intent_training_data", rows[0], async () => {
+  await guard(h, "intent_training_data", rows, async () => {
     await h.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += 500) await tx.insert(intentTrainingData).values(rows.slice(i, i + 500));
     });

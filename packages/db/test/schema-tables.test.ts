@@ -1,0 +1,242 @@
+/**
+ * Acceptance line 1: every table of the ivr, metrics and runs domains exists with the indexes the
+ * queries rely on: each foreign-key column is covered by an index, and so is each frequent filter.
+ * Run on a real file database and on `:memory:`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type VerdictDb, openDatabase } from "@verdict/db";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function fileUrl(): string {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-schema-"));
+  dirs.push(dir);
+  return `file:${join(dir, "verdict.db")}`;
+}
+const TARGETS: [string, () => string][] = [
+  ["file", fileUrl],
+  [":memory:", () => ":memory:"],
+];
+
+const OUR_DOMAINS = ["ivr", "metrics", "runs"] as const;
+
+const TABLES = [
+  "test_scenarios",
+  "test_executions",
+  "step_executions",
+  "intent_training_data",
+  "benchmark_runs",
+  "performance_metrics",
+  "autonomy_metrics",
+  "quality_metrics",
+  "workflow_metrics",
+  "runs",
+  "instances",
+  "steps",
+  "assertions",
+];
+
+/** Named (CREATE INDEX) indexes per table, with their columns in order. */
+const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
+  test_scenarios: { test_scenarios_name_idx: ["name"] },
+  test_executions: {
+    test_executions_scenario_id_idx: ["scenario_id"],
+    test_executions_status_idx: ["status"],
+    test_executions_call_id_idx: ["call_id"],
+    test_executions_start_time_idx: ["start_time"],
+  },
+  step_executions: {
+    step_executions_execution_id_idx: ["execution_id"],
+    step_executions_status_idx: ["status"],
+  },
+  intent_training_data: {
+    intent_training_data_intent_label_idx: ["intent_label"],
+    intent_training_data_validation_status_idx: ["validation_status"],
+  },
+  benchmark_runs: {
+    benchmark_runs_timestamp_idx: ["timestamp"],
+    benchmark_runs_project_timestamp_idx: ["project_name", "timestamp"],
+    benchmark_runs_benchmark_timestamp_idx: ["benchmark_name", "timestamp"],
+  },
+  performance_metrics: {},
+  autonomy_metrics: {},
+  quality_metrics: {},
+  workflow_metrics: {},
+  runs: { runs_sut_started_idx: ["sut_name", "started_at"], runs_started_at_idx: ["started_at"] },
+  instances: {
+    instances_run_status_idx: ["run_id", "status"],
+    instances_run_scenario_idx: ["run_id", "scenario_id"],
+    instances_run_started_idx: ["run_id", "started_at"],
+  },
+  steps: {
+    steps_run_instance_idx: ["run_id", "instance_id", "step_index"],
+    steps_run_action_type_idx: ["run_id", "action_type"],
+    steps_run_service_idx: ["run_id", "service"],
+  },
+  assertions: {
+    assertions_run_instance_idx: ["run_id", "instance_id"],
+    assertions_run_passed_name_idx: ["run_id", "passed", "assertion_name"],
+  },
+};
+
+/** Primary keys that are not the rowid, so SQLite backs them with an automatic index. */
+const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
+  test_scenarios: ["scenario_id"],
+  test_executions: ["execution_id"],
+  intent_training_data: ["training_id"],
+  benchmark_runs: ["run_id"],
+  performance_metrics: ["run_id"],
+  autonomy_metrics: ["run_id"],
+  quality_metrics: ["run_id"],
+  workflow_metrics: ["run_id"],
+  runs: ["id"],
+  instances: ["run_id", "id"],
+};
+
+/** The foreign keys the schema must have: child(columns) -> parent(columns), all ON DELETE CASCADE. */
+const FOREIGN_KEYS = [
+  "test_executions(scenario_id)->test_scenarios(scenario_id)",
+  "step_executions(execution_id)->test_executions(execution_id)",
+  "performance_metrics(run_id)->benchmark_runs(run_id)",
+  "autonomy_metrics(run_id)->benchmark_runs(run_id)",
+  "quality_metrics(run_id)->benchmark_runs(run_id)",
+  "workflow_metrics(run_id)->benchmark_runs(run_id)",
+  "instances(run_id)->runs(id)",
+  "steps(run_id,instance_id)->instances(run_id,id)",
+  "assertions(run_id,instance_id)->instances(run_id,id)",
+];
+
+/**
+ * Frequent filters and the index the planner must pick for them. The runs tables are always queried
+ * per run, so their filters come after run_id.
+ */
+const FILTER_QUERIES: [string, string, string][] = [
+  ["call_id", "SELECT * FROM test_executions WHERE call_id = ?", "test_executions_call_id_idx"],
+  ["status", "SELECT * FROM test_executions WHERE status = ?", "test_executions_status_idx"],
+  ["scenario_id", "SELECT * FROM test_executions WHERE scenario_id = ?", "test_executions_scenario_id_idx"],
+  ["execution_id", "SELECT * FROM step_executions WHERE execution_id = ?", "step_executions_execution_id_idx"],
+  ["step status", "SELECT * FROM step_executions WHERE status = ?", "step_executions_status_idx"],
+  [
+    "intent_label",
+    "SELECT * FROM intent_training_data WHERE intent_label = ?",
+    "intent_training_data_intent_label_idx",
+  ],
+  [
+    "validation_status",
+    "SELECT * FROM intent_training_data WHERE validation_status = ?",
+    "intent_training_data_validation_status_idx",
+  ],
+  ["benchmark timestamp", "SELECT * FROM benchmark_runs WHERE timestamp >= ?", "benchmark_runs_timestamp_idx"],
+  [
+    "benchmark project",
+    "SELECT * FROM benchmark_runs WHERE project_name = ? ORDER BY timestamp DESC",
+    "benchmark_runs_project_timestamp_idx",
+  ],
+  [
+    "benchmark name",
+    "SELECT * FROM benchmark_runs WHERE benchmark_name = ? ORDER BY timestamp DESC",
+    "benchmark_runs_benchmark_timestamp_idx",
+  ],
+  ["instance status", "SELECT * FROM instances WHERE run_id = ? AND status = ?", "instances_run_status_idx"],
+  [
+    "instance scenario_id",
+    "SELECT * FROM instances WHERE run_id = ? AND scenario_id = ?",
+    "instances_run_scenario_idx",
+  ],
+  ["action_type", "SELECT * FROM steps WHERE run_id = ? AND action_type = ?", "steps_run_action_type_idx"],
+  ["service", "SELECT * FROM steps WHERE run_id = ? AND service = ?", "steps_run_service_idx"],
+  ["passed", "SELECT * FROM assertions WHERE run_id = ? AND passed = ?", "assertions_run_passed_name_idx"],
+];
+
+interface IndexInfo {
+  name: string;
+  origin: string;
+  columns: string[];
+}
+
+async function indexesOf(h: VerdictDb, table: string): Promise<IndexInfo[]> {
+  const list = await h.client.execute(`PRAGMA index_list("${table}")`);
+  const out: IndexInfo[] = [];
+  for (const r of list.rows) {
+    const name = String(r.name);
+    const info = await h.client.execute(`PRAGMA index_info("${name}")`);
+    const columns = [...info.rows].sort((a, b) => Number(a.seqno) - Number(b.seqno)).map((c) => String(c.name));
+    out.push({ name, origin: String(r.origin), columns });
+  }
+  return out;
+}
+
+async function foreignKeysOf(h: VerdictDb, table: string) {
+  const rs = await h.client.execute(`PRAGMA foreign_key_list("${table}")`);
+  const byId = new Map<number, { parent: string; from: string[]; to: string[]; onDelete: string }>();
+  for (const r of rs.rows) {
+    const id = Number(r.id);
+    const fk = byId.get(id) ?? { parent: String(r.table), from: [], to: [], onDelete: String(r.on_delete) };
+    fk.from.push(String(r.from));
+    fk.to.push(String(r.to));
+    byId.set(id, fk);
+  }
+  return [...byId.values()];
+}
+
+describe.each(TARGETS)("schema on %s", (_label, url) => {
+  let h: VerdictDb;
+  beforeEach(async () => {
+    h = await openDatabase({ url: url(), migrate: true, domains: OUR_DOMAINS });
+  });
+  afterEach(() => h.close());
+
+  it("has exactly the 13 tables of the ivr, metrics and runs domains", async () => {
+    const rs = await h.client.execute(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
+    );
+    expect(rs.rows.map((r) => String(r.name))).toEqual([...TABLES].sort());
+  });
+
+  it.each(TABLES)("%s has its named and primary-key indexes", async (table) => {
+    const indexes = await indexesOf(h, table);
+    const named = Object.fromEntries(indexes.filter((i) => i.origin === "c").map((i) => [i.name, i.columns]));
+    expect(named).toEqual(NAMED_INDEXES[table]);
+    const pk = indexes.find((i) => i.origin === "pk");
+    expect(pk?.columns ?? null).toEqual(PRIMARY_KEY_INDEXES[table] ?? null);
+  });
+
+  it("has every foreign key, cascading, and each one's child columns lead some index", async () => {
+    const found: string[] = [];
+    for (const table of TABLES) {
+      const indexes = await indexesOf(h, table);
+      for (const fk of await foreignKeysOf(h, table)) {
+        const name = `${table}(${fk.from.join(",")})->${fk.parent}(${fk.to.join(",")})`;
+        found.push(name);
+        expect(fk.onDelete, name).toBe("CASCADE");
+        const covering = indexes.filter(
+          (i) => [...i.columns.slice(0, fk.from.length)].sort().join(",") === [...fk.from].sort().join(","),
+        );
+        expect(covering.length, `no index covers ${name}`).toBeGreaterThan(0);
+      }
+    }
+    expect(found.sort()).toEqual([...FOREIGN_KEYS].sort());
+  });
+
+  it.each(FILTER_QUERIES)("the %s filter is answered from its index", async (_what, sql, index) => {
+    const args = sql
+      .split("?")
+      .slice(1)
+      .map(() => "x");
+    const rs = await h.client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args });
+    const plan = rs.rows.map((r) => String(r.detail)).join(" | ");
+    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}\\b`));
+  });
+
+  it("has the updated_at trigger on test_scenarios", async () => {
+    const rs = await h.client.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'");
+    expect(rs.rows.map((r) => [String(r.name), String(r.tbl_name)])).toEqual([
+      ["test_scenarios_updated_at", "test_scenarios"],
+    ]);
+  });
+});
