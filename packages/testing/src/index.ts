@@ -1,1 +1,16 @@
-export {};
+export { onProcessExit } from "./cleanup.js";
+export { type Ed25519Keys, type JwtClaims, makeEd25519Keys, signJwt, writeJwtKeyFile } from "./jwt.js";
+export { canConnect, freePort } from "./net.js";
+export {
+  INSTALLED_SQLD,
+  REPO_ROOT,
+  type SqldAvailability,
+  type SqldServer,
+  type StartSqldOptions,
+  findSqldBinary,
+  runningSqldPids,
+  sqldForTests,
+  sqldVersion,
+  startSqld,
+} from "./sqld.js";
+export { type TempDir, tempDir } from "./temp.js";
