@@ -1,13 +1,23 @@
 import { Command, CommanderError } from "commander";
 import { isVerdictError } from "@verdict/db";
 import { ZodError } from "zod";
+import { apiFailure } from "./api.js";
 import { registerDbCommands } from "./commands/db.js";
+import { registerIvrCommands } from "./commands/ivr.js";
+import { registerMetricsCommands } from "./commands/metrics.js";
+import { registerRunQueryCommands } from "./commands/runs.js";
+import { registerServerCommands } from "./commands/server.js";
 import { loadEnv } from "./config.js";
 import { InputFileError, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { color } from "./output.js";
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+function exitOverrideAll(cmd: Command): void {
+  cmd.exitOverride();
+  for (const c of cmd.commands) exitOverrideAll(c);
+}
 
 function buildProgram(): Command {
   const program = new Command("verdict")
@@ -17,7 +27,12 @@ function buildProgram(): Command {
     .exitOverride();
   addGlobalOptions(program);
   registerDbCommands(program);
-  for (const c of program.commands) c.exitOverride();
+  registerServerCommands(program);
+  registerIvrCommands(program);
+  registerMetricsCommands(program);
+  const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
+  registerRunQueryCommands(runs);
+  exitOverrideAll(program);
   return program;
 }
 
@@ -32,6 +47,11 @@ function report(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`${color.red("error:")} ${e.message}\n`);
     return EXIT.usage;
+  }
+  const failure = apiFailure(e);
+  if (failure) {
+    process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
+    return EXIT.failure;
   }
   if (e instanceof InputFileError || isVerdictError(e)) {
     process.stderr.write(`${color.red("error:")} ${e.message}\n`);

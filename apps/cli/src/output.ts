@@ -11,14 +11,15 @@ export function printJson(value: unknown): void {
 
 export type Cell = string | number | boolean | null | undefined;
 
-function cellText(v: Cell): string {
+function cellText(v: unknown): string {
   if (v === null || v === undefined) return "-";
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }
 
 /** A plain aligned table for people; wide cells are cut with an ellipsis. */
-export function printTable(rows: Record<string, Cell>[], columns: string[], opts: { maxWidth?: number } = {}): void {
+export function printTable(rows: readonly object[], columns: string[], opts: { maxWidth?: number } = {}): void {
   const max = opts.maxWidth ?? 48;
   if (rows.length === 0) {
     process.stdout.write(`${color.dim("(no rows)")}\n`);
@@ -26,7 +27,7 @@ export function printTable(rows: Record<string, Cell>[], columns: string[], opts
   }
   const text = rows.map((r) =>
     columns.map((c) => {
-      const t = cellText(r[c]).replace(/\s+/g, " ");
+      const t = cellText((r as Record<string, unknown>)[c]).replace(/\s+/g, " ");
       return t.length > max ? `${t.slice(0, max - 1)}…` : t;
     }),
   );
@@ -40,7 +41,7 @@ export function printTable(rows: Record<string, Cell>[], columns: string[], opts
   for (const row of text) process.stdout.write(`${line(row)}\n`);
 }
 
-export function printKeyValues(obj: Record<string, Cell>): void {
+export function printKeyValues(obj: object): void {
   const width = Math.max(...Object.keys(obj).map((k) => k.length));
   for (const [k, v] of Object.entries(obj)) process.stdout.write(`${color.dim(k.padEnd(width))}  ${cellText(v)}\n`);
 }

@@ -1,0 +1,44 @@
+import { TRPCClientError } from "@trpc/client";
+import { createLocalClient, createVerdictClient, type VerdictClient } from "@verdict/api";
+import { openDatabase } from "@verdict/db";
+import { type GlobalOptions, openOptions } from "./globals.js";
+
+/**
+ * Every data command talks to Verdict through the same typed client: in-process against the
+ * local database (--db), or over HTTP against a server (--server). One code path, two transports.
+ */
+let currentServer: string | undefined;
+
+export async function withApi<T>(g: GlobalOptions, fn: (api: VerdictClient) => Promise<T>): Promise<T> {
+  if (g.server) {
+    currentServer = g.server;
+    return fn(createVerdictClient({ url: g.server, token: g.token }));
+  }
+  const db = await openDatabase(openOptions(g));
+  try {
+    return await fn(createLocalClient(db));
+  } finally {
+    db.close();
+  }
+}
+
+export interface ApiFailure {
+  code: string;
+  message: string;
+  field: string | null;
+}
+
+/** The readable part of a tRPC error, the same for both transports. */
+export function apiFailure(e: unknown, server: string | undefined = currentServer): ApiFailure | null {
+  if (!(e instanceof TRPCClientError)) return null;
+  const data = (e.data ?? {}) as { code?: string; field?: string | null };
+  if (!data.code) {
+    const cause = e.cause instanceof Error ? e.cause.message : e.message;
+    return {
+      code: "UNREACHABLE",
+      message: `cannot reach the Verdict server${server ? ` at ${server}` : ""}: ${cause}`,
+      field: null,
+    };
+  }
+  return { code: data.code, message: e.message, field: data.field ?? null };
+}

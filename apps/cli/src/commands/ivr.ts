@@ -1,0 +1,305 @@
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import {
+  type TrainingInput,
+  executionStatus,
+  finalResult,
+  scenarioInput,
+  trainingInput,
+  trainingSource,
+  validationStatus,
+} from "@verdict/schema";
+import { withApi } from "../api.js";
+import { InputFileError, UsageError } from "../errors.js";
+import { globalsOf, parsePositiveInt } from "../globals.js";
+import { csvField, nonBlankLines, parseCsvLine, readStructuredFile } from "../input-files.js";
+import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag}: expected one of ${allowed.join(", ")}, got '${value}'`);
+  return value as T;
+}
+
+export function isoFlag(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected a date or ISO-8601 time, got '${value}'`);
+  return new Date(t).toISOString();
+}
+
+export function registerIvrCommands(program: Command): void {
+  const scenarios = program.command("scenarios").description("IVR test scenarios");
+  scenarios
+    .command("add <file>")
+    .description("add a scenario from a JSON or YAML file")
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const input = readStructuredFile(file, scenarioInput);
+      const created = await withApi(g, (api) => api.ivr.scenarios.create.mutate(input));
+      if (g.json) return printJson(created);
+      info(`${color.green("added")} scenario ${created.scenario_id} (${created.steps.length} steps)`);
+    });
+  scenarios
+    .command("list")
+    .option("--name <text>", "name contains")
+    .option("--limit <n>", "rows", "50")
+    .action(async (opts: { name?: string; limit: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
+      const page = await withApi(g, (api) =>
+        api.ivr.scenarios.list.query({ limit, ...(opts.name ? { name_contains: opts.name } : {}) }),
+      );
+      if (g.json) return printJson(page);
+      printTable(
+        page.items.map((s) => ({ ...s, steps: s.steps.length })),
+        ["scenario_id", "name", "target_phone", "steps", "timeout_seconds", "updated_at"],
+      );
+    });
+  scenarios.command("show <id>").action(async (id: string, _o: unknown, cmd: Command) => {
+    const g = globalsOf(cmd);
+    const s = await withApi(g, (api) => api.ivr.scenarios.get.query({ scenario_id: id }));
+    if (g.json) return printJson(s);
+    printKeyValues({
+      scenario_id: s.scenario_id,
+      name: s.name,
+      description: s.description,
+      target_phone: s.target_phone,
+      timeout_seconds: s.timeout_seconds,
+      created_at: s.created_at,
+      updated_at: s.updated_at,
+    });
+    printTable(
+      s.steps.map((st, i) => ({
+        "#": i,
+        type: st.type,
+        name: st.name,
+        detail:
+          st.type === "dtmf"
+            ? st.digits
+            : st.type === "intent"
+              ? `${st.utterance ?? ""} → ${st.expected_intent}`
+              : st.type === "prompt"
+                ? st.expected_text
+                : (st.expected_intent ?? st.expected_text),
+        timeout_ms: st.timeout_ms,
+      })),
+      ["#", "type", "name", "detail", "timeout_ms"],
+    );
+  });
+  scenarios
+    .command("rm <id>")
+    .description("delete a scenario with its executions")
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      await withApi(g, (api) => api.ivr.scenarios.delete.mutate({ scenario_id: id }));
+      if (g.json) return printJson({ scenario_id: id, deleted: true });
+      info(`deleted scenario ${id}`);
+    });
+
+  const executions = program.command("executions").description("IVR test executions");
+  executions
+    .command("list")
+    .option("--scenario <id>")
+    .option("--status <status>", executionStatus.options.join("|"))
+    .option("--result <result>", "pass|fail")
+    .option("--since <time>")
+    .option("--until <time>")
+    .option("--limit <n>", "rows", "50")
+    .action(
+      async (
+        opts: { scenario?: string; status?: string; result?: string; since?: string; until?: string; limit: string },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const status = oneOf("--status", opts.status, executionStatus.options);
+        const result = oneOf("--result", opts.result, finalResult.options);
+        const since = isoFlag("--since", opts.since);
+        const until = isoFlag("--until", opts.until);
+        const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
+        const page = await withApi(g, (api) =>
+          api.ivr.executions.list.query({
+            limit,
+            ...(opts.scenario ? { scenario_id: opts.scenario } : {}),
+            ...(status ? { status } : {}),
+            ...(result ? { final_result: result } : {}),
+            ...(since ? { since } : {}),
+            ...(until ? { until } : {}),
+          }),
+        );
+        if (g.json) return printJson(page);
+        printTable(
+          page.items.map((e) => ({
+            ...e,
+            final_result:
+              e.final_result === "pass" ? color.green("pass") : e.final_result === "fail" ? color.red("fail") : null,
+          })),
+          ["execution_id", "scenario_id", "status", "final_result", "start_time", "end_time", "call_id"],
+        );
+      },
+    );
+  executions.command("show <id>").action(async (id: string, _o: unknown, cmd: Command) => {
+    const g = globalsOf(cmd);
+    const [execution, steps] = await withApi(g, (api) =>
+      Promise.all([api.ivr.executions.get.query({ execution_id: id }), api.ivr.steps.list.query({ execution_id: id })]),
+    );
+    if (g.json) return printJson({ ...execution, steps });
+    printKeyValues(execution);
+    printTable(steps, [
+      "step_number",
+      "step_type",
+      "status",
+      "expected_intent",
+      "actual_intent",
+      "confidence",
+      "dtmf_sent",
+      "latency_ms",
+      "error",
+    ]);
+  });
+
+  const training = program.command("training").description("intent training data");
+  training
+    .command("import <file>")
+    .description("import samples from CSV (text,intent[,threshold,source]) or JSONL; all or nothing")
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const samples = file.toLowerCase().endsWith(".csv") ? readTrainingCsv(file) : readTrainingJsonl(file);
+      if (samples.length === 0) throw new InputFileError(file, null, null, "no samples in file");
+      const r = await withApi(g, (api) => api.ivr.training.addMany.mutate({ samples }));
+      if (g.json) return printJson(r);
+      info(`${color.green("imported")} ${r.inserted} sample(s) from ${file}`);
+    });
+  training
+    .command("export")
+    .requiredOption("--out <file>", "write here (.csv or .jsonl)")
+    .option("--status <status>", validationStatus.options.join("|"))
+    .option("--intent <label>")
+    .action(async (opts: { out: string; status?: string; intent?: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const status = oneOf("--status", opts.status, validationStatus.options);
+      const rows = await withApi(g, (api) =>
+        api.ivr.training.export.query({
+          ...(status ? { validation_status: status } : {}),
+          ...(opts.intent ? { intent_label: opts.intent } : {}),
+        }),
+      );
+      const text = opts.out.toLowerCase().endsWith(".csv")
+        ? `text,intent,threshold,source\n${rows.map((r) => [r.text_sample, r.intent_label, String(r.confidence_threshold), r.source].map(csvField).join(",")).join("\n")}${rows.length ? "\n" : ""}`
+        : rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
+      writeFileSync(opts.out, text);
+      if (g.json) return printJson({ out: opts.out, exported: rows.length });
+      info(`exported ${rows.length} sample(s) to ${opts.out}`);
+    });
+  training
+    .command("list")
+    .option("--intent <label>")
+    .option("--status <status>", validationStatus.options.join("|"))
+    .option("--source <source>", trainingSource.options.join("|"))
+    .option("--limit <n>", "rows", "50")
+    .action(async (opts: { intent?: string; status?: string; source?: string; limit: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const status = oneOf("--status", opts.status, validationStatus.options);
+      const source = oneOf("--source", opts.source, trainingSource.options);
+      const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
+      const page = await withApi(g, (api) =>
+        api.ivr.training.list.query({
+          limit,
+          ...(opts.intent ? { intent_label: opts.intent } : {}),
+          ...(status ? { validation_status: status } : {}),
+          ...(source ? { source } : {}),
+        }),
+      );
+      if (g.json) return printJson(page);
+      printTable(page.items, [
+        "training_id",
+        "intent_label",
+        "text_sample",
+        "confidence_threshold",
+        "source",
+        "validation_status",
+      ]);
+    });
+  for (const [name, status] of [
+    ["validate", "validated"],
+    ["reject", "rejected"],
+  ] as const) {
+    training
+      .command(`${name} <ids...>`)
+      .description(`mark samples ${status}`)
+      .action(async (ids: string[], _o: unknown, cmd: Command) => {
+        const g = globalsOf(cmd);
+        const r = await withApi(g, (api) =>
+          api.ivr.training.setStatus.mutate({ training_ids: ids, validation_status: status }),
+        );
+        if (g.json) return printJson(r);
+        info(`${status} ${r.updated} sample(s)`);
+      });
+  }
+}
+
+function validateSample(file: string, line: number, raw: unknown): TrainingInput {
+  const r = trainingInput.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new InputFileError(file, line, issue?.path.map(String).join(".") || null, issue?.message ?? "invalid");
+}
+
+function readTrainingCsv(file: string): TrainingInput[] {
+  const out: TrainingInput[] = [];
+  for (const { line, text } of nonBlankLines(file)) {
+    const cells = parseCsvLine(text);
+    if (!cells) throw new InputFileError(file, line, null, "malformed CSV (unbalanced quotes)");
+    if (out.length === 0 && line === 1 && cells[0]?.toLowerCase() === "text") continue; // header
+    const [text_sample, intent_label, threshold, source] = cells;
+    if (cells.length < 2 || cells.length > 4)
+      throw new InputFileError(
+        file,
+        line,
+        null,
+        `expected 2-4 columns (text,intent[,threshold,source]), got ${cells.length}`,
+      );
+    let confidence: number | undefined;
+    if (threshold !== undefined && threshold !== "") {
+      confidence = Number(threshold);
+      if (Number.isNaN(confidence))
+        throw new InputFileError(file, line, "confidence_threshold", `not a number: '${threshold}'`);
+    }
+    out.push(
+      validateSample(file, line, {
+        text_sample,
+        intent_label,
+        ...(confidence !== undefined ? { confidence_threshold: confidence } : {}),
+        ...(source ? { source } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+function readTrainingJsonl(file: string): TrainingInput[] {
+  const out: TrainingInput[] = [];
+  for (const { line, text } of nonBlankLines(file)) {
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(text) as Record<string, unknown>;
+    } catch (e) {
+      throw new InputFileError(file, line, null, `invalid JSON (${(e as Error).message})`);
+    }
+    if (typeof obj !== "object" || obj === null || Array.isArray(obj))
+      throw new InputFileError(file, line, null, "expected a JSON object");
+    out.push(
+      validateSample(file, line, {
+        text_sample: obj.text_sample ?? obj.text,
+        intent_label: obj.intent_label ?? obj.intent,
+        ...((obj.confidence_threshold ?? obj.threshold) !== undefined
+          ? { confidence_threshold: obj.confidence_threshold ?? obj.threshold }
+          : {}),
+        ...(obj.source !== undefined ? { source: obj.source } : {}),
+        ...(obj.validation_status !== undefined ? { validation_status: obj.validation_status } : {}),
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { ServerConfigError, isLoopback, startServer } from "@verdict/api";
+import { SchemaMismatchError, openDatabase } from "@verdict/db";
+import { withApi } from "../api.js";
+import { UsageError } from "../errors.js";
+import { globalsOf, openOptions, parsePositiveInt, withDb } from "../globals.js";
+import { color, info, printJson, printTable } from "../output.js";
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the typed API over HTTP (tRPC at /trpc, liveness at /health)")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 = any free port)", "4000")
+    .option("--no-auth", "accept requests without a token (loopback addresses only)")
+    .option("--migrate", "apply pending migrations before serving")
+    .option("--body-limit <bytes>", "largest request body accepted (413 past it)", String(8 * 1024 * 1024))
+    .action(
+      async (
+        opts: { host: string; port: string; auth: boolean; migrate?: boolean; bodyLimit: string },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`--port: expected 0-65535, got '${opts.port}'`);
+        const bodyLimit = parsePositiveInt("--body-limit", opts.bodyLimit) ?? 0;
+        if (!opts.auth && !isLoopback(opts.host)) {
+          throw new UsageError(`--no-auth is only allowed when bound to a loopback address, not ${opts.host}`);
+        }
+        let db: Awaited<ReturnType<typeof openDatabase>>;
+        try {
+          db = await openDatabase({ ...openOptions(g), migrate: Boolean(opts.migrate) });
+        } catch (e) {
+          if (e instanceof SchemaMismatchError) {
+            throw new SchemaMismatchError(
+              `refusing to serve: ${e.message.replace(/ \(fix: .*\)$/, "")}`,
+              "verdict migrate up, or verdict serve --migrate",
+            );
+          }
+          throw e;
+        }
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          server = await startServer({ db, host: opts.host, port, auth: opts.auth, bodyLimitBytes: bodyLimit });
+        } catch (e) {
+          db.close();
+          if (e instanceof ServerConfigError) throw new UsageError(e.message);
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === "EADDRINUSE") throw new UsageError(`--port: ${opts.host}:${port} is already in use`);
+          throw e;
+        }
+        await new Promise<void>((resolveStop) => {
+          const stop = (signal: string) => {
+            info(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal }));
+            server.close().then(resolveStop, resolveStop);
+          };
+          process.once("SIGTERM", () => stop("SIGTERM"));
+          process.once("SIGINT", () => stop("SIGINT"));
+        });
+      },
+    );
+
+  const tokens = program.command("tokens").description("API tokens for `verdict serve` (scopes: read < write < admin)");
+  tokens
+    .command("create")
+    .description("create a token; its value is shown once")
+    .requiredOption("--name <name>", "unique name, e.g. worker-1")
+    .option("--scope <scope>", "read, write or admin", "read")
+    .action(async (opts: { name: string; scope: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      if (!["read", "write", "admin"].includes(opts.scope))
+        throw new UsageError(`--scope: expected read, write or admin, got '${opts.scope}'`);
+      const scope = opts.scope as "read" | "write" | "admin";
+      const created = await withApi(g, (api) => api.admin.tokens.create.mutate({ name: opts.name, scope }));
+      if (g.json) return printJson(created);
+      info(`created token ${color.bold(created.name)} (scope ${created.scope}); store it now, it is not shown again:`);
+      process.stdout.write(`${created.token}\n`);
+    });
+  tokens
+    .command("list")
+    .description("list tokens (never their values)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const rows = await withApi(g, (api) => api.admin.tokens.list.query());
+      if (g.json) return printJson(rows);
+      printTable(rows, ["name", "scope", "created_at", "last_used_at", "revoked_at"]);
+    });
+  tokens
+    .command("revoke <name>")
+    .description("revoke a token; requests with it get 401 from then on")
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const r = await withApi(g, (api) => api.admin.tokens.revoke.mutate({ name }));
+      if (g.json) return printJson({ name, ...r });
+      info(`revoked ${name}`);
+    });
+
+  program
+    .command("backup <out>")
+    .description("consistent copy of a local database file, safe while a server is writing to it")
+    .option("--force", "overwrite OUT if it exists")
+    .action(async (out: string, opts: { force?: boolean }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      if (g.server)
+        throw new UsageError("backup works on a local database (--db file:…); for a server, back up its database");
+      if (!g.db.startsWith("file:")) throw new UsageError(`--db: backup needs a local file database, not ${g.db}`);
+      const target = resolve(out);
+      if (existsSync(target)) {
+        if (!opts.force) throw new UsageError(`${out} already exists (pass --force to overwrite)`);
+        rmSync(target);
+      }
+      mkdirSync(dirname(target), { recursive: true });
+      await withDb(g, { skipSchemaCheck: true }, async (h) => {
+        // VACUUM INTO reads one snapshot of the database under a read transaction, so writers
+        // carry on and the copy is consistent (unlike copying the file and its WAL by hand).
+        await h.client.execute({ sql: "VACUUM INTO ?", args: [target] });
+      });
+      if (g.json) return printJson({ backup: target });
+      info(`${color.green("backed up")} ${g.db} → ${target}`);
+    });
+}
