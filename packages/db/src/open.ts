@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createClient, type Client, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { ConnectionError, SchemaMismatchError } from "./errors.js";
+import { ConnectionError, SchemaMismatchError, VerdictError } from "./errors.js";
 import {
   type Domain,
   DOMAINS,
@@ -106,12 +106,16 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
       await client.execute("PRAGMA synchronous = NORMAL");
     }
     if (kind !== "remote") await client.execute("PRAGMA foreign_keys = ON");
+    // A remote client connects lazily; when nothing below talks to the server, make one round trip
+    // here so an unreachable server or a refused token fails now, as a readable ConnectionError.
+    if (kind === "remote" && opts.skipSchemaCheck && !opts.migrate) await client.execute("SELECT 1");
     if (opts.migrate) await migrateUp(client, { ...opts, ...(opts.domains ? { domains: opts.domains } : {}) });
     if (!opts.skipSchemaCheck) await checkSchema(client, opts.domains ?? DOMAINS, opts);
     return handle;
   } catch (e) {
     client.close();
-    if (e instanceof SchemaMismatchError) throw e;
+    // Our own errors already say what is wrong; only driver errors get the connection wording.
+    if (isVerdictError(e)) throw e;
     throw describeConnectionError(e, url);
   }
 }
@@ -155,22 +159,49 @@ function redact(url: string): string {
   return url.replace(/(authToken=)[^&]+/, "$1***");
 }
 
-/** Turns driver errors about reaching or authenticating to a server into one readable line. */
+/**
+ * Turns driver errors about reaching or authenticating to a server into one readable line that says
+ * what to do. Errors of our own (schema, migrations) and anything unrecognised pass through unchanged.
+ */
 export function describeConnectionError(e: unknown, url: string): Error {
-  if (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string") {
-    const code = (e as { code: string }).code;
-    const text = errorText(e);
-    if (/401|403|unauthori[sz]ed|forbidden|auth/i.test(text) || code.includes("AUTH")) {
-      return new ConnectionError(
-        `the database server at ${redact(url)} refused the credentials (${code}): set VERDICT_DB_AUTH_TOKEN or --db-auth-token to a valid token`,
-        e,
-      );
-    }
-    if (/ECONNREFUSED|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNRESET|connect/i.test(text)) {
-      return new ConnectionError(`cannot reach the database server at ${redact(url)}: ${text}`, e);
-    }
+  if (!(e instanceof Error)) return new Error(String(e));
+  if (e instanceof VerdictError) return e;
+  // The driver nests errors (LibsqlError -> HttpServerError / WebSocketError / fetch's TypeError -> system error).
+  const chain: Error[] = [];
+  for (let cur: unknown = e; cur instanceof Error && chain.length < 6; cur = cur.cause) chain.push(cur);
+  const prop = (name: string): unknown[] =>
+    chain.map((x) => (x as unknown as Record<string, unknown>)[name]).filter((v) => v !== undefined);
+  const codes = prop("code").filter((c): c is string => typeof c === "string");
+  const status = prop("status").find((s): s is number => typeof s === "number");
+  const text = errorText(e).replace(/\s+/g, " ").trim();
+  const server = `the database server at ${redact(url)}`;
+  const fix = "set VERDICT_DB_AUTH_TOKEN (or --db-auth-token) to a valid token for it";
+
+  const authCode = codes.find((c) => c.startsWith("AUTH_"));
+  if (status === 401 || authCode || /\b401\b|unauthori[sz]ed/i.test(text)) {
+    const why = authCode
+      ? (/Authentication failed: ([^:]+?)(?::|$)/.exec(text)?.[1] ?? authCode)
+      : "HTTP 401 Unauthorized: token missing, invalid or expired";
+    return new ConnectionError(`${server} refused the credentials (${why}): ${fix}`, e);
   }
-  return e instanceof Error ? e : new Error(String(e));
+  if (status === 403 || /\b403\b|forbidden/i.test(text)) {
+    return new ConnectionError(
+      `${server} denied access (HTTP 403 Forbidden): the token does not allow this operation (a read-only token cannot migrate or write); ${fix} with write access`,
+      e,
+    );
+  }
+  if (/WebSocket was closed with code 1006/.test(text)) {
+    return new ConnectionError(
+      `${server} closed the WebSocket connection without answering (code 1006); if it requires authentication, ${fix}`,
+      e,
+    );
+  }
+  const network = codes.find((c) => /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)$/.test(c));
+  if (network || /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|bad port/i.test(text)) {
+    const detail = chain[chain.length - 1]?.message.replace(/\s+/g, " ") ?? text;
+    return new ConnectionError(`cannot reach ${server} (${detail}): is it running, and is the URL right?`, e);
+  }
+  return e;
 }
 
 /**
