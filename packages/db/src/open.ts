@@ -114,8 +114,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     return handle;
   } catch (e) {
     client.close();
-    // Our own errors already say what is wrong; only driver errors get the connection wording.
-    if (isVerdictError(e)) throw e;
+    if (e instanceof SchemaMismatchError) throw e;
     throw describeConnectionError(e, url);
   }
 }
