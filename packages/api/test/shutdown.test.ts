@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { createVerdictClient } from "@verdict/api";
+import { openDatabase } from "@verdict/db";
+import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+const dir = tempDir("verdict-shutdown-");
+const dbUrl = `file:${dir.file("shutdown.db")}`;
+let cli = "";
+
+beforeAll(() => {
+  cli = ensureCliBuilt();
+});
+afterAll(() => dir.cleanup());
+
+it("SIGTERM during a burst of writes loses no acknowledged write and exits 0", async () => {
+  expect((await runCli(["--db", dbUrl, "init"])).status).toBe(0);
+  const created = await runCli(["--db", dbUrl, "--json", "tokens", "create", "--name", "burst", "--scope", "write"]);
+  const token = (JSON.parse(created.stdout) as { token: string }).token;
+
+  const child = spawn(process.execPath, [cli, "--db", dbUrl, "serve", "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === "listening" && entry.url) resolve(entry.url);
+    });
+    setTimeout(() => reject(new Error("server did not start")), 15_000).unref();
+  });
+
+  // One request per call, so every acknowledgement is one committed write.
+  const api = createVerdictClient({ url, token, maxBatchSize: 1 });
+  const acknowledged: string[] = [];
+  let refused = 0;
+  let sent = 0;
+  let signalled = false;
+  const worker = async (w: number) => {
+    for (let i = 0; i < 150; i++) {
+      const id = `burst-${w}-${i}`;
+      sent++;
+      try {
+        await api.ivr.training.add.mutate({ training_id: id, text_sample: `sample ${id}`, intent_label: "burst" });
+        acknowledged.push(id);
+      } catch {
+        refused++;
+      }
+      if (!signalled && acknowledged.length >= 150) {
+        signalled = true;
+        child.kill("SIGTERM");
+      }
+      if (signalled && refused > 20) return;
+    }
+  };
+  await Promise.all(Array.from({ length: 12 }, (_, w) => worker(w)));
+  expect(await exited).toBe(0);
+  expect(signalled).toBe(true);
+  expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+  expect(refused).toBeGreaterThan(0); // the server did stop taking requests mid-burst
+
+  const db = await openDatabase({ url: dbUrl });
+  try {
+    const rs = await db.client.execute("SELECT training_id FROM intent_training_data WHERE intent_label = 'burst'");
+    const stored = new Set(rs.rows.map((r) => String(r.training_id)));
+    const lost = acknowledged.filter((id) => !stored.has(id));
+    expect(lost).toEqual([]);
+    expect(stored.size).toBeLessThanOrEqual(sent);
+  } finally {
+    db.close();
+  }
+}, 60_000);
