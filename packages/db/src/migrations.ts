@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Client, InStatement } from "@libsql/client";
 import { MigrationError, SchemaMismatchError, errorTextOf } from "./errors.js";
@@ -55,12 +55,15 @@ function checksumOf(text: string): string {
   return createHash("sha256").update(text.replace(/\r\n/g, "\n").trimEnd()).digest("hex");
 }
 
-const fileCache = new Map<string, MigrationFile[]>();
+const fileCache = new Map<string, { fingerprint: string; files: MigrationFile[] }>();
+
+function domainDir(domain: Domain, options: MigrationOptions): string {
+  return `${(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR).replace(/\/$/, "")}/${domain}`;
+}
 
 /** The migrations of one domain as found on disk, sorted by name. Each must have a `.down.sql` twin. */
 export function loadMigrationFiles(domain: Domain, options: MigrationOptions = {}): MigrationFile[] {
-  const root = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
-  const dir = `${root.replace(/\/$/, "")}/${domain}`;
+  const dir = domainDir(domain, options);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -93,14 +96,41 @@ export function loadMigrationFiles(domain: Domain, options: MigrationOptions = {
   return files;
 }
 
-/** Reads files once per process and folder: opening a database must stay cheap. */
-export function cachedMigrationFiles(domain: Domain, options: MigrationOptions = {}): MigrationFile[] {
-  const key = `${options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR}|${domain}`;
-  let files = fileCache.get(key);
-  if (!files) {
-    files = loadMigrationFiles(domain, options);
-    fileCache.set(key, files);
+/**
+ * Names, sizes and modification times of a domain's .sql files: a stat per file is several times
+ * cheaper than reading and hashing them, and tells when a cached copy went stale.
+ */
+function fingerprintOf(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".sql"));
+  } catch {
+    return "absent";
   }
+  return names
+    .sort()
+    .map((n) => {
+      try {
+        const st = statSync(`${dir}/${n}`);
+        return `${n}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return `${n}:gone`;
+      }
+    })
+    .join("|");
+}
+
+/**
+ * Parsed files, re-read only when a file was added, removed or changed since the last call: opening
+ * a database must stay cheap, and must still notice a migration file edited while the process runs.
+ */
+export function cachedMigrationFiles(domain: Domain, options: MigrationOptions = {}): MigrationFile[] {
+  const dir = domainDir(domain, options);
+  const fingerprint = fingerprintOf(dir);
+  const hit = fileCache.get(dir);
+  if (hit && hit.fingerprint === fingerprint) return hit.files;
+  const files = loadMigrationFiles(domain, options);
+  fileCache.set(dir, { fingerprint, files });
   return files;
 }
 
@@ -213,7 +243,6 @@ export async function migrateUp(
   opts: MigrationOptions & { domains?: readonly Domain[]; to?: string; dryRun?: boolean } = {},
 ): Promise<MigrateResult> {
   const domains = opts.domains ?? DOMAINS;
-  if (!opts.dryRun) await ensureLedger(client);
   const applied = await readApplied(client);
   const plan: PlannedStep[] = [];
   let sawTarget = opts.to === undefined;
@@ -231,6 +260,9 @@ export async function migrateUp(
   }
   if (!sawTarget) throw new MigrationError(`no migration named '${opts.to}' in ${domains.join(", ")}`, opts.to);
   if (opts.dryRun) return { applied: plan, dryRun: true };
+  // Only now, with every file read and checked, is anything written (the ledger first, even when
+  // nothing is pending: a connection that may not write fails here, not halfway).
+  await ensureLedger(client);
 
   const done: PlannedStep[] = [];
   for (const step of plan) {
