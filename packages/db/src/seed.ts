@@ -214,9 +214,26 @@ export interface SeedResult {
   added: { scenarios: number; executions: number; training: number; benchmarks: number; runs: number };
 }
 
+/** Which of the seeded domains the database holds (a database may be created with only some). */
+async function presentDomains(h: VerdictDb): Promise<{ ivr: boolean; metrics: boolean; runs: boolean }> {
+  const rs = await h.client.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('test_scenarios', 'benchmark_runs', 'runs')",
+  );
+  const names = new Set(rs.rows.map((r) => String(r.name)));
+  return { ivr: names.has("test_scenarios"), metrics: names.has("benchmark_runs"), runs: names.has("runs") };
+}
+
 /** Adds realistic sample data for every domain the database holds; running it again adds nothing. */
 export async function seed(h: VerdictDb): Promise<SeedResult> {
   const added = { scenarios: 0, executions: 0, training: 0, benchmarks: 0, runs: 0 };
+  const present = await presentDomains(h);
+  if (present.ivr) await seedIvr(h, added);
+  if (present.metrics) await seedMetrics(h, added);
+  if (present.runs) await seedRuns(h, added);
+  return { added };
+}
+
+async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> {
   for (const s of SEED_SCENARIOS) {
     const exists = await h.db
       .select({ id: testScenarios.scenario_id })
@@ -323,6 +340,9 @@ export async function seed(h: VerdictDb): Promise<SeedResult> {
   );
   const newTraining = SEED_TRAINING.filter((t) => !existingTraining.has(t.training_id ?? ""));
   added.training = (await addTrainingSamples(h, newTraining)).inserted;
+}
+
+async function seedMetrics(h: VerdictDb, added: SeedResult["added"]): Promise<void> {
   for (const b of SEED_BENCHMARKS) {
     const exists = await h.db
       .select({ id: benchmarkRuns.run_id })
@@ -333,6 +353,9 @@ export async function seed(h: VerdictDb): Promise<SeedResult> {
       added.benchmarks++;
     }
   }
+}
+
+async function seedRuns(h: VerdictDb, added: SeedResult["added"]): Promise<void> {
   if (!(await runExists(h.client, SEED_RUN_ID))) {
     const rows = seedRunRows();
     const tx = await h.client.transaction("write");
@@ -358,5 +381,4 @@ export async function seed(h: VerdictDb): Promise<SeedResult> {
     }
     added.runs++;
   }
-  return { added };
 }

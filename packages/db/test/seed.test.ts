@@ -1,0 +1,126 @@
+/**
+ * Acceptance line 9: seeding adds realistic data to every domain the database holds; seeding again
+ * adds nothing. On a real file and on `:memory:`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  type VerdictDb,
+  deleteScenario,
+  getScenario,
+  listExecutions,
+  listStepExecutions,
+  openDatabase,
+  queryInstances,
+  seed,
+  validateSchema,
+} from "@verdict/db";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function fileUrl(): string {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-seed-"));
+  dirs.push(dir);
+  return `file:${join(dir, "verdict.db")}`;
+}
+const TARGETS: [string, () => string][] = [
+  ["file", fileUrl],
+  [":memory:", () => ":memory:"],
+];
+
+const TABLES = [
+  "test_scenarios",
+  "test_executions",
+  "step_executions",
+  "intent_training_data",
+  "benchmark_runs",
+  "performance_metrics",
+  "autonomy_metrics",
+  "quality_metrics",
+  "workflow_metrics",
+  "runs",
+  "instances",
+  "steps",
+  "assertions",
+];
+
+async function rowCounts(h: VerdictDb): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) {
+    const exists = await h.client.execute({ sql: "SELECT 1 FROM sqlite_master WHERE name = ?", args: [t] });
+    if (exists.rows.length === 0) continue;
+    const rs = await h.client.execute(`SELECT count(*) AS n FROM "${t}"`);
+    out[t] = Number(rs.rows[0]?.n);
+  }
+  return out;
+}
+
+const ZERO = { scenarios: 0, executions: 0, training: 0, benchmarks: 0, runs: 0 };
+
+describe.each(TARGETS)("seed on %s", (_label, url) => {
+  let h: VerdictDb;
+  afterEach(() => h.close());
+
+  it("adds data to every domain once; the second run adds nothing and changes no count", async () => {
+    h = await openDatabase({ url: url(), migrate: true });
+    const first = await seed(h);
+    expect(first.added).toEqual({ scenarios: 3, executions: 2, training: 16, benchmarks: 2, runs: 1 });
+    const counts = await rowCounts(h);
+    expect(counts).toEqual({
+      test_scenarios: 3,
+      test_executions: 2,
+      step_executions: 5,
+      intent_training_data: 16,
+      benchmark_runs: 2,
+      performance_metrics: 2,
+      autonomy_metrics: 2,
+      quality_metrics: 2,
+      workflow_metrics: 2,
+      runs: 1,
+      instances: 12,
+      steps: 36,
+      assertions: 12,
+    });
+
+    const second = await seed(h);
+    expect(second.added).toEqual(ZERO);
+    expect(await rowCounts(h)).toEqual(counts);
+    expect(await validateSchema(h.client)).toEqual([]);
+  });
+
+  it("the seeded rows read back through the helpers", async () => {
+    h = await openDatabase({ url: url(), migrate: true });
+    await seed(h);
+    const s = await getScenario(h, "bank-transfer-dtmf");
+    expect(s.steps.filter((x) => x.type === "dtmf").map((x) => (x.type === "dtmf" ? x.digits : ""))).toEqual([
+      "2",
+      "1#",
+    ]);
+    const failed = await listExecutions(h, { final_result: "fail" });
+    expect(failed.items.map((e) => e.execution_id)).toEqual(["seed-exe-002"]);
+    expect((await listStepExecutions(h, "seed-exe-001")).map((x) => x.step_number)).toEqual([0, 1, 2]);
+    const fails = await queryInstances(h, { run_id: "seed-run-001", status: "fail", with_total: true });
+    expect(fails.total).toBe(2);
+  });
+
+  it("re-adds only what was removed", async () => {
+    h = await openDatabase({ url: url(), migrate: true });
+    await seed(h);
+    const counts = await rowCounts(h);
+    await deleteScenario(h, "bank-agent"); // takes seed-exe-002 and its 2 steps along
+    const again = await seed(h);
+    expect(again.added).toEqual({ ...ZERO, scenarios: 1, executions: 1 });
+    expect(await rowCounts(h)).toEqual(counts);
+  });
+
+  it("seeds only the domains the database holds", async () => {
+    h = await openDatabase({ url: url(), migrate: true, domains: ["ivr"] });
+    const r = await seed(h);
+    expect(r.added).toEqual({ scenarios: 3, executions: 2, training: 16, benchmarks: 0, runs: 0 });
+    expect((await seed(h)).added).toEqual(ZERO);
+  });
+});
