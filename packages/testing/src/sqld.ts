@@ -65,6 +65,12 @@ export interface StartSqldOptions {
   grpcListen?: boolean | string;
   /** Run as a replica of the primary whose gRPC API is at this URL (--primary-grpc-url). */
   primaryGrpcUrl?: string;
+  /**
+   * Seconds sqld waits for open client connections on SIGTERM (--shutdown-timeout; sqld's own
+   * default is 30). An embedded replica's background sync keeps a connection open after close(),
+   * so tests default to 1.
+   */
+  shutdownTimeoutSeconds?: number;
   /** Any further sqld flags. */
   extraArgs?: string[];
   /** Extra environment for sqld (SQLD_* variables of the caller's environment are never passed on). */
@@ -172,7 +178,15 @@ async function startOnce(opts: StartSqldOptions): Promise<SqldServer> {
   const dbPath = opts.dbPath ?? join(ownDir?.path ?? "", "db.sqld");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ["--db-path", dbPath, "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"];
+  const args = [
+    "--db-path",
+    dbPath,
+    "--http-listen-addr",
+    `127.0.0.1:${port}`,
+    "--no-welcome",
+    "--shutdown-timeout",
+    String(opts.shutdownTimeoutSeconds ?? 1),
+  ];
   let grpcUrl: string | undefined;
   let grpcPort: number | undefined;
   if (opts.grpcListen) {
