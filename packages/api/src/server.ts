@@ -143,7 +143,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   const server = createHttpServer(handle);
-  server.keepAliveTimeout = 5000;
+  // Clients (undici's fetch among them) pool connections; a long idle timeout keeps a pooled socket
+  // from being closed by us just as a client reuses it, which surfaces as "other side closed".
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 4000, host, () => {
