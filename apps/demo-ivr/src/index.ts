@@ -1,0 +1,8 @@
+export { type CallState, type CallerInput, type Turn, PROMPTS, dollars, newCall, step, understand } from "./bank.js";
+export {
+  type DemoIvrOptions,
+  type RunningDemoIvr,
+  type WebhookRequest,
+  startDemoIvr,
+  webhookRequest,
+} from "./server.js";
