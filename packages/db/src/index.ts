@@ -10,3 +10,5 @@ export * from "./queries/runs.js";
 export * from "./seed.js";
 export * as tables from "./schema/index.js";
 export * from "./queries/admin.js";
+export * from "./turbulence/index.js";
+export * from "./queries/queue.js";
