@@ -1,7 +1,10 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Ed25519Keys,
   type SqldServer,
+  REPO_ROOT,
   type TempDir,
   ensureCliBuilt,
   makeEd25519Keys,
@@ -178,5 +181,52 @@ describe.skipIf(!sqld.available)("verdict CLI against an sqld that requires a to
     expect(r.stderr).toMatch(
       /^error: cannot reach the database server at http:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED/,
     );
+  });
+});
+
+describe.skipIf(!sqld.available)("scripts/sqld-jwt.mjs keys and tokens, key passed as SQLD_AUTH_JWT_KEY", () => {
+  const script = join(REPO_ROOT, "scripts", "sqld-jwt.mjs");
+  const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: "utf8" });
+  let dir: TempDir;
+  let server: SqldServer;
+  let keyFile: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    keyFile = dir.file("sqld-jwt.pem");
+    const keygen = run("keygen", "--private-key", keyFile);
+    expect(keygen.status, keygen.stderr).toBe(0);
+    const m = /^SQLD_AUTH_JWT_KEY=([A-Za-z0-9_-]{43})\n$/.exec(keygen.stdout);
+    if (!m?.[1]) throw new Error(`unexpected keygen output: ${keygen.stdout}`);
+    // The way docker-compose.yml hands sqld its key: the environment, no key file.
+    server = await startSqld({ env: { SQLD_AUTH_JWT_KEY: m[1] } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    dir?.cleanup();
+  });
+
+  it("keygen refuses to overwrite an existing key", () => {
+    const again = run("keygen", "--private-key", keyFile);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe(`error: ${keyFile} already exists; refusing to overwrite a key\n`);
+  });
+
+  it("a token it signs migrates and writes; a --read-only one is refused writes", async () => {
+    const token = run("token", "--private-key", keyFile, "--days", "1").stdout.trim();
+    const h = await openDatabase({ url: server.url, authToken: token, migrate: true });
+    h.close();
+    const ro = run("token", "--private-key", keyFile, "--read-only").stdout.trim();
+    const err = await openError(server.url, ro, true);
+    expect(err.message).toMatch(/403/);
+    expectReadable(await openError(server.url, undefined), server.url);
+  });
+
+  it("bad arguments get one line each", () => {
+    expect(run("token").stderr).toBe("error: --private-key FILE is required\n");
+    expect(run("token", "--private-key", dir.file("missing.pem")).stderr).toMatch(
+      /^error: cannot read an Ed25519 private key from .*missing\.pem: .*\n$/,
+    );
+    expect(run("nope", "--private-key", keyFile).stderr).toMatch(/^error: usage: /);
   });
 });

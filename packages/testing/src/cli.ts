@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./sqld.js";
 
@@ -21,11 +21,13 @@ function mtime(file: string): number {
   return existsSync(file) ? statSync(file).mtimeMs : 0;
 }
 
-/** Workspace folders whose built output the CLI runs: its own and those of the packages it imports. */
-const CLI_PARTS = ["apps/cli", "packages/api", "packages/db", "packages/schema"];
+/** Workspace libraries an app's build output imports (their dist must be fresh too). */
+const LIBRARIES = ["packages/api", "packages/db", "packages/schema"];
 
-function cliIsStale(): boolean {
-  for (const part of CLI_PARTS) {
+function isStale(app: string, entry: string): boolean {
+  if (!existsSync(join(REPO_ROOT, entry)) || newestMtime(join(REPO_ROOT, app, "src")) > mtime(join(REPO_ROOT, entry)))
+    return true;
+  for (const part of LIBRARIES) {
     const dist = join(REPO_ROOT, part, "dist", "index.js");
     if (!existsSync(join(REPO_ROOT, part, "package.json"))) continue;
     if (!existsSync(dist) || newestMtime(join(REPO_ROOT, part, "src")) > mtime(dist)) return true;
@@ -34,13 +36,16 @@ function cliIsStale(): boolean {
 }
 
 /**
- * Makes sure apps/cli/dist is built from the current sources (npm test builds first; a single test
- * file run from an editor may not have), building with turbo when it is missing or older than a
- * source file. Test files run in parallel processes, so a lock folder keeps builds one at a time.
+ * Makes sure an app (e.g. "apps/cli") is built from the current sources, building it and its
+ * workspace dependencies with turbo when `entry` (a path from the repo root) is missing or older than
+ * a source file. npm test builds first, so this only builds for a test file run on its own. Test files
+ * run in parallel processes, so a lock folder keeps builds one at a time.
  */
-export function ensureCliBuilt(): string {
-  if (!cliIsStale()) return CLI_PATH;
-  const lock = join(REPO_ROOT, "node_modules", ".verdict-cli-build.lock");
+export function ensureAppBuilt(app: string, entry: string): string {
+  if (!isStale(app, entry)) return join(REPO_ROOT, entry);
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, app, "package.json"), "utf8")) as { name?: string };
+  if (!manifest.name) throw new Error(`${app}/package.json has no name`);
+  const lock = join(REPO_ROOT, "node_modules", ".verdict-build.lock");
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
@@ -48,32 +53,34 @@ export function ensureCliBuilt(): string {
       break;
     } catch {
       if (Date.now() - mtime(lock) > 300_000) rmdirSync(lock); // left behind by a killed run
-      if (Date.now() > deadline) throw new Error(`timed out waiting for another CLI build (lock ${lock})`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another build (lock ${lock})`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
   try {
-    if (cliIsStale()) {
-      const r = spawnSync(
-        "pnpm",
-        ["exec", "turbo", "run", "build", "--filter", "@verdict/cli...", "--output-logs=errors-only"],
-        {
-          cwd: REPO_ROOT,
-          encoding: "utf8",
-          timeout: 170_000,
-        },
-      );
+    if (isStale(app, entry)) {
+      const filter = `${manifest.name}...`;
+      const r = spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter", filter, "--output-logs=errors-only"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        timeout: 170_000,
+      });
       if (r.status !== 0) {
         throw new Error(
-          `building the CLI failed (pnpm exec turbo run build --filter @verdict/cli...):\n${r.stdout}${r.stderr}`,
+          `building ${app} failed (pnpm exec turbo run build --filter ${filter}):\n${r.stdout}${r.stderr}`,
         );
       }
     }
   } finally {
     rmdirSync(lock);
   }
-  if (!existsSync(CLI_PATH)) throw new Error(`the CLI build did not produce ${CLI_PATH}`);
-  return CLI_PATH;
+  if (!existsSync(join(REPO_ROOT, entry))) throw new Error(`building ${app} did not produce ${entry}`);
+  return join(REPO_ROOT, entry);
+}
+
+/** The `verdict` CLI, built from the current sources (see ensureAppBuilt). */
+export function ensureCliBuilt(): string {
+  return ensureAppBuilt("apps/cli", "apps/cli/dist/index.js");
 }
 
 export interface CliResult {
@@ -83,18 +90,21 @@ export interface CliResult {
 }
 
 /**
- * Runs the built `verdict` CLI with `args` (asynchronously, so servers in this process keep
- * answering). VERDICT_* variables of the caller's environment are not passed on unless given in `env`.
+ * Runs a built Node entry point (an app's dist file) with `args`, asynchronously so servers in this
+ * process keep answering. VERDICT_* variables of the caller's environment are not passed on unless
+ * given in `env`; NO_COLOR is set.
  */
-export function runCli(
+export function runScript(
+  script: string,
   args: string[],
   opts: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VERDICT_")) env[k] = v;
   Object.assign(env, { NO_COLOR: "1" }, opts.env);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -109,12 +119,17 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`verdict ${args.join(" ")} did not finish within ${opts.timeoutMs ?? 30_000} ms`));
-    }, opts.timeoutMs ?? 30_000);
+      reject(new Error(`${script} ${args.join(" ")} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
     child.once("error", reject);
     child.once("close", (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** Runs the built `verdict` CLI (call ensureCliBuilt() first, e.g. in beforeAll). */
+export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}) {
+  return runScript(CLI_PATH, args, opts);
 }

@@ -14,4 +14,4 @@ export {
   startSqld,
 } from "./sqld.js";
 export { type TempDir, tempDir } from "./temp.js";
-export { CLI_PATH, type CliResult, ensureCliBuilt, runCli } from "./cli.js";
+export { CLI_PATH, type CliResult, ensureAppBuilt, ensureCliBuilt, runCli, runScript } from "./cli.js";
