@@ -1,0 +1,51 @@
+/**
+ * How the IVR executor talks to the system under test. Real telephony (SIP, a CPaaS API)
+ * cannot run on a test machine, so the executor depends only on this interface; the
+ * webhook channel (./webhook.ts) is the one implementation shipped here.
+ *
+ * Model: each input the caller sends (the call's start, DTMF digits, an utterance) makes the
+ * IVR play a prompt; prompts queue up in the order they arrive and receivePrompt() takes them
+ * one at a time, waiting when none has arrived yet.
+ */
+export interface ChannelCallOptions {
+  /** Abort the operation (a step's timeout, the execution's deadline, worker shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface IvrChannel {
+  /** Places a call to `target` (e.g. a phone number) and returns the call id once it is connected. */
+  startCall(target: string, opts?: ChannelCallOptions): Promise<string>;
+  sendDtmf(digits: string, opts?: ChannelCallOptions): Promise<void>;
+  sendUtterance(text: string, opts?: ChannelCallOptions): Promise<void>;
+  /** The next prompt the IVR plays, as text; rejects with ChannelTimeoutError when none comes in time. */
+  receivePrompt(opts?: ChannelCallOptions & { timeoutMs?: number }): Promise<string>;
+  /** Ends the call; safe to call more than once and after failures. */
+  hangUp(): Promise<void>;
+}
+
+/** The channel could not do what was asked: the IVR is unreachable, answered with an error, or broke the protocol. */
+export class ChannelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ChannelError";
+  }
+}
+
+/** Waiting for the IVR took longer than allowed. */
+export class ChannelTimeoutError extends ChannelError {
+  constructor(
+    message: string,
+    readonly timeoutMs: number | null,
+  ) {
+    super(message);
+    this.name = "ChannelTimeoutError";
+  }
+}
+
+/** The operation was cancelled from outside (the execution's signal), not by a timeout of its own. */
+export class ChannelAbortedError extends ChannelError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ChannelAbortedError";
+  }
+}
