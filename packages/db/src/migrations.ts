@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Client, InStatement } from "@libsql/client";
 import { MigrationError, SchemaMismatchError, errorTextOf } from "./errors.js";
 
-export const DOMAINS = ["ivr", "metrics", "runs", "admin"] as const;
+export const DOMAINS = ["ivr", "metrics", "runs", "admin", "queue"] as const;
 export type Domain = (typeof DOMAINS)[number];
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../migrations/", import.meta.url));

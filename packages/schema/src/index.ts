@@ -2,3 +2,4 @@ export * from "./common.js";
 export * from "./ivr.js";
 export * from "./metrics.js";
 export * from "./runs.js";
+export * from "./queue.js";

@@ -1,0 +1,822 @@
+import { randomBytes } from "node:crypto";
+import type { InValue, Row, Transaction } from "@libsql/client";
+import {
+  type ClaimInput,
+  type ClaimedItem,
+  type CompleteInput,
+  type EnqueueExecutionsInput,
+  type FailInput,
+  type FinishResult,
+  type HandBackInput,
+  type HeartbeatInput,
+  type HttpScenario,
+  type JsonValue,
+  type LeaseState,
+  type Page,
+  type QueueCounts,
+  type QueueListInput,
+  type ReportInput,
+  type ReportResult,
+  type Run,
+  type Scenario,
+  type StartRunInput,
+  type WorkItem,
+  type WorkKind,
+  type WorkStatus,
+  claimInput,
+  completeInput,
+  enqueueExecutionsInput,
+  failInput,
+  handBackInput,
+  heartbeatInput,
+  httpScenario,
+  type ivrStepReport,
+  queueListInput,
+  reportInput,
+  startRunInput,
+  workKind,
+  workStatus,
+} from "@verdict/schema";
+import type { z } from "zod";
+import { translateDbError } from "../db-errors.js";
+import { ConflictError, NotFoundError, VerdictError } from "../errors.js";
+import type { VerdictDb } from "../open.js";
+import { decodeCursor, encodeCursor, newId, parseJson } from "./common.js";
+import {
+  type AssertionTuple,
+  type InstanceTuple,
+  type StepTuple,
+  createRun,
+  insertAssertions,
+  insertInstances,
+  insertSteps,
+} from "./runs.js";
+
+/**
+ * The execution queue. Every state change runs in one write transaction (BEGIN IMMEDIATE), so two
+ * workers never hold the same item and a crash between statements leaves nothing half-done.
+ * Times are ISO-8601 UTC strings from this process's clock; they sort as text.
+ */
+
+/** A running item whose deadline passed is reaped this long after it, leaving the worker time to report `timeout` itself. */
+export const DEADLINE_GRACE_MS = 2_000;
+
+type StepReportRow = z.output<typeof ivrStepReport>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const str = (v: unknown) => String(v);
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const newLease = () => randomBytes(12).toString("base64url");
+
+// In-process writers queue here instead of spinning on SQLite's busy handler; other processes
+// are kept out by the write lock itself.
+const writeQueues = new WeakMap<VerdictDb, Promise<unknown>>();
+
+async function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(h) ?? Promise.resolve();
+  const run = previous.then(async () => {
+    const tx = await h.client.transaction("write");
+    try {
+      const out = await fn(tx);
+      await tx.commit();
+      return out;
+    } catch (e) {
+      try {
+        await tx.rollback();
+      } catch {
+        // the transaction may already be gone with its connection; nothing was committed
+      }
+      if (e instanceof VerdictError) throw e;
+      throw await translateDbError(h.client, e, { table });
+    } finally {
+      tx.close();
+    }
+  });
+  writeQueues.set(
+    h,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
+function toWorkItem(r: Row): WorkItem {
+  return {
+    id: str(r.id),
+    kind: workKind.parse(r.kind),
+    status: workStatus.parse(r.status),
+    scenario_id: str(r.scenario_id),
+    execution_id: strOrNull(r.execution_id),
+    run_id: strOrNull(r.run_id),
+    instance_id: strOrNull(r.instance_id),
+    attempts: Number(r.attempts),
+    max_attempts: Number(r.max_attempts),
+    timeout_seconds: Number(r.timeout_seconds),
+    claimed_by: strOrNull(r.claimed_by),
+    lease_expires_at: strOrNull(r.lease_expires_at),
+    heartbeat_at: strOrNull(r.heartbeat_at),
+    last_error: strOrNull(r.last_error),
+    enqueued_at: str(r.enqueued_at),
+    started_at: strOrNull(r.started_at),
+    deadline_at: strOrNull(r.deadline_at),
+    finished_at: strOrNull(r.finished_at),
+  };
+}
+
+// ---------- enqueue ----------
+
+/** Queues `repeat` executions of an IVR scenario: test_executions rows with status 'queued' plus their work items. */
+export async function enqueueExecutions(
+  h: VerdictDb,
+  raw: EnqueueExecutionsInput,
+): Promise<{ scenario_id: string; execution_ids: string[]; item_ids: string[] }> {
+  const input = enqueueExecutionsInput.parse(raw);
+  const now = iso(Date.now());
+  return writeTx(h, "work_items", async (tx) => {
+    const sc = await tx.execute({
+      sql: "SELECT timeout_seconds FROM test_scenarios WHERE scenario_id = ?",
+      args: [input.scenario_id],
+    });
+    const row = sc.rows[0];
+    if (!row) throw new NotFoundError("scenario", input.scenario_id);
+    const pairs = Array.from({ length: input.repeat }, () => [newId("exe"), newId("wi")] as const);
+    // start_time holds the enqueue time until a worker starts the execution (listings sort by it).
+    await tx.execute({
+      sql: `INSERT INTO test_executions (execution_id, scenario_id, status, start_time)
+            SELECT value ->> 0, ?, 'queued', ? FROM json_each(?)`,
+      args: [input.scenario_id, now, JSON.stringify(pairs)],
+    });
+    await tx.execute({
+      sql: `INSERT INTO work_items (id, kind, scenario_id, execution_id, max_attempts, timeout_seconds, enqueued_at)
+            SELECT value ->> 1, 'ivr', ?, value ->> 0, ?, ?, ? FROM json_each(?)`,
+      args: [input.scenario_id, input.max_attempts, Number(row.timeout_seconds), now, JSON.stringify(pairs)],
+    });
+    return {
+      scenario_id: input.scenario_id,
+      execution_ids: pairs.map((p) => p[0]),
+      item_ids: pairs.map((p) => p[1]),
+    };
+  });
+}
+
+/**
+ * Starts an HTTP run: a runs row (its config keeps the scenario the workers execute) and one work
+ * item per instance. Instance rows appear as instances finish.
+ */
+export async function startHttpRun(
+  h: VerdictDb,
+  raw: StartRunInput,
+): Promise<{ run: Run; instances: number; instance_ids: string[] }> {
+  const input = startRunInput.parse(raw);
+  const scenario = input.scenario;
+  const runId = input.run_id ?? newId("run");
+  const now = iso(Date.now());
+  const width = Math.max(4, String(input.instances).length);
+  const rows = Array.from(
+    { length: input.instances },
+    (_, i) => [newId("wi"), `inst-${String(i + 1).padStart(width, "0")}`, i] as const,
+  );
+  return writeTx(h, "work_items", async (tx) => {
+    const run = await createRun(
+      h,
+      {
+        id: runId,
+        started_at: now,
+        sut_name: input.sut_name ?? scenario.sut ?? scenario.id,
+        scenario_ids: [scenario.id],
+        seed: input.seed ?? null,
+        config: {
+          source: "verdict-worker",
+          instances: input.instances,
+          scenario: JSON.parse(JSON.stringify(scenario)) as JsonValue,
+        },
+      },
+      tx,
+    );
+    await tx.execute({
+      sql: `INSERT INTO work_items (id, kind, scenario_id, run_id, instance_id, payload, max_attempts, timeout_seconds, enqueued_at)
+            SELECT value ->> 0, 'http', ?, ?, value ->> 1, json_object('instance_index', value -> 2), ?, ?, ? FROM json_each(?)`,
+      args: [scenario.id, runId, scenario.max_attempts, scenario.timeout_seconds, now, JSON.stringify(rows)],
+    });
+    return { run, instances: rows.length, instance_ids: rows.map((r) => r[1]) };
+  });
+}
+
+// ---------- reaping ----------
+
+interface ItemRef {
+  id: string;
+  kind: WorkKind;
+  execution_id: string | null;
+  run_id: string | null;
+  instance_id: string | null;
+  scenario_id: string;
+  started_at: string | null;
+}
+
+function itemRef(r: Row): ItemRef {
+  return {
+    id: str(r.id),
+    kind: workKind.parse(r.kind),
+    execution_id: strOrNull(r.execution_id),
+    run_id: strOrNull(r.run_id),
+    instance_id: strOrNull(r.instance_id),
+    scenario_id: str(r.scenario_id),
+    started_at: strOrNull(r.started_at),
+  };
+}
+
+/** Marks the run completed once none of its items is queued or running. */
+async function maybeCompleteRun(tx: Transaction, runId: string, now: string): Promise<void> {
+  await tx.execute({
+    sql: `UPDATE runs SET completed_at = ? WHERE id = ? AND completed_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM work_items WHERE run_id = ? AND status IN ('queued', 'running'))`,
+    args: [now, runId, runId],
+  });
+}
+
+/**
+ * Ends an item as failed or timed out, and what it stands for with it: the IVR execution gets the
+ * same status with final_result 'fail'; an HTTP instance is recorded as a failed instance.
+ */
+async function endItem(
+  tx: Transaction,
+  item: ItemRef,
+  status: "failed" | "timeout",
+  reason: string,
+  now: string,
+  by: "worker" | "queue",
+) {
+  // Ended by the queue itself (reaper), the lease is dropped: the worker's late calls are refused,
+  // not mistaken for retries of a call that ended it.
+  await tx.execute({
+    sql: `UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL,
+            lease_token = CASE WHEN ? THEN lease_token ELSE NULL END WHERE id = ?`,
+    args: [status, now, reason, by === "worker" ? 1 : 0, item.id],
+  });
+  if (item.kind === "ivr" && item.execution_id) {
+    await tx.execute({
+      sql: `UPDATE test_executions SET status = ?, final_result = 'fail', error_message = ?,
+              end_time = CASE WHEN start_time IS NOT NULL AND start_time > ? THEN start_time ELSE ? END
+            WHERE execution_id = ? AND status IN ('queued', 'running')`,
+      args: [status, reason, now, now, item.execution_id],
+    });
+  } else if (item.kind === "http" && item.run_id && item.instance_id) {
+    const started = item.started_at ?? now;
+    const duration = Math.max(0, Date.parse(now) - Date.parse(started));
+    const row: InstanceTuple = [
+      item.run_id,
+      item.instance_id,
+      item.scenario_id,
+      item.id,
+      "fail",
+      started,
+      now,
+      duration,
+      null,
+      reason,
+    ];
+    // A partial instance row of the attempt (none is written before completion) gives way to this one.
+    await tx.execute({
+      sql: "DELETE FROM instances WHERE run_id = ? AND id = ?",
+      args: [item.run_id, item.instance_id],
+    });
+    await insertInstances(tx, [row]);
+    await maybeCompleteRun(tx, item.run_id, now);
+  }
+}
+
+/**
+ * Returns items whose lease expired to the queue (attempt counted), fails those out of attempts,
+ * and times out those past their deadline. Runs at every claim; also callable on its own.
+ */
+async function reapIn(
+  tx: Transaction,
+  nowMs: number,
+): Promise<{ requeued: number; failed: number; timed_out: number }> {
+  const now = iso(nowMs);
+  const counts = { requeued: 0, failed: 0, timed_out: 0 };
+  const late = await tx.execute({
+    sql: `SELECT * FROM work_items
+          WHERE (status = 'queued' AND deadline_at IS NOT NULL AND deadline_at <= ?)
+             OR (status = 'running' AND deadline_at <= ?)`,
+    args: [now, iso(nowMs - DEADLINE_GRACE_MS)],
+  });
+  for (const r of late.rows) {
+    await endItem(
+      tx,
+      itemRef(r),
+      "timeout",
+      `timed out: exceeded timeout_seconds=${Number(r.timeout_seconds)}`,
+      now,
+      "queue",
+    );
+    counts.timed_out++;
+  }
+  const expired = await tx.execute({
+    sql: "SELECT * FROM work_items WHERE status = 'running' AND lease_expires_at <= ?",
+    args: [now],
+  });
+  for (const r of expired.rows) {
+    const attempts = Number(r.attempts);
+    const max = Number(r.max_attempts);
+    const why = `attempt ${attempts}/${max}: lease expired (worker ${str(r.claimed_by)} stopped heartbeating)`;
+    if (attempts >= max) {
+      await endItem(tx, itemRef(r), "failed", `gave up after ${attempts} attempt(s); last: ${why}`, now, "queue");
+      counts.failed++;
+    } else {
+      await requeue(tx, itemRef(r), why, false);
+      counts.requeued++;
+    }
+  }
+  return counts;
+}
+
+async function requeue(tx: Transaction, item: ItemRef, why: string, uncount: boolean): Promise<void> {
+  await tx.execute({
+    sql: `UPDATE work_items SET status = 'queued', lease_token = NULL, lease_expires_at = NULL, last_error = ?,
+            attempts = attempts - ? WHERE id = ?`,
+    args: [why, uncount ? 1 : 0, item.id],
+  });
+  if (item.kind === "ivr" && item.execution_id) {
+    await tx.execute({
+      sql: "UPDATE test_executions SET status = 'queued' WHERE execution_id = ? AND status = 'running'",
+      args: [item.execution_id],
+    });
+  }
+}
+
+export async function reapQueue(h: VerdictDb): Promise<{ requeued: number; failed: number; timed_out: number }> {
+  return writeTx(h, "work_items", (tx) => reapIn(tx, Date.now()));
+}
+
+// ---------- claim ----------
+
+function toScenario(r: Row): Scenario {
+  return {
+    scenario_id: str(r.scenario_id),
+    name: str(r.name),
+    description: strOrNull(r.description),
+    target_phone: str(r.target_phone),
+    steps: parseJson<Scenario["steps"]>(r.steps, []),
+    timeout_seconds: Number(r.timeout_seconds),
+    created_at: str(r.created_at),
+    updated_at: str(r.updated_at),
+  };
+}
+
+/**
+ * Claims up to `max_items` of the oldest queued items of the given kinds for one worker, under a
+ * lease of `lease_ms`. A re-claimed item's previous attempt leaves nothing behind: its step rows
+ * (IVR) or instance row (HTTP) and its report keys are deleted in the same transaction.
+ */
+export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedItem[]> {
+  const input = claimInput.parse(raw);
+  const kinds = [...new Set(input.kinds)];
+  return writeTx(h, "work_items", async (tx) => {
+    const nowMs = Date.now();
+    const now = iso(nowMs);
+    await reapIn(tx, nowMs);
+    const candidates = await tx.execute({
+      sql: `SELECT * FROM work_items WHERE status = 'queued' AND kind IN (${kinds.map(() => "?").join(", ")})
+            ORDER BY enqueued_at, rowid LIMIT ?`,
+      args: [...kinds, input.max_items],
+    });
+    const claimed: ClaimedItem[] = [];
+    const runScenarios = new Map<string, HttpScenario | null>();
+    for (const c of candidates.rows) {
+      const item = itemRef(c);
+      const firstClaim = item.started_at === null;
+      const deadlineMs = firstClaim ? nowMs + Number(c.timeout_seconds) * 1000 : Date.parse(str(c.deadline_at));
+      const lease = newLease();
+      const updated = await tx.execute({
+        sql: `UPDATE work_items SET status = 'running', attempts = attempts + 1, claimed_by = ?, lease_token = ?,
+                lease_expires_at = ?, heartbeat_at = ?, started_at = coalesce(started_at, ?), deadline_at = ?
+              WHERE id = ? AND status = 'queued' RETURNING attempts, max_attempts`,
+        args: [input.worker_id, lease, iso(nowMs + input.lease_ms), now, now, iso(deadlineMs), item.id],
+      });
+      const u = updated.rows[0];
+      if (!u) continue;
+      if (!firstClaim) {
+        await tx.execute({ sql: "DELETE FROM report_keys WHERE work_item_id = ?", args: [item.id] });
+        if (item.kind === "ivr")
+          await tx.execute({ sql: "DELETE FROM step_executions WHERE execution_id = ?", args: [item.execution_id] });
+        else
+          await tx.execute({
+            sql: "DELETE FROM instances WHERE run_id = ? AND id = ?",
+            args: [item.run_id, item.instance_id],
+          });
+      }
+      const base = {
+        item_id: item.id,
+        lease,
+        attempt: Number(u.attempts),
+        max_attempts: Number(u.max_attempts),
+        lease_ms: input.lease_ms,
+        deadline_at: iso(deadlineMs),
+        deadline_in_ms: Math.max(0, deadlineMs - nowMs),
+      };
+      if (item.kind === "ivr" && item.execution_id) {
+        const exe = await tx.execute({
+          sql: `UPDATE test_executions SET status = 'running', start_time = CASE WHEN ? THEN ? ELSE start_time END,
+                  end_time = NULL, final_result = NULL, error_message = NULL
+                WHERE execution_id = ? AND status IN ('queued', 'running') RETURNING scenario_id`,
+          args: [firstClaim ? 1 : 0, now, item.execution_id],
+        });
+        const sc = exe.rows[0]
+          ? (
+              await tx.execute({
+                sql: "SELECT * FROM test_scenarios WHERE scenario_id = ?",
+                args: [str(exe.rows[0].scenario_id)],
+              })
+            ).rows[0]
+          : undefined;
+        if (!sc) {
+          await endItem(
+            tx,
+            item,
+            "failed",
+            `execution ${item.execution_id} was finished outside the queue`,
+            now,
+            "queue",
+          );
+          continue;
+        }
+        claimed.push({ ...base, kind: "ivr", execution_id: item.execution_id, scenario: toScenario(sc) });
+      } else if (item.kind === "http" && item.run_id && item.instance_id) {
+        let scenario = runScenarios.get(item.run_id);
+        if (scenario === undefined) {
+          const rs = await tx.execute({
+            sql: "SELECT json_extract(config, '$.scenario') AS scenario FROM runs WHERE id = ?",
+            args: [item.run_id],
+          });
+          const parsed = httpScenario.safeParse(parseJson<unknown>(rs.rows[0]?.scenario, null));
+          scenario = parsed.success ? parsed.data : null;
+          runScenarios.set(item.run_id, scenario);
+        }
+        if (scenario === null) {
+          await endItem(
+            tx,
+            item,
+            "failed",
+            `run ${item.run_id} holds no valid HTTP scenario in its config`,
+            now,
+            "queue",
+          );
+          continue;
+        }
+        const payload = parseJson<{ instance_index?: unknown }>(c.payload, {});
+        claimed.push({
+          ...base,
+          kind: "http",
+          run_id: item.run_id,
+          instance_id: item.instance_id,
+          instance_index: Number(payload.instance_index ?? 0),
+          scenario,
+        });
+      }
+    }
+    return claimed;
+  });
+}
+
+// ---------- leases ----------
+
+/** Why a worker no longer holds an item (null when it does). */
+async function leaseProblem(
+  tx: Transaction,
+  workerId: string,
+  itemId: string,
+  lease: string,
+): Promise<{ row: Row | null; problem: string | null }> {
+  const rs = await tx.execute({ sql: "SELECT * FROM work_items WHERE id = ?", args: [itemId] });
+  const row = rs.rows[0];
+  if (!row) return { row: null, problem: `work item '${itemId}' does not exist (deleted with its execution or run?)` };
+  const status = str(row.status);
+  const ours = row.lease_token === lease && row.claimed_by === workerId;
+  if (status === "running" && ours) return { row, problem: null };
+  if (status !== "running" && status !== "queued")
+    return { row, problem: `work item '${itemId}' already ended with status ${status}` };
+  if (status === "queued")
+    return { row, problem: `work item '${itemId}' went back to the queue (its lease expired or it was handed back)` };
+  return { row, problem: `work item '${itemId}' was claimed again by another attempt (its lease expired)` };
+}
+
+/** Extends the leases of the items a worker holds; says which it no longer holds, and why. */
+export async function heartbeatWork(h: VerdictDb, raw: HeartbeatInput): Promise<LeaseState[]> {
+  const input = heartbeatInput.parse(raw);
+  return writeTx(h, "work_items", async (tx) => {
+    const nowMs = Date.now();
+    const refs = input.items.map((i) => [i.item_id, i.lease]);
+    const rs = await tx.execute({
+      sql: `UPDATE work_items SET lease_expires_at = ?, heartbeat_at = ?
+            WHERE status = 'running' AND claimed_by = ?
+              AND (id, lease_token) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))
+            RETURNING id, deadline_at`,
+      args: [iso(nowMs + input.lease_ms), iso(nowMs), input.worker_id, JSON.stringify(refs)],
+    });
+    const held = new Map(rs.rows.map((r) => [str(r.id), Date.parse(str(r.deadline_at))]));
+    const out: LeaseState[] = [];
+    for (const ref of input.items) {
+      const deadline = held.get(ref.item_id);
+      if (deadline !== undefined) {
+        out.push({ item_id: ref.item_id, held: true, reason: null, deadline_in_ms: Math.max(0, deadline - nowMs) });
+      } else {
+        const { problem } = await leaseProblem(tx, input.worker_id, ref.item_id, ref.lease);
+        out.push({ item_id: ref.item_id, held: false, reason: problem ?? "lease not held", deadline_in_ms: null });
+      }
+    }
+    return out;
+  });
+}
+
+// ---------- step reports ----------
+
+const STEP_INSERT = `INSERT INTO step_executions (execution_id, step_number, step_type, expected_intent, actual_intent,
+    confidence, transcript, dtmf_sent, status, started_at, ended_at, latency_ms, error)
+  SELECT ?, value ->> 'step_number', value ->> 'step_type', value ->> 'expected_intent', value ->> 'actual_intent',
+    value ->> 'confidence', value ->> 'transcript', value ->> 'dtmf_sent', value ->> 'status', value ->> 'started_at',
+    value ->> 'ended_at', value ->> 'latency_ms', value ->> 'error'
+  FROM json_each(?)`;
+
+/**
+ * Records the steps of one held IVR item, each at most once: its key (execution, step number) goes
+ * into the ledger first, and only steps whose key was new are written.
+ */
+async function recordSteps(
+  tx: Transaction,
+  itemId: string,
+  executionId: string,
+  lease: string,
+  steps: StepReportRow[],
+  now: string,
+): Promise<{ accepted: number; duplicates: number }> {
+  if (steps.length === 0) return { accepted: 0, duplicates: 0 };
+  const keys = steps.map((s) => `${executionId}:${s.step_number}`);
+  const inserted = await tx.execute({
+    sql: `INSERT INTO report_keys (key, work_item_id, lease_token, created_at)
+          SELECT value, ?, ?, ? FROM json_each(?) WHERE true
+          ON CONFLICT (key) DO NOTHING RETURNING key`,
+    args: [itemId, lease, now, JSON.stringify(keys)],
+  });
+  const fresh = new Set(inserted.rows.map((r) => str(r.key)));
+  const rows: Record<string, InValue>[] = [];
+  for (const s of steps) {
+    const key = `${executionId}:${s.step_number}`;
+    if (!fresh.delete(key)) continue; // recorded before, or twice in this batch
+    rows.push({
+      step_number: s.step_number,
+      step_type: s.step_type,
+      expected_intent: s.expected_intent ?? null,
+      actual_intent: s.actual_intent ?? null,
+      confidence: s.confidence ?? null,
+      transcript: s.transcript ?? null,
+      dtmf_sent: s.dtmf_sent ?? null,
+      status: s.status,
+      started_at: s.started_at,
+      ended_at: s.ended_at,
+      latency_ms: s.latency_ms,
+      error: s.error ?? null,
+    });
+  }
+  if (rows.length > 0) await tx.execute({ sql: STEP_INSERT, args: [executionId, JSON.stringify(rows)] });
+  return { accepted: rows.length, duplicates: steps.length - rows.length };
+}
+
+/** Step reports of several held IVR items in one transaction; an item no longer held is refused alone. */
+export async function reportSteps(h: VerdictDb, raw: ReportInput): Promise<ReportResult[]> {
+  const input = reportInput.parse(raw);
+  return writeTx(h, "step_executions", async (tx) => {
+    const now = iso(Date.now());
+    const out: ReportResult[] = [];
+    for (const rep of input.reports) {
+      const { row, problem } = await leaseProblem(tx, input.worker_id, rep.item_id, rep.lease);
+      if (problem || !row) {
+        out.push({ item_id: rep.item_id, held: false, reason: problem, accepted: 0, duplicates: 0 });
+        continue;
+      }
+      if (row.kind !== "ivr") {
+        out.push({
+          item_id: rep.item_id,
+          held: true,
+          reason: "HTTP items report their steps when they complete",
+          accepted: 0,
+          duplicates: rep.steps.length,
+        });
+        continue;
+      }
+      const r = await recordSteps(tx, rep.item_id, str(row.execution_id), rep.lease, rep.steps, now);
+      out.push({ item_id: rep.item_id, held: true, reason: null, ...r });
+    }
+    return out;
+  });
+}
+
+// ---------- finishing ----------
+
+/**
+ * The lease check of complete/fail: the same call arriving twice (a retry after a lost response)
+ * finds the item already ended under the same lease and is answered as done.
+ */
+async function holdOrAlready(
+  tx: Transaction,
+  workerId: string,
+  itemId: string,
+  lease: string,
+): Promise<{ row: Row; already: FinishResult | null }> {
+  const { row, problem } = await leaseProblem(tx, workerId, itemId, lease);
+  if (!row) throw new NotFoundError("work item", itemId);
+  if (problem === null) return { row, already: null };
+  const status = workStatus.parse(row.status);
+  if (row.lease_token === lease && row.claimed_by === workerId && status !== "queued" && status !== "running") {
+    return { row, already: { item_id: itemId, status, already: true } };
+  }
+  throw new ConflictError(problem, "lease");
+}
+
+/** Finishes a held item with its results: the IVR execution's last steps and verdict, or the HTTP instance's rows. */
+export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<FinishResult> {
+  const input = completeInput.parse(raw);
+  return writeTx(h, "work_items", async (tx) => {
+    const nowMs = Date.now();
+    const now = iso(nowMs);
+    const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
+    if (already) return already;
+    if (row.kind !== input.kind)
+      throw new ConflictError(`work item '${input.item_id}' is a ${str(row.kind)} item, not ${input.kind}`, "kind");
+    const status: WorkStatus = input.outcome === "timeout" ? "timeout" : "done";
+    if (input.kind === "ivr") {
+      const executionId = str(row.execution_id);
+      await recordSteps(tx, input.item_id, executionId, input.lease, input.steps, now);
+      await tx.execute({
+        sql: `UPDATE test_executions SET status = ?, final_result = ?, error_message = ?, call_id = coalesce(?, call_id),
+                end_time = CASE WHEN start_time IS NOT NULL AND start_time > ? THEN start_time ELSE ? END
+              WHERE execution_id = ?`,
+        args: [
+          input.outcome === "timeout" ? "timeout" : "completed",
+          input.outcome === "timeout" ? "fail" : input.final_result,
+          input.error ?? null,
+          input.call_id ?? null,
+          now,
+          now,
+          executionId,
+        ],
+      });
+      await tx.execute({
+        sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
+        args: [status, now, input.error ?? null, input.item_id],
+      });
+    } else {
+      const runId = str(row.run_id);
+      const instanceId = str(row.instance_id);
+      const inst = input.instance;
+      await tx.execute({ sql: "DELETE FROM instances WHERE run_id = ? AND id = ?", args: [runId, instanceId] });
+      const instanceRow: InstanceTuple = [
+        runId,
+        instanceId,
+        str(row.scenario_id),
+        input.item_id,
+        input.outcome === "timeout" ? "fail" : inst.status,
+        inst.started_at,
+        inst.completed_at,
+        inst.duration_ms,
+        JSON.stringify({ attempt: Number(row.attempts) }),
+        inst.error ?? null,
+      ];
+      await insertInstances(tx, [instanceRow]);
+      await insertSteps(
+        tx,
+        input.steps.map(
+          (s): StepTuple => [
+            runId,
+            instanceId,
+            s.step_index,
+            s.action_name,
+            s.action_type,
+            s.service ?? null,
+            s.started_at ?? null,
+            s.latency_ms ?? null,
+            s.status_code ?? null,
+            s.ok ? 1 : 0,
+            JSON.stringify(s.observation),
+          ],
+        ),
+      );
+      await insertAssertions(
+        tx,
+        input.assertions.map(
+          (a): AssertionTuple => [
+            runId,
+            instanceId,
+            a.step_index,
+            a.assertion_name,
+            a.passed ? 1 : 0,
+            a.expected === undefined ? null : JSON.stringify(a.expected),
+            a.actual === undefined ? null : JSON.stringify(a.actual),
+            a.error ?? null,
+          ],
+        ),
+      );
+      await tx.execute({
+        sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
+        args: [status, now, inst.error ?? null, input.item_id],
+      });
+      await maybeCompleteRun(tx, runId, now);
+    }
+    return { item_id: input.item_id, status, already: false };
+  });
+}
+
+/**
+ * A worker could not carry out a held item. With `retry` and attempts left it goes back to the
+ * queue; otherwise it ends failed with the reason (and so does its execution or instance).
+ */
+export async function failWork(h: VerdictDb, raw: FailInput): Promise<FinishResult> {
+  const input = failInput.parse(raw);
+  return writeTx(h, "work_items", async (tx) => {
+    const now = iso(Date.now());
+    const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
+    if (already) return already;
+    const attempts = Number(row.attempts);
+    const max = Number(row.max_attempts);
+    const why = `attempt ${attempts}/${max}: ${input.error}`;
+    if (input.retry && attempts < max) {
+      await requeue(tx, itemRef(row), why, false);
+      return { item_id: input.item_id, status: "queued" as const, already: false };
+    }
+    const reason = input.retry ? `gave up after ${attempts} attempt(s); last: ${why}` : why;
+    await endItem(tx, itemRef(row), "failed", reason, now, "worker");
+    return { item_id: input.item_id, status: "failed" as const, already: false };
+  });
+}
+
+/** A worker shutting down returns items it has not finished; the interrupted attempt is not counted. */
+export async function handBackWork(h: VerdictDb, raw: HandBackInput): Promise<{ handed_back: string[] }> {
+  const input = handBackInput.parse(raw);
+  return writeTx(h, "work_items", async (tx) => {
+    const out: string[] = [];
+    for (const ref of input.items) {
+      const { row, problem } = await leaseProblem(tx, input.worker_id, ref.item_id, ref.lease);
+      if (problem || !row) continue;
+      await requeue(
+        tx,
+        itemRef(row),
+        `handed back by worker ${input.worker_id}: ${input.reason ?? "shutting down"}`,
+        true,
+      );
+      out.push(ref.item_id);
+    }
+    return { handed_back: out };
+  });
+}
+
+// ---------- reading ----------
+
+export async function getWorkItem(h: VerdictDb, id: string): Promise<WorkItem> {
+  const rs = await h.client.execute({ sql: "SELECT * FROM work_items WHERE id = ?", args: [id] });
+  const row = rs.rows[0];
+  if (!row) throw new NotFoundError("work item", id);
+  return toWorkItem(row);
+}
+
+/** Work items, oldest first, filtered by status/kind/run/scenario. */
+export async function listWorkItems(h: VerdictDb, raw: QueueListInput = {}): Promise<Page<WorkItem>> {
+  const input = queueListInput.parse(raw);
+  const where: string[] = [];
+  const args: InValue[] = [];
+  for (const [column, value] of [
+    ["status", input.status],
+    ["kind", input.kind],
+    ["run_id", input.run_id],
+    ["scenario_id", input.scenario_id],
+  ] as const) {
+    if (value === undefined) continue;
+    where.push(`${column} = ?`);
+    args.push(value);
+  }
+  if (input.cursor) {
+    const [enqueued, rowid] = decodeCursor(input.cursor, 2);
+    where.push("(enqueued_at > ? OR (enqueued_at = ? AND rowid > ?))");
+    args.push(String(enqueued), String(enqueued), Number(rowid));
+  }
+  const rs = await h.client.execute({
+    sql: `SELECT rowid AS _rowid, * FROM work_items ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+          ORDER BY enqueued_at, rowid LIMIT ?`,
+    args: [...args, input.limit + 1],
+  });
+  const hasMore = rs.rows.length > input.limit;
+  const rows = rs.rows.slice(0, input.limit);
+  const last = rows[rows.length - 1];
+  return {
+    items: rows.map(toWorkItem),
+    nextCursor: hasMore && last ? encodeCursor([str(last.enqueued_at), Number(last._rowid)]) : null,
+  };
+}
+
+/** How many items of each kind are in each status. */
+export async function queueCounts(h: VerdictDb): Promise<QueueCounts> {
+  const zero = (): Record<WorkStatus, number> => ({ queued: 0, running: 0, done: 0, failed: 0, timeout: 0 });
+  const out: QueueCounts = { ivr: zero(), http: zero() };
+  const rs = await h.client.execute("SELECT kind, status, count(*) AS n FROM work_items GROUP BY kind, status");
+  for (const r of rs.rows) out[workKind.parse(r.kind)][workStatus.parse(r.status)] = Number(r.n);
+  return out;
+}
