@@ -41,7 +41,10 @@ const TABLES = [
   "assertions",
 ];
 
-/** Named (CREATE INDEX) indexes per table, with their columns in order. */
+/**
+ * Named (CREATE INDEX) indexes each table must have, with the columns they must lead with. A later
+ * migration may widen an index (extra trailing columns still serve the same filters) or add others.
+ */
 const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
   test_scenarios: { test_scenarios_name_idx: ["name"] },
   test_executions: {
@@ -201,7 +204,9 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   it.each(TABLES)("%s has its named and primary-key indexes", async (table) => {
     const indexes = await indexesOf(h, table);
     const named = Object.fromEntries(indexes.filter((i) => i.origin === "c").map((i) => [i.name, i.columns]));
-    expect(named).toEqual(NAMED_INDEXES[table]);
+    for (const [name, columns] of Object.entries(NAMED_INDEXES[table] ?? {})) {
+      expect(named[name]?.slice(0, columns.length), `${table}.${name}`).toEqual(columns);
+    }
     const pk = indexes.find((i) => i.origin === "pk");
     expect(pk?.columns ?? null).toEqual(PRIMARY_KEY_INDEXES[table] ?? null);
   });
@@ -223,14 +228,21 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
     expect(found.sort()).toEqual([...FOREIGN_KEYS].sort());
   });
 
-  it.each(FILTER_QUERIES)("the %s filter is answered from its index", async (_what, sql, index) => {
+  it.each(FILTER_QUERIES)("the %s filter is answered from an index like %s", async (_what, sql, index) => {
     const args = sql
       .split("?")
       .slice(1)
       .map(() => "x");
     const rs = await h.client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args });
     const plan = rs.rows.map((r) => String(r.detail)).join(" | ");
-    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}\\b`));
+    const used = /^SEARCH (\w+) USING (?:COVERING )?INDEX (\w+)/.exec(plan);
+    expect(used, plan).not.toBeNull();
+    // The planner may pick a wider index that leads with the same columns (a later migration's).
+    const table = used?.[1] ?? "";
+    const expected = NAMED_INDEXES[table]?.[index] ?? [];
+    expect(expected.length, `${index} is not a known index of ${table}`).toBeGreaterThan(0);
+    const chosen = (await indexesOf(h, table)).find((i) => i.name === used?.[2]);
+    expect(chosen?.columns.slice(0, expected.length), plan).toEqual(expected);
   });
 
   it("has the updated_at trigger on test_scenarios", async () => {
