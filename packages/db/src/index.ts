@@ -12,3 +12,4 @@ export * as tables from "./schema/index.js";
 export * from "./queries/admin.js";
 export * from "./turbulence/index.js";
 export * from "./queries/queue.js";
+export * from "./queries/run-analytics.js";

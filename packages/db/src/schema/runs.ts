@@ -48,6 +48,9 @@ export const instances = sqliteTable(
     index("instances_run_status_idx").on(t.run_id, t.status),
     index("instances_run_scenario_idx").on(t.run_id, t.scenario_id),
     index("instances_run_started_idx").on(t.run_id, t.started_at),
+    // Percentiles by ORDER BY … LIMIT 1 OFFSET k walk these instead of sorting (run-analytics.ts).
+    index("instances_run_duration_idx").on(t.run_id, t.duration_ms),
+    index("instances_run_scenario_duration_idx").on(t.run_id, t.scenario_id, t.duration_ms),
   ],
 );
 
@@ -80,7 +83,12 @@ export const steps = sqliteTable(
     check("steps_observation_json", sql`json_valid(${t.observation})`),
     index("steps_run_instance_idx").on(t.run_id, t.instance_id, t.step_index),
     index("steps_run_action_type_idx").on(t.run_id, t.action_type),
-    index("steps_run_service_idx").on(t.run_id, t.service),
+    // latency_ms last: per-service percentiles walk this index; it still serves (run_id, service) filters.
+    index("steps_run_service_idx").on(t.run_id, t.service, t.latency_ms),
+    index("steps_run_latency_idx").on(t.run_id, t.latency_ms),
+    index("steps_run_action_latency_idx").on(t.run_id, t.action_name, t.latency_ms),
+    // Failed steps are a few percent of a run: a partial index finds them without scanning the run.
+    index("steps_run_failed_idx").on(t.run_id, t.action_name).where(sql`${t.ok} = 0`),
   ],
 );
 
