@@ -1,0 +1,36 @@
+import type { TRPCRouterRecord } from "@trpc/server";
+import {
+  claimInput,
+  completeInput,
+  enqueueExecutionsInput,
+  failInput,
+  handBackInput,
+  heartbeatInput,
+  identifier,
+  queueListInput,
+  reportInput,
+  startRunInput,
+} from "@verdict/schema";
+import { z } from "zod";
+import * as queue from "../services/queue.js";
+import { readProcedure, writeProcedure } from "../trpc.js";
+
+/** The execution queue: enqueue/start for users, claim → heartbeat/report → complete/fail/handBack for workers. */
+export const queueRouter = {
+  enqueue: writeProcedure
+    .input(enqueueExecutionsInput)
+    .mutation(({ ctx, input }) => queue.enqueueExecutions(ctx, input)),
+  startRun: writeProcedure.input(startRunInput).mutation(({ ctx, input }) => queue.startRun(ctx, input)),
+  claim: writeProcedure.input(claimInput).mutation(({ ctx, input }) => queue.claim(ctx, input)),
+  heartbeat: writeProcedure.input(heartbeatInput).mutation(({ ctx, input }) => queue.heartbeat(ctx, input)),
+  report: writeProcedure.input(reportInput).mutation(({ ctx, input }) => queue.report(ctx, input)),
+  complete: writeProcedure.input(completeInput).mutation(({ ctx, input }) => queue.complete(ctx, input)),
+  fail: writeProcedure.input(failInput).mutation(({ ctx, input }) => queue.fail(ctx, input)),
+  handBack: writeProcedure.input(handBackInput).mutation(({ ctx, input }) => queue.handBack(ctx, input)),
+  reap: writeProcedure.mutation(({ ctx }) => queue.reap(ctx)),
+  list: readProcedure.input(queueListInput.prefault({})).query(({ ctx, input }) => queue.listQueue(ctx, input)),
+  get: readProcedure
+    .input(z.object({ item_id: identifier }))
+    .query(({ ctx, input }) => queue.getItem(ctx, input.item_id)),
+  counts: readProcedure.query(({ ctx }) => queue.counts(ctx)),
+} satisfies TRPCRouterRecord;
