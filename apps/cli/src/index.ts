@@ -7,6 +7,7 @@ import { registerIvrCommands } from "./commands/ivr.js";
 import { registerMetricsCommands } from "./commands/metrics.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
 import { registerServerCommands } from "./commands/server.js";
+import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
 import { InputFileError, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerDbCommands(program);
   registerServerCommands(program);
   registerIvrCommands(program);
+  registerTrainingEvalCommands(program);
   registerMetricsCommands(program);
   const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
   registerRunQueryCommands(runs);
