@@ -1,0 +1,396 @@
+/**
+ * Run analytics on imported runs built for the purpose: summary percentiles (checked against a
+ * plain nearest-rank computation over the source files), failure patterns, compare, flaky, gate.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  NotFoundError,
+  ValidationError,
+  type VerdictDb,
+  compareRuns,
+  countInstancesByStatus,
+  evaluateGate,
+  flakyScenarios,
+  importRunFolder,
+  nearestRank,
+  normalizeMessage,
+  openDatabase,
+  parseGateRule,
+  runFailures,
+  runSummary,
+} from "@verdict/db";
+import { type InstancePlan, type RunFolderSpec, currentRun, writeRunFolder } from "./turbulence-fixtures.js";
+
+let root: string;
+let h: VerdictDb;
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "verdict-turb-an-"));
+  h = await openDatabase({ url: `file:${join(root, "verdict.db")}`, domains: ["runs"], migrate: true });
+});
+afterAll(() => {
+  h.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function load(spec: RunFolderSpec, name = String(spec.manifest.run_id)) {
+  return importRunFolder(h, writeRunFolder(join(root, "runs", name), spec));
+}
+
+/** Reference: nearest-rank percentile of a plain array. */
+function ref(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[nearestRank(p, s.length) - 1] ?? null;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("run summary", () => {
+  it("matches a plain nearest-rank computation over the source, overall and per group", async () => {
+    const rand = rng(7);
+    const plans: InstancePlan[] = Array.from({ length: 700 }, (_, i) => ({
+      scenario: ["checkout", "browse", "login"][i % 3] ?? "x",
+      passed: i % 17 === 0 ? null : i % 11 !== 0,
+      // long tail + ties (rounded) + varying step counts
+      latencies: Array.from({ length: 1 + (i % 4) }, () => Math.round(Math.exp(rand() * 6) * 4) / 4),
+      durationMs: i % 50 === 0 ? undefined : Math.round(rand() * 5000),
+    }));
+    const spec = currentRun("sum-1", plans);
+    // a few steps without a latency, and a step without a service
+    const st = spec.steps as { observation: Record<string, unknown>; step_name: string }[];
+    for (let i = 0; i < st.length; i += 97)
+      (st[i] as { observation: Record<string, unknown> }).observation.latency_ms = null;
+    delete (st[5] as { observation: Record<string, unknown> }).observation.service;
+    await load(spec);
+
+    const s = await runSummary(h, "sum-1", { stepLatencyByScenario: true });
+    const inst = spec.instances as {
+      scenario_id: string;
+      passed: boolean | null;
+      duration_ms: number;
+      error: string | null;
+    }[];
+    const pass = inst.filter((i) => i.passed === true).length;
+    expect(s.instances).toMatchObject({
+      instances: 700,
+      pass,
+      fail: 700 - pass,
+      error: inst.filter((i) => i.passed === null).length,
+      pass_rate: (100 * pass) / 700,
+    });
+    const lat = (filter: (x: (typeof st)[number]) => boolean) =>
+      st
+        .filter(filter)
+        .flatMap((x) => (typeof x.observation.latency_ms === "number" ? [x.observation.latency_ms] : []));
+    const check = (
+      got: {
+        count: number;
+        p50: number | null;
+        p95: number | null;
+        p99: number | null;
+        max: number | null;
+        min: number | null;
+      },
+      values: number[],
+    ) => {
+      expect(got.count).toBe(values.length);
+      expect(got.min).toBe(ref(values, 0.0001));
+      expect(got.p50).toBe(ref(values, 50));
+      expect(got.p95).toBe(ref(values, 95));
+      expect(got.p99).toBe(ref(values, 99));
+      expect(got.max).toBe(ref(values, 100));
+    };
+    const all = lat(() => true);
+    check(s.steps.latency_ms, all);
+    expect(s.steps.latency_ms.mean).toBeCloseTo(all.reduce((a, b) => a + b, 0) / all.length, 9);
+    expect(s.steps.total).toBe(st.length);
+    expect(s.steps.failed).toBe(st.filter((x) => x.observation.ok === false).length);
+
+    expect(s.by_action.map((a) => a.action_name)).toEqual(["create_order", "step_1", "step_2", "step_3"]);
+    for (const a of s.by_action) {
+      expect(a.steps).toBe(st.filter((x) => x.step_name === a.action_name).length);
+      check(
+        a.latency_ms,
+        lat((x) => x.step_name === a.action_name),
+      );
+    }
+    expect(s.by_service.map((a) => a.service)).toEqual([null, "orders", "payments"]);
+    for (const g of s.by_service)
+      check(
+        g.latency_ms,
+        lat((x) => (x.observation.service ?? null) === g.service),
+      );
+
+    const byScenarioOf = new Map(inst.map((i, k) => [`inst-${String(k).padStart(4, "0")}`, i.scenario_id]));
+    for (const sc of s.by_scenario) {
+      const mine = inst.filter((i) => i.scenario_id === sc.scenario_id);
+      const p = mine.filter((i) => i.passed === true).length;
+      expect(sc).toMatchObject({ instances: mine.length, pass: p, fail: mine.length - p });
+      check(
+        sc.duration_ms,
+        mine.flatMap((i) => (typeof i.duration_ms === "number" ? [i.duration_ms] : [])),
+      );
+      const steps = st as unknown as { instance_id: string; observation: Record<string, unknown> }[];
+      const scenLat = steps
+        .filter((x) => byScenarioOf.get(x.instance_id) === sc.scenario_id)
+        .flatMap((x) => (typeof x.observation.latency_ms === "number" ? [x.observation.latency_ms] : []));
+      expect(sc.step_latency_ms).toBeDefined();
+      if (sc.step_latency_ms) check(sc.step_latency_ms, scenLat);
+    }
+    expect(s.assertions).toEqual({ total: 700, passed: pass, failed: 700 - pass });
+    expect(await countInstancesByStatus(h, "sum-1")).toEqual({
+      instances: 700,
+      pass,
+      fail: 700 - pass,
+      error: s.instances.error,
+      pass_rate: (100 * pass) / 700,
+    });
+  });
+
+  it("handles a run without steps or instances, and refuses unknown runs", async () => {
+    await load(currentRun("empty-1", []));
+    const s = await runSummary(h, "empty-1");
+    expect(s.instances).toMatchObject({ instances: 0, pass_rate: null, duration_ms: { count: 0, p50: null } });
+    expect(s.steps).toMatchObject({ total: 0, latency_ms: { count: 0, p95: null } });
+    expect(s.by_scenario).toEqual([]);
+    await expect(runSummary(h, "nope")).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("failure patterns", () => {
+  it("groups errors that differ only in numbers and ids, most frequent first, with an example", async () => {
+    await load(
+      currentRun("fail-1", [
+        { scenario: "a", passed: null, error: "timeout after 1034ms" },
+        { scenario: "b", passed: null, error: "timeout after 987ms" },
+        { scenario: "a", passed: null, error: "timeout after 5ms" },
+        { scenario: "a", passed: null, error: "order 3f2a9c1e-1111-4222-8333-444455556666 not found" },
+        { scenario: "a", passed: true },
+        { scenario: "c", passed: false },
+      ]),
+    );
+    const f = await runFailures(h, "fail-1", { top: 10 });
+    expect(f.map((x) => [x.kind, x.pattern, x.count])).toEqual([
+      ["assertion", "status_is_<n>: expected <n>, got <n>", 5],
+      ["error", "timeout after <n>ms", 3],
+      ["error", "order <uuid> not found", 1],
+      ["step", "step_<n> -> <n>: HTTP <n> from orders", 1],
+    ]);
+    expect(f[1]).toEqual({
+      kind: "error",
+      pattern: "timeout after <n>ms",
+      count: 3,
+      example_instance_id: "inst-0000",
+      example: "timeout after 1034ms",
+      scenarios: ["a", "b"],
+    });
+    expect(f[0]).toMatchObject({ example: "status_is_200: expected 200, got 500", scenarios: ["a", "b", "c"] });
+    const step = f.find((x) => x.kind === "step");
+    expect(step).toMatchObject({
+      pattern: "step_<n> -> <n>: HTTP <n> from orders",
+      count: 1,
+      example_instance_id: "inst-0005",
+      scenarios: ["c"],
+    });
+    expect(f.find((x) => x.pattern.startsWith("order"))).toMatchObject({ pattern: "order <uuid> not found", count: 1 });
+    expect(await runFailures(h, "fail-1", { top: 1 })).toHaveLength(1);
+    expect(normalizeMessage("id deadbeef01 at 12.5s")).toBe("id <hex> at <n>s");
+  });
+});
+
+describe("compare", () => {
+  it("pairs instances by scenario + variation and reports regressions, fixes and latency deltas", async () => {
+    const v = (n: number) => ({ user: `u${n}` });
+    await load(
+      currentRun("cmp-a", [
+        { scenario: "s1", passed: true, variation: v(1), durationMs: 100 },
+        { scenario: "s1", passed: true, variation: v(2), durationMs: 200 },
+        { scenario: "s1", passed: true, variation: v(3), durationMs: 300 },
+        { scenario: "s2", passed: false, variation: v(1), durationMs: 50 },
+        { scenario: "s2", passed: true, variation: v(2), durationMs: 60 },
+        { scenario: "s3", passed: true, durationMs: 10 },
+      ]),
+    );
+    await load(
+      currentRun(
+        "cmp-b",
+        [
+          // written in another order: pairing is by scenario + variation, not by position
+          { scenario: "s1", passed: true, variation: v(3), durationMs: 330 },
+          { scenario: "s1", passed: null, variation: v(2), error: "boom", durationMs: 900 },
+          { scenario: "s1", passed: true, variation: v(1), durationMs: 110 },
+          { scenario: "s2", passed: true, variation: v(1), durationMs: 40 },
+          { scenario: "s2", passed: true, variation: v(2), durationMs: 45 },
+          { scenario: "s2", passed: true, variation: v(9), durationMs: 45 },
+        ],
+        { startSec: 1000 },
+      ),
+    );
+    const c = await compareRuns(h, "cmp-a", "cmp-b");
+    expect(c.totals).toMatchObject({
+      regressions: 1,
+      fixes: 1,
+      a_pass_rate: (100 * 5) / 6,
+      b_pass_rate: (100 * 5) / 6,
+    });
+    const s1 = c.scenarios.find((s) => s.scenario_id === "s1");
+    expect(s1).toMatchObject({
+      regressions: 1,
+      fixes: 0,
+      only_in_a: 0,
+      only_in_b: 0,
+      a: { instances: 3, pass_rate: 100, p50_ms: 200, p95_ms: 300 },
+      b: { instances: 3, p50_ms: 330, p95_ms: 900 },
+      p50_delta_ms: 130,
+      p95_delta_ms: 600,
+    });
+    expect(s1?.pass_rate_delta).toBeCloseTo(-100 / 3, 9);
+    expect(c.scenarios.find((s) => s.scenario_id === "s2")).toMatchObject({ regressions: 0, fixes: 1, only_in_b: 1 });
+    expect(c.scenarios.find((s) => s.scenario_id === "s3")).toMatchObject({
+      only_in_a: 1,
+      b: { instances: 0, pass_rate: null },
+      pass_rate_delta: null,
+    });
+    expect(c.regressions).toEqual([
+      { scenario_id: "s1", variation: v(2), a_instance_id: "inst-0001", b_instance_id: "inst-0001", b_error: "boom" },
+    ]);
+    expect(c.fixes).toEqual([
+      { scenario_id: "s2", variation: v(1), a_instance_id: "inst-0003", b_instance_id: "inst-0003", b_error: null },
+    ]);
+  });
+});
+
+describe("flaky", () => {
+  it("finds scenarios that passed and failed over the SUT's last N runs, with flip counts", async () => {
+    // outcomes per run, oldest first: X P F P P (2 flips), Y always P, Z F F - P (absent once, 1 flip)
+    const runs: [string, InstancePlan[]][] = [
+      [
+        "fl-1",
+        [
+          { scenario: "X", passed: true },
+          { scenario: "Y", passed: true },
+          { scenario: "Z", passed: false },
+        ],
+      ],
+      [
+        "fl-2",
+        [
+          { scenario: "X", passed: true },
+          { scenario: "X", passed: false },
+          { scenario: "Y", passed: true },
+          { scenario: "Z", passed: null },
+        ],
+      ],
+      [
+        "fl-3",
+        [
+          { scenario: "X", passed: true },
+          { scenario: "Y", passed: true },
+        ],
+      ],
+      [
+        "fl-4",
+        [
+          { scenario: "X", passed: true },
+          { scenario: "Y", passed: true },
+          { scenario: "Z", passed: true },
+        ],
+      ],
+    ];
+    for (const [i, [id, plans]] of runs.entries())
+      await load(currentRun(id, plans, { sut: "flaky-sut", startSec: i * 3600 }));
+    await load(currentRun("other-sut-run", [{ scenario: "X", passed: false }], { sut: "other", startSec: 99999 }));
+
+    const r = await flakyScenarios(h, "flaky-sut", { last: 10 });
+    expect(r.runs.map((x) => x.id)).toEqual(["fl-1", "fl-2", "fl-3", "fl-4"]);
+    expect(r.scenarios).toEqual([
+      { scenario_id: "X", runs: 4, passed_runs: 3, failed_runs: 1, flips: 2, history: "PFPP", instance_fail_rate: 20 },
+      {
+        scenario_id: "Z",
+        runs: 3,
+        passed_runs: 1,
+        failed_runs: 2,
+        flips: 1,
+        history: "FFP",
+        instance_fail_rate: (100 * 2) / 3,
+      },
+    ]);
+    // Only the last two runs: X passed in both, Z ran once → nothing flaky.
+    expect((await flakyScenarios(h, "flaky-sut", { last: 2 })).scenarios).toEqual([]);
+    await expect(flakyScenarios(h, "no-such-sut")).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe("gate", () => {
+  it("parses rules and refuses unknown metrics or operators with a clear message", () => {
+    expect(parseGateRule("pass_rate>=99")).toEqual({
+      expr: "pass_rate>=99",
+      metric: "pass_rate",
+      op: ">=",
+      threshold: 99,
+    });
+    expect(parseGateRule(" p95_latency_ms < 1000.5 ")).toMatchObject({
+      metric: "p95_latency_ms",
+      op: "<",
+      threshold: 1000.5,
+    });
+    expect(parseGateRule("error_count==0").op).toBe("==");
+    expect(() => parseGateRule("speed>3")).toThrow(ValidationError);
+    expect(() => parseGateRule("speed>3")).toThrow("fail-on: unknown metric 'speed' in 'speed>3'");
+    expect(() => parseGateRule("pass_rate=>99")).toThrow("fail-on: cannot read 'pass_rate=>99'");
+  });
+
+  it("lists each violated rule with the actual value; metrics without data violate", async () => {
+    await load(
+      currentRun("gate-1", [
+        { scenario: "s", passed: true, latencies: [100, 200] },
+        { scenario: "s", passed: true, latencies: [300] },
+        { scenario: "s", passed: null, error: "x", latencies: [2000] },
+      ]),
+    );
+    const ok = await evaluateGate(h, "gate-1", ["p50_latency_ms<=200", "fail_count<2", "pass_rate>60"]);
+    expect(ok.passed).toBe(true);
+    expect(ok.violations).toEqual([]);
+    expect(ok.metrics).toEqual({
+      pass_rate: (100 * 2) / 3,
+      error_count: 1,
+      fail_count: 1,
+      p50_latency_ms: 200,
+      p95_latency_ms: 2000,
+      p99_latency_ms: 2000,
+    });
+    const bad = await evaluateGate(h, "gate-1", [
+      "pass_rate>=99",
+      "p95_latency_ms<1000",
+      "error_count==0",
+      "p50_latency_ms!=7",
+    ]);
+    expect(bad.passed).toBe(false);
+    expect(bad.violations.map((v) => [v.expr, v.actual, v.message])).toEqual([
+      ["pass_rate>=99", (100 * 2) / 3, "pass_rate>=99: pass_rate is 66.667"],
+      ["p95_latency_ms<1000", 2000, "p95_latency_ms<1000: p95_latency_ms is 2000"],
+      ["error_count==0", 1, "error_count==0: error_count is 1"],
+    ]);
+    await load(currentRun("gate-empty", [{ scenario: "s", passed: true, latencies: [] }]));
+    const empty = await evaluateGate(h, "gate-empty", ["p99_latency_ms<5", "pass_rate==100"]);
+    expect(empty.violations).toEqual([
+      expect.objectContaining({
+        metric: "p99_latency_ms",
+        actual: null,
+        message: "p99_latency_ms<5: p99_latency_ms has no data in run 'gate-empty'",
+      }),
+    ]);
+  });
+});
