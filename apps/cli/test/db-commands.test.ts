@@ -56,7 +56,7 @@ async function sql(url: string, statement: string): Promise<void> {
 
 const shipped = () => DOMAINS.flatMap((d) => loadMigrationFiles(d).map((f) => `${d}/${f.name}`)).sort();
 
-describe("verdict init / migrate / seed (built CLI)", () => {
+describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
   it("init --seed creates and fills a database; running it again adds nothing", async () => {
     const url = freshUrl();
     const first = await cli(url, ["init", "--seed"]);
