@@ -5,6 +5,7 @@ import { apiFailure } from "./api.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerIvrCommands } from "./commands/ivr.js";
 import { registerMetricsCommands } from "./commands/metrics.js";
+import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerMetricsCommands(program);
   const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
   registerRunQueryCommands(runs);
+  registerQueueCommands(program);
   exitOverrideAll(program);
   return program;
 }
