@@ -7,6 +7,7 @@ import { registerIvrCommands } from "./commands/ivr.js";
 import { registerMetricsCommands } from "./commands/metrics.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
+import { registerRunDataCommands } from "./commands/runs-data.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerMetricsCommands(program);
   const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
   registerRunQueryCommands(runs);
+  registerRunDataCommands(runs);
   registerQueueCommands(program);
   exitOverrideAll(program);
   return program;

@@ -83,6 +83,8 @@ export interface ImportOptions {
   progressIntervalMs?: number;
   /** Aborting rolls the run back and rejects with ImportInterruptedError. */
   signal?: AbortSignal;
+  /** importRuns: called as each run is committed (later runs may still fail). */
+  onRunDone?: (r: ImportResult) => void;
 }
 
 export interface SkippedLine {
@@ -624,6 +626,10 @@ export async function importRuns(h: VerdictDb, paths: string[], opts: ImportOpti
       );
   }
   const results: ImportResult[] = [];
-  for (const dir of folders) results.push(await importRunFolder(h, dir, opts));
+  for (const dir of folders) {
+    const r = await importRunFolder(h, dir, opts);
+    results.push(r);
+    opts.onRunDone?.(r);
+  }
   return results;
 }

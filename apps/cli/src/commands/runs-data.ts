@@ -1,0 +1,418 @@
+/**
+ * `verdict runs import|export|summary|failures|assertions|compare|flaky|gate`: turbulence run data,
+ * straight on a database (--db), which may be a per-run file holding only the runs domain
+ * (`--db file:runs/<run_id>/turbulence.db`).
+ */
+import { type Command, Option } from "commander";
+import {
+  type GateRule,
+  type ImportProgress,
+  type ImportResult,
+  ImportInterruptedError,
+  type OpenOptions,
+  type Percentiles,
+  RunFileError,
+  type VerdictDb,
+  checkSchema,
+  compareRuns,
+  evaluateGate,
+  exportRun,
+  flakyScenarios,
+  getRun,
+  importRuns,
+  migrateUp,
+  parseGateRule,
+  queryAssertions,
+  readApplied,
+  runFailures,
+  runSummary,
+} from "@verdict/db";
+import { InputFileError, UsageError } from "../errors.js";
+import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
+import { type Cell, color, info, printJson, printKeyValues, printTable } from "../output.js";
+
+const RUNS_ONLY: Partial<OpenOptions> = { domains: ["runs"] };
+
+/** Read commands: the runs domain must be there and current. */
+function withRuns<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
+  return withDb(g, RUNS_ONLY, fn);
+}
+
+/**
+ * Import: a database without any migration (a new per-run file) gets the runs domain created; one
+ * that has migrations must already be current (never migrated behind the user's back).
+ */
+function withRunsForImport<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
+  return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true }, async (h) => {
+    if ((await readApplied(h.client)).length === 0) await migrateUp(h.client, { domains: ["runs"] });
+    await checkSchema(h.client, ["runs"]);
+    return fn(h);
+  });
+}
+
+/** Library file errors become the CLI's InputFileError (`file:line: field: problem`, exit 1). */
+async function fileErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof RunFileError) throw new InputFileError(e.file, e.line, e.field, e.problem);
+    throw e;
+  }
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
+const pct = (n: number | null | undefined) => (n === null || n === undefined ? "-" : `${n.toFixed(2)}%`);
+
+function clock(sec: number | null): string {
+  if (sec === null || !Number.isFinite(sec)) return "--:--";
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return `${h ? `${h}:${String(m).padStart(2, "0")}` : String(m)}:${String(r).padStart(2, "0")}`;
+}
+
+/** A one-line progress bar on stderr, redrawn in place; only on a terminal. */
+function progressBar(): { update(p: ImportProgress): void; clear(): void } | null {
+  if (!process.stderr.isTTY) return null;
+  let drawn = false;
+  return {
+    update(p) {
+      const frac = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 0;
+      const width = 24;
+      const full = Math.round(frac * width);
+      const line = `${p.run_id} [${"#".repeat(full)}${".".repeat(width - full)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(p.rows)} rows  ${int(p.rowsPerSec)} rows/s  ETA ${clock(p.etaSec)}`;
+      const cols = process.stderr.columns || 120;
+      process.stderr.write(`\r${line.slice(0, cols - 1)}\u001b[K`);
+      drawn = true;
+    },
+    clear() {
+      if (drawn) process.stderr.write("\r\u001b[K");
+      drawn = false;
+    },
+  };
+}
+
+function importLine(r: ImportResult): string {
+  return `imported ${r.run_id}${r.replaced ? " (replaced)" : ""}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
+    r.assertions,
+  )} assertions in ${(r.elapsed_ms / 1000).toFixed(1)} s (${int(r.rows_per_sec)} rows/s)${
+    r.skipped.length ? `, ${color.yellow(`${r.skipped.length} line(s) skipped`)}` : ""
+  }`;
+}
+
+const latencyRow = (p: Percentiles): Record<string, Cell> => ({
+  p50: ms(p.p50),
+  p95: ms(p.p95),
+  p99: ms(p.p99),
+  max: ms(p.max),
+});
+
+export function registerRunDataCommands(runs: Command): void {
+  runs
+    .command("import")
+    .description("import turbulence run folders (a run folder, or a folder of run folders); one transaction per run")
+    .argument("<paths...>", "run folder(s) runs/<run_id>/ or folder(s) holding them")
+    .option("--skip-invalid", "import the valid lines and list the invalid ones instead of refusing the run")
+    .option("--replace", "replace a run that is already in the database")
+    .addOption(new Option("--batch-size <rows>", "rows per INSERT").default("500").hideHelp())
+    .action(
+      async (paths: string[], opts: { skipInvalid?: boolean; replace?: boolean; batchSize: string }, cmd: Command) => {
+        const g = globalsOf(cmd);
+        const batchSize = parsePositiveInt("--batch-size", opts.batchSize) ?? 500;
+        const bar = progressBar();
+        const ac = new AbortController();
+        const onSigint = () => ac.abort();
+        process.once("SIGINT", onSigint);
+        const done: ImportResult[] = [];
+        try {
+          await fileErrors(() =>
+            withRunsForImport(g, (h) =>
+              importRuns(h, paths, {
+                skipInvalid: Boolean(opts.skipInvalid),
+                replace: Boolean(opts.replace),
+                batchSize,
+                signal: ac.signal,
+                ...(bar ? { onProgress: (p: ImportProgress) => bar.update(p) } : {}),
+                onRunDone: (r) => {
+                  bar?.clear();
+                  done.push(r);
+                  if (!g.json) {
+                    info(importLine(r));
+                    for (const s of r.skipped)
+                      info(`  skipped ${s.file}${s.line === null ? "" : `:${s.line}`}: ${s.field}: ${s.problem}`);
+                  }
+                },
+              }),
+            ),
+          );
+        } catch (e) {
+          bar?.clear();
+          if (e instanceof ImportInterruptedError) {
+            info(`${color.red("interrupted:")} ${e.message}`);
+            process.exitCode = 130;
+            return;
+          }
+          throw e;
+        } finally {
+          process.removeListener("SIGINT", onSigint);
+        }
+        if (g.json) printJson({ runs: done });
+      },
+    );
+
+  runs
+    .command("export")
+    .description("write a stored run back as a turbulence run folder (current shape)")
+    .argument("<run>", "run id")
+    .requiredOption("--out <dir>", "folder to write (manifest.json, *.jsonl, summary.json)")
+    .option("--overwrite", "replace the run files of a folder that already holds a run")
+    .action(async (runId: string, opts: { out: string; overwrite?: boolean }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const r = await withRuns(g, (h) => exportRun(h, runId, opts.out, { overwrite: Boolean(opts.overwrite) }));
+      if (g.json) return printJson(r);
+      info(
+        `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
+          r.assertions,
+        )} assertions (summary ${r.summary})`,
+      );
+    });
+
+  runs
+    .command("summary")
+    .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
+    .argument("<run>", "run id")
+    .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
+    .action(async (runId: string, opts: { scenarioSteps?: boolean }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const s = await withRuns(g, (h) => runSummary(h, runId, { stepLatencyByScenario: Boolean(opts.scenarioSteps) }));
+      if (g.json) return printJson(s);
+      printKeyValues({
+        run: s.run.id,
+        sut: s.run.sut_name,
+        started_at: s.run.started_at,
+        completed_at: s.run.completed_at,
+        instances: s.instances.instances,
+        pass: s.instances.pass,
+        fail: s.instances.fail,
+        "  of which errors": s.instances.error,
+        pass_rate: pct(s.instances.pass_rate),
+        "duration p50/p95/p99 ms": `${ms(s.instances.duration_ms.p50) ?? "-"} / ${ms(s.instances.duration_ms.p95) ?? "-"} / ${ms(s.instances.duration_ms.p99) ?? "-"}`,
+        steps: s.steps.total,
+        "steps not ok": s.steps.failed,
+        "latency p50/p95/p99 ms": `${ms(s.steps.latency_ms.p50) ?? "-"} / ${ms(s.steps.latency_ms.p95) ?? "-"} / ${ms(s.steps.latency_ms.p99) ?? "-"}`,
+        assertions: `${s.assertions.total} (${s.assertions.failed} failed)`,
+      });
+      process.stdout.write(
+        `\n${color.bold("by scenario")} (duration ms${opts.scenarioSteps ? "; step latency ms" : ""})\n`,
+      );
+      printTable(
+        s.by_scenario.map((x) => ({
+          scenario: x.scenario_id,
+          instances: x.instances,
+          pass: x.pass,
+          fail: x.fail,
+          errors: x.error,
+          pass_rate: pct(x.pass_rate),
+          ...latencyRow(x.duration_ms),
+          ...(x.step_latency_ms
+            ? {
+                step_p50: ms(x.step_latency_ms.p50),
+                step_p95: ms(x.step_latency_ms.p95),
+                step_p99: ms(x.step_latency_ms.p99),
+              }
+            : {}),
+        })),
+        [
+          "scenario",
+          "instances",
+          "pass",
+          "fail",
+          "errors",
+          "pass_rate",
+          "p50",
+          "p95",
+          "p99",
+          "max",
+          ...(opts.scenarioSteps ? ["step_p50", "step_p95", "step_p99"] : []),
+        ],
+      );
+      process.stdout.write(`\n${color.bold("by action")} (step latency ms)\n`);
+      printTable(
+        s.by_action.map((x) => ({ action: x.action_name, steps: x.steps, ...latencyRow(x.latency_ms) })),
+        ["action", "steps", "p50", "p95", "p99", "max"],
+      );
+      process.stdout.write(`\n${color.bold("by service")} (step latency ms)\n`);
+      printTable(
+        s.by_service.map((x) => ({ service: x.service ?? "(none)", steps: x.steps, ...latencyRow(x.latency_ms) })),
+        ["service", "steps", "p50", "p95", "p99", "max"],
+      );
+    });
+
+  runs
+    .command("failures")
+    .description("failures grouped into patterns (errors, failed assertions, failed steps), most frequent first")
+    .argument("<run>", "run id")
+    .option("--top <n>", "how many patterns", "10")
+    .action(async (runId: string, opts: { top: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const top = parsePositiveInt("--top", opts.top) ?? 10;
+      const f = await withRuns(g, (h) => runFailures(h, runId, { top }));
+      if (g.json) return printJson(f);
+      printTable(
+        f.map((x) => ({ ...x, scenarios: x.scenarios.join(",") })),
+        ["count", "kind", "pattern", "example_instance_id", "scenarios"],
+        { maxWidth: 70 },
+      );
+    });
+
+  runs
+    .command("assertions")
+    .description("assertions of a run, optionally only failed ones or one name")
+    .argument("<run>", "run id")
+    .option("--failed", "only failed assertions")
+    .option("--name <name>", "only this assertion name")
+    .option("--limit <n>", "rows", "50")
+    .option("--cursor <cursor>", "continue after a previous page")
+    .action(
+      async (
+        runId: string,
+        opts: { failed?: boolean; name?: string; limit: string; cursor?: string },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
+        const page = await withRuns(g, async (h) => {
+          // Say "no such run" rather than print an empty page.
+          await getRun(h, runId);
+          return queryAssertions(h, {
+            run_id: runId,
+            limit,
+            ...(opts.failed ? { passed: false } : {}),
+            ...(opts.name ? { assertion_name: opts.name } : {}),
+            ...(opts.cursor ? { cursor: opts.cursor } : {}),
+          });
+        });
+        if (g.json) return printJson(page);
+        printTable(
+          page.items.map((a) => ({
+            ...a,
+            passed: a.passed ? color.green("pass") : color.red("fail"),
+            expected: JSON.stringify(a.expected),
+            actual: JSON.stringify(a.actual),
+          })),
+          ["instance_id", "step_index", "assertion_name", "passed", "expected", "actual", "error"],
+        );
+        if (page.nextCursor) info(`next page: --cursor ${page.nextCursor}`);
+      },
+    );
+
+  runs
+    .command("compare")
+    .description("compare run B against baseline A: regressions, fixes and latency per scenario")
+    .argument("<a>", "baseline run id")
+    .argument("<b>", "run id to compare")
+    .action(async (a: string, b: string, _opts: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const c = await withRuns(g, (h) => compareRuns(h, a, b));
+      if (g.json) return printJson(c);
+      printKeyValues({
+        baseline: c.a,
+        compared: c.b,
+        pass_rate: `${pct(c.totals.a_pass_rate)} -> ${pct(c.totals.b_pass_rate)}`,
+        regressions: c.totals.regressions,
+        fixes: c.totals.fixes,
+        "step p95 ms": `${ms(c.totals.a_p95_latency_ms) ?? "-"} -> ${ms(c.totals.b_p95_latency_ms) ?? "-"}`,
+      });
+      process.stdout.write(`\n${color.bold("by scenario")} (duration ms)\n`);
+      printTable(
+        c.scenarios.map((s) => ({
+          scenario: s.scenario_id,
+          a_n: s.a.instances,
+          b_n: s.b.instances,
+          a_pass: pct(s.a.pass_rate),
+          b_pass: pct(s.b.pass_rate),
+          regressions: s.regressions ? color.red(String(s.regressions)) : 0,
+          fixes: s.fixes ? color.green(String(s.fixes)) : 0,
+          unmatched: s.only_in_a + s.only_in_b,
+          p50_delta: ms(s.p50_delta_ms),
+          p95_delta: ms(s.p95_delta_ms),
+        })),
+        ["scenario", "a_n", "b_n", "a_pass", "b_pass", "regressions", "fixes", "unmatched", "p50_delta", "p95_delta"],
+      );
+      if (c.regressions.length) {
+        process.stdout.write(`\n${color.bold("regressions")} (passed in ${c.a}, failed in ${c.b})\n`);
+        printTable(
+          c.regressions.map((r) => ({ ...r, variation: JSON.stringify(r.variation) })),
+          ["scenario_id", "variation", "a_instance_id", "b_instance_id", "b_error"],
+        );
+      }
+      info(color.dim(`matching: ${c.matching}`));
+    });
+
+  runs
+    .command("flaky")
+    .description("scenarios of a SUT that both passed and failed over its last N runs")
+    .requiredOption("--sut <name>", "system under test (runs.sut_name)")
+    .option("--last <n>", "how many of the latest runs", "10")
+    .action(async (opts: { sut: string; last: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const last = parsePositiveInt("--last", opts.last) ?? 10;
+      const r = await withRuns(g, (h) => flakyScenarios(h, opts.sut, { last }));
+      if (g.json) return printJson(r);
+      info(`${r.runs.length} run(s) of ${r.sut_name}, oldest first: ${r.runs.map((x) => x.id).join(", ")}`);
+      printTable(
+        r.scenarios.map((s) => ({ ...s, instance_fail_rate: pct(s.instance_fail_rate) })),
+        ["scenario_id", "flips", "history", "runs", "passed_runs", "failed_runs", "instance_fail_rate"],
+      );
+    });
+
+  runs
+    .command("gate")
+    .description("check a run against requirements; exit 2 when any does not hold")
+    .argument("<run>", "run id")
+    .requiredOption(
+      "--fail-on <expr>",
+      "a requirement METRIC OP NUMBER, e.g. 'pass_rate>=99' or 'p95_latency_ms<1000'; repeatable (metrics: pass_rate, error_count, fail_count, p50_latency_ms, p95_latency_ms, p99_latency_ms; operators: < <= > >= == !=)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .action(async (runId: string, opts: { failOn: string[] }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      let rules: GateRule[];
+      try {
+        rules = opts.failOn.map(parseGateRule);
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+      }
+      const r = await withRuns(g, (h) =>
+        evaluateGate(
+          h,
+          runId,
+          rules.map((x) => x.expr),
+        ),
+      );
+      if (g.json) printJson(r);
+      else {
+        for (const rule of r.rules) {
+          const v = r.violations.find((x) => x.expr === rule.expr);
+          if (v) process.stdout.write(`${color.red("FAIL")} ${v.message}\n`);
+          else
+            process.stdout.write(
+              `${color.green("ok")}   ${rule.expr} (${rule.metric} is ${fmt(r.metrics[rule.metric])})\n`,
+            );
+        }
+        info(
+          r.passed
+            ? `gate passed for ${r.run_id}`
+            : `gate failed for ${r.run_id}: ${r.violations.length} of ${r.rules.length} requirement(s) not met`,
+        );
+      }
+      if (!r.passed) process.exitCode = 2;
+    });
+}
+
+function fmt(n: number | null): string {
+  if (n === null) return "-";
+  return Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
+}
