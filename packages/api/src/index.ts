@@ -20,4 +20,4 @@ export {
 } from "./server.js";
 export { toTRPCError } from "./errors.js";
 export { seriesStats, type SeriesStats } from "./services/stats.js";
-export { compareRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";
+export { compareBenchmarkRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";

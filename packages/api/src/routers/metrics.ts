@@ -16,7 +16,7 @@ import {
   metricTrendInput,
 } from "@verdict/schema";
 import { z } from "zod";
-import { compareRuns, metricTrend } from "../services/metrics.js";
+import { compareBenchmarkRuns, metricTrend } from "../services/metrics.js";
 import { readProcedure, writeProcedure } from "../trpc.js";
 
 const runRef = z.object({ run_id: identifier });
@@ -35,5 +35,5 @@ export const metricsRouter = {
     .input(benchmarkScopeInput.prefault({}))
     .query(({ ctx, input }) => averageMetrics(ctx.db, input)),
   trend: readProcedure.input(metricTrendInput).query(({ ctx, input }) => metricTrend(ctx, input)),
-  compare: readProcedure.input(metricCompareInput).query(({ ctx, input }) => compareRuns(ctx, input)),
+  compare: readProcedure.input(metricCompareInput).query(({ ctx, input }) => compareBenchmarkRuns(ctx, input)),
 } satisfies TRPCRouterRecord;

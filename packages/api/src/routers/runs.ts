@@ -1,7 +1,12 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import {
+  compareRuns,
   completeRun,
   createRun,
+  evaluateGate,
+  flakyScenarios,
+  runFailures,
+  runSummary,
   deleteRun,
   getRun,
   listRuns,
@@ -40,4 +45,17 @@ export const runsRouter = {
   assertions: {
     query: readProcedure.input(assertionQueryInput).query(({ ctx, input }) => queryAssertions(ctx.db, input)),
   },
+  summary: readProcedure.input(runRef).query(({ ctx, input }) => runSummary(ctx.db, input.run_id)),
+  failures: readProcedure
+    .input(runRef.extend({ top: z.number().int().min(1).max(1000).default(10) }))
+    .query(({ ctx, input }) => runFailures(ctx.db, input.run_id, { top: input.top })),
+  compare: readProcedure
+    .input(z.object({ run_a: identifier, run_b: identifier, examples: z.number().int().min(0).max(1000).default(20) }))
+    .query(({ ctx, input }) => compareRuns(ctx.db, input.run_a, input.run_b, { examples: input.examples })),
+  flaky: readProcedure
+    .input(z.object({ sut_name: z.string().min(1), last: z.number().int().min(1).max(1000).default(10) }))
+    .query(({ ctx, input }) => flakyScenarios(ctx.db, input.sut_name, { last: input.last })),
+  gate: readProcedure
+    .input(runRef.extend({ fail_on: z.array(z.string().min(1)).min(1).max(50) }))
+    .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on)),
 } satisfies TRPCRouterRecord;

@@ -57,7 +57,7 @@ export interface MetricDelta {
  * Per scalar metric: absolute and percent change from run A to run B. A change below the
  * significance threshold is unchanged; a change from zero counts as significant.
  */
-export async function compareRuns(
+export async function compareBenchmarkRuns(
   ctx: ServiceContext,
   raw: MetricCompareInput,
 ): Promise<{
