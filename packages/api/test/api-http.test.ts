@@ -308,6 +308,32 @@ describe("runs procedures over HTTP", () => {
   });
 });
 
+describe("run analytics procedures over HTTP", () => {
+  it("summary, failures, compare, flaky and gate on the seeded run", async () => {
+    const summary = await api.runs.summary.query({ run_id: "seed-run-001" });
+    expect(summary.run.id).toBe("seed-run-001");
+    expect(summary.instances).toMatchObject({ instances: 12, pass: 10, fail: 2 });
+    expect(summary.instances.pass_rate).toBeCloseTo((10 / 12) * 100, 9);
+    expect(summary.steps.total).toBe(36);
+    expect(summary.steps.latency_ms.p99).toBe(2400);
+    expect(summary.by_scenario.map((s) => s.scenario_id).sort()).toEqual(["checkout", "login", "search"]);
+    const failures = await api.runs.failures.query({ run_id: "seed-run-001", top: 5 });
+    expect(failures.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failures)).toMatch(/503/);
+    const gate = await api.runs.gate.query({ run_id: "seed-run-001", fail_on: ["pass_rate>=99", "fail_count<=5"] });
+    expect(gate.passed).toBe(false);
+    expect(gate.violations.map((v) => v.expr)).toEqual(["pass_rate>=99"]);
+    const same = await api.runs.compare.query({ run_a: "seed-run-001", run_b: "seed-run-001" });
+    expect(same.totals).toMatchObject({ regressions: 0, fixes: 0 });
+    const flaky = await api.runs.flaky.query({ sut_name: "shop-api", last: 5 });
+    expect(flaky.runs.map((r) => r.id)).toEqual(["seed-run-001"]);
+    expect(flaky.scenarios).toEqual([]); // one run cannot flip
+    const badRule = await failure(api.runs.gate.query({ run_id: "seed-run-001", fail_on: ["latency<5"] }));
+    expect(badRule.code).toBe("BAD_REQUEST");
+    expect((await failure(api.runs.summary.query({ run_id: "missing" }))).code).toBe("NOT_FOUND");
+  });
+});
+
 describe("admin procedures, auth and transport", () => {
   it("health and schema status", async () => {
     expect((await api.admin.health.query()).ok).toBe(true);
