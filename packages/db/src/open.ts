@@ -189,6 +189,13 @@ export function describeConnectionError(e: unknown, url: string): Error {
       e,
     );
   }
+  if (/PrimaryHandshakeTimeout/.test(text)) {
+    // An embedded replica's sync gives no reason: the driver retries, then reports only this.
+    return new ConnectionError(
+      `the embedded replica ${redact(url)} could not sync with its primary (${text}: the primary is unreachable or refused the token): check --sync-url (VERDICT_SYNC_URL) and ${fix.replace(/ for it$/, " for the primary")}`,
+      e,
+    );
+  }
   if (/WebSocket was closed with code 1006/.test(text)) {
     return new ConnectionError(
       `${server} closed the WebSocket connection without answering (code 1006); if it requires authentication, ${fix}`,

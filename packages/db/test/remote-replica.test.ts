@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SqldServer, type TempDir, sqldForTests, startSqld, tempDir } from "@verdict/testing";
 import {
+  type Ed25519Keys,
+  type SqldServer,
+  type TempDir,
+  makeEd25519Keys,
+  signJwt,
+  sqldForTests,
+  startSqld,
+  tempDir,
+  writeJwtKeyFile,
+} from "@verdict/testing";
+import {
+  ConnectionError,
   type InstanceTuple,
   type VerdictDb,
   createRun,
@@ -219,5 +230,66 @@ describe.skipIf(!sqld.available)("embedded replica (local file synced with an sq
     } finally {
       periodic.close();
     }
+  });
+});
+
+describe.skipIf(!sqld.available)("replicas when the primary requires a JWT", () => {
+  let keys: Ed25519Keys;
+  let dir: TempDir;
+  let primary: SqldServer;
+  let replica: SqldServer;
+
+  beforeAll(async () => {
+    keys = makeEd25519Keys();
+    dir = tempDir();
+    const keyFile = writeJwtKeyFile(dir.file("jwt.pem"), keys);
+    primary = await startSqld({ grpcListen: true, authJwtKeyFile: keyFile });
+    if (!primary.grpcUrl) throw new Error("primary started without a gRPC URL");
+    replica = await startSqld({ primaryGrpcUrl: primary.grpcUrl, authJwtKeyFile: keyFile });
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await primary?.stop();
+    dir?.cleanup();
+  });
+
+  it("a server replica with the same key accepts the token and forwards writes", async () => {
+    const token = signJwt(keys.privateKey, {});
+    const m = await openDatabase({ url: replica.url, authToken: token, migrate: true, skipSchemaCheck: true });
+    m.close();
+    const h = await eventually(() => openDatabase({ url: replica.url, authToken: token }));
+    try {
+      await createScenario(h, scenario("auth-replica"));
+    } finally {
+      h.close();
+    }
+    const p = await openDatabase({ url: primary.url, authToken: token });
+    try {
+      expect((await getScenario(p, "auth-replica")).name).toBe("auth-replica");
+    } finally {
+      p.close();
+    }
+    const err = await openDatabase({ url: replica.url }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+  });
+
+  it("an embedded replica syncs with the token, and without it fails in one line", async () => {
+    const token = signJwt(keys.privateKey, {});
+    const local = await openDatabase({ url: `file:${dir.file("emb.db")}`, syncUrl: primary.url, authToken: token });
+    try {
+      expect((await getScenario(local, "auth-replica")).name).toBe("auth-replica");
+    } finally {
+      local.close();
+    }
+    const err = await openDatabase({
+      url: `file:${dir.file("emb2.db")}`,
+      syncUrl: primary.url,
+      authToken: "bad",
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    const message = (err as Error).message;
+    expect(message).not.toContain("\n");
+    expect(message).toContain("VERDICT_DB_AUTH_TOKEN");
+    expect(message).toMatch(/^the embedded replica file:\S+emb2\.db could not sync with its primary \(/);
   });
 });
