@@ -3,7 +3,9 @@
 #   build (if needed) → embedded database with seed data (temp dir) → demo IVR, API server, worker →
 #   enqueue the sample scenarios → wait for them → print the results → stop everything it started.
 #
-# Environment: VERDICT_DEMO_KEEP=1 keeps the temp folder (database and logs) for a look afterwards;
+# Environment: VERDICT_DEMO_DB=URL runs against that database instead of a temp one (npm run setup uses
+# the embedded default, file:data/verdict.db, so the results stay there to explore);
+# VERDICT_DEMO_KEEP=1 keeps the temp folder (database and logs) for a look afterwards;
 # VERDICT_DEMO_TIMEOUT (seconds, default 120) bounds the wait for the executions.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +14,7 @@ cd "$ROOT"
 SCENARIOS=(bank-balance bank-transfer-dtmf bank-agent demo-wrong-intent)
 TIMEOUT="${VERDICT_DEMO_TIMEOUT:-120}"
 DEMO_DIR="$(mktemp -d "${TMPDIR:-/tmp}/verdict-demo.XXXXXX")"
-DB="file:$DEMO_DIR/verdict.db"
+DB="${VERDICT_DEMO_DB:-file:$DEMO_DIR/verdict.db}"
 PIDS=()
 NAMES=()
 
@@ -92,8 +94,10 @@ wait_listening() {
 # ---------------------------------------------------------------------------------------------
 say "embedded database with seed data: $DB"
 verdict --db "$DB" init --seed
-verdict --db "$DB" scenarios add "$ROOT/apps/demo-ivr/scenarios/demo-wrong-intent.yaml"
-TOKEN="$(verdict --db "$DB" tokens create --name demo --scope write 2>/dev/null)"
+verdict --db "$DB" scenarios show demo-wrong-intent >/dev/null 2>&1 ||
+  verdict --db "$DB" scenarios add "$ROOT/apps/demo-ivr/scenarios/demo-wrong-intent.yaml"
+# A token per demo run, so running it again on a kept database does not collide with an old one.
+TOKEN="$(verdict --db "$DB" tokens create --name "demo-$(date +%s)-$$" --scope write 2>/dev/null)"
 [ -n "$TOKEN" ] || die "could not create an API token"
 
 say "start the demo IVR, the API server and a worker (all on 127.0.0.1)"
