@@ -32,5 +32,7 @@ export interface IvrExecutionContext {
 }
 
 export interface IvrExecutor {
-  run(ctx: IvrExecutionContext): Promise<{ final_result: "pass" | "fail"; call_id: string | null; error?: string | null }>;
+  run(
+    ctx: IvrExecutionContext,
+  ): Promise<{ final_result: "pass" | "fail"; call_id: string | null; error?: string | null }>;
 }
