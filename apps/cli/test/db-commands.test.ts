@@ -174,6 +174,7 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/ivr\s+0000_init_ivr\s+changed/);
     const status = await cli(url, ["--json", "migrate", "status"]);
+    expect(status.status).toBe(1);
     const changed = (JSON.parse(status.stdout) as { state: string; file: string }[]).filter(
       (r) => r.state === "changed",
     );

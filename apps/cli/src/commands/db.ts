@@ -118,13 +118,13 @@ export function registerDbCommands(program: Command): void {
       const g = globalsOf(cmd);
       await withDb(g, { skipSchemaCheck: true }, async (h) => {
         const rows = await migrationStatus(h.client, parseDomains(opts.domain) ?? DOMAINS);
+        const bad = rows.filter((r) => r.state === "changed" || r.state === "missing");
+        if (bad.length > 0) process.exitCode = 1;
         if (g.json) return printJson(rows);
         printTable(
           rows.map((r) => ({ ...r, state: r.state === "applied" ? color.green(r.state) : color.yellow(r.state) })),
           ["domain", "name", "state", "applied_at"],
         );
-        const bad = rows.filter((r) => r.state === "changed" || r.state === "missing");
-        if (bad.length > 0) process.exitCode = 1;
       });
     });
 
