@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createVerdictClient } from "@verdict/api";
 import {
   type VerdictDb,
   createToken,
@@ -19,6 +20,7 @@ import {
   queryInstances,
   querySteps,
 } from "@verdict/db";
+import { httpScenario } from "@verdict/schema";
 import { tempDir } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -74,7 +76,21 @@ function scenarioFile(name: string, body: Record<string, unknown>): string {
   return file;
 }
 
-async function startRun(file: string, instances: number): Promise<string> {
+/**
+ * Starts a run of `body` with `instances` instances: through `verdict runs start FILE` (the CLI,
+ * as users do) or, where the test is about something else, through the typed client (no process start).
+ */
+async function startRun(
+  name: string,
+  body: Record<string, unknown>,
+  instances: number,
+  via: "cli" | "api" = "api",
+): Promise<string> {
+  if (via === "api") {
+    const api = createVerdictClient({ url: server.url, token });
+    const r = await api.queue.startRun.mutate({ scenario: httpScenario.parse(body), instances });
+    return r.run.id;
+  }
   const r = await cli([
     "--server",
     server.url,
@@ -82,7 +98,7 @@ async function startRun(file: string, instances: number): Promise<string> {
     token,
     "runs",
     "start",
-    file,
+    scenarioFile(name, body),
     "--instances",
     String(instances),
   ]);
@@ -148,10 +164,7 @@ export async function resolve(specifier, context, next) {
 register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: ${JSON.stringify(trace)} } });
 `,
     );
-    const runId = await startRun(
-      scenarioFile("shop", shop([{ name: "pay", request: { url: "{{base}}/slow?ms=150" } }])),
-      12,
-    );
+    const runId = await startRun("shop", shop([{ name: "pay", request: { url: "{{base}}/slow?ms=150" } }]), 12, "cli");
     const ws = [
       worker("w1", ["--concurrency", "2"], ["--import", register]),
       worker("w2", ["--concurrency", "2"]),
@@ -194,10 +207,11 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
 
   it("a worker killed with SIGKILL mid-instance: another finishes it after the lease expires, one set of rows", async () => {
     const runId = await startRun(
-      scenarioFile("slow", {
+      "slow",
+      {
         ...shop([{ name: "slow", request: { url: "{{base}}/slow?ms=1500" } }]),
         id: "slow-checkout",
-      }),
+      },
       1,
     );
     const before = target.hits.get("/slow") ?? 0;
@@ -225,7 +239,8 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
 
   it("the server killed and restarted mid-run: workers reconnect and every instance lands once", async () => {
     const runId = await startRun(
-      scenarioFile("steady", { ...shop([{ name: "work", request: { url: "{{base}}/slow?ms=250" } }]), id: "steady" }),
+      "steady",
+      { ...shop([{ name: "work", request: { url: "{{base}}/slow?ms=250" } }]), id: "steady" },
       16,
     );
     const ws = [
@@ -260,15 +275,16 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
 
   it("a target that never answers: the instance ends `timeout` at the scenario's timeout_seconds", async () => {
     const runId = await startRun(
-      scenarioFile("hang", {
+      "hang",
+      {
         id: "hangs",
-        timeout_seconds: 2,
+        timeout_seconds: 1,
         vars: { base: target.url },
         steps: [
           { name: "login", request: { method: "POST", url: "{{base}}/login", json: {} } },
           { name: "hang", request: { url: "{{base}}/hang", timeout_ms: 60_000 } },
         ],
-      }),
+      },
       1,
     );
     const w = worker("patient");
@@ -296,7 +312,8 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
 
   it("SIGTERM: the worker hands unfinished work back (attempt not counted) and exits 0; another worker finishes it", async () => {
     const runId = await startRun(
-      scenarioFile("long", { ...shop([{ name: "long", request: { url: "{{base}}/slow?ms=4000" } }]), id: "long" }),
+      "long",
+      { ...shop([{ name: "long", request: { url: "{{base}}/slow?ms=1500" } }]), id: "long" },
       1,
     );
     const before = target.hits.get("/slow") ?? 0;
