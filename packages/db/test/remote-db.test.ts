@@ -187,14 +187,15 @@ describe.skipIf(!sqld.available).each([
   });
 
   it("a recordStepExecutions batch that fails part-way leaves nothing behind", async () => {
-    const good = Array.from({ length: 700 }, (_, i) => ({
-      execution_id: "remote-exe-check",
+    const step = (i: number, execution_id = "remote-exe-check") => ({
+      execution_id,
       step_number: i,
       step_type: "prompt" as const,
       status: "pass" as const,
-    }));
+    });
+    const good = Array.from({ length: 700 }, (_, i) => step(i));
     // Rows go in 500 at a time, so the first statement succeeds before the bad row's one fails.
-    const batch = [...good.slice(0, 600), { ...good[0], execution_id: "missing-exe", step_number: 600 }];
+    const batch = [...good.slice(0, 600), step(600, "missing-exe")];
     const err = await recordStepExecutions(h, batch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConstraintError);
     expect(await count(h, "SELECT count(*) AS n FROM step_executions")).toBe(0);
