@@ -132,7 +132,8 @@ function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv 
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith("SQLD_") && !k.startsWith("LIBSQL_")) env[k] = v;
   }
-  return { ...env, RUST_LOG: process.env.RUST_LOG ?? "info", ...extra };
+  // sqld's log (kept for startup errors) is at info level whatever RUST_LOG this process has.
+  return { ...env, RUST_LOG: "info", ...extra };
 }
 
 function lastLines(text: string, n = 12): string {
