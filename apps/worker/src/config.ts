@@ -43,7 +43,7 @@ Options:
   --token <token>        API token with write scope (env VERDICT_TOKEN)
   --id <name>            worker name shown in the queue (env VERDICT_WORKER_ID; default host-pid)
   --concurrency <n>      items run at once (default 1)
-  --kinds <list>         ivr,http (default both)
+  --kinds <list>         ivr,http (default: both with --ivr-webhook, else http)
   --ivr-webhook <url>    the IVR under test, for ivr items (env VERDICT_IVR_WEBHOOK)
   --lease-ms <ms>        lease per claim; heartbeats every third (default 30000)
   --poll-ms <ms>         wait between claims while the queue is empty (default 500)
@@ -122,7 +122,9 @@ export function loadConfig(
   };
   const server = str("server") ?? env.VERDICT_SERVER;
   if (!server) throw new ConfigError("--server: required (or set VERDICT_SERVER)");
-  const kindsText = str("kinds") ?? env.VERDICT_WORKER_KINDS ?? "ivr,http";
+  const webhook = str("ivr-webhook") ?? (env.VERDICT_IVR_WEBHOOK || undefined);
+  // Without an IVR to call, IVR items could only fail: such a worker takes HTTP items alone.
+  const kindsText = str("kinds") ?? env.VERDICT_WORKER_KINDS ?? (webhook ? "ivr,http" : "http");
   const kinds = kindsText
     .split(",")
     .map((k) => k.trim())
@@ -132,13 +134,16 @@ export function loadConfig(
       throw new ConfigError(`--kinds: unknown kind '${k}' (expected ${workKind.options.join(", ")})`);
     }
   }
+  if (kinds.includes("ivr") && !webhook) {
+    throw new ConfigError("--ivr-webhook: required to run ivr items (or set VERDICT_IVR_WEBHOOK, or --kinds http)");
+  }
   const raw = {
     server: server.replace(/\/+$/, ""),
     token: str("token") ?? (env.VERDICT_TOKEN || undefined),
     id: str("id") ?? (env.VERDICT_WORKER_ID || `${defaults.hostname}-${defaults.pid}`),
     concurrency: str("concurrency") ?? env.VERDICT_WORKER_CONCURRENCY ?? "1",
     kinds: [...new Set(kinds)],
-    ivrWebhookUrl: str("ivr-webhook") ?? (env.VERDICT_IVR_WEBHOOK || undefined),
+    ivrWebhookUrl: webhook,
     leaseMs: str("lease-ms") ?? "30000",
     pollMs: str("poll-ms") ?? "500",
     flushMs: str("flush-ms") ?? "200",

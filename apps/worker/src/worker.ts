@@ -30,6 +30,8 @@ interface Running {
   item: ClaimedItem;
   abort: AbortController;
   done: Promise<void>;
+  /** "finishing" once the work is done and its completion (or failure) is being sent: not handed back. */
+  phase: "working" | "finishing";
 }
 
 export interface WorkerStats {
@@ -188,7 +190,7 @@ export class Worker {
         this.#running.delete(item.item_id);
         this.#wake?.();
       });
-    this.#running.set(item.item_id, { item, abort, done });
+    this.#running.set(item.item_id, { item, abort, done, phase: "working" });
   }
 
   #stopReason(signal: AbortSignal): Stop | null {
@@ -297,6 +299,7 @@ export class Worker {
 
   /** Sends a completion, retrying while the server is unreachable; a refusal means the item is no longer ours. */
   async #finish(item: ClaimedItem, outcome: "done" | "timeout", send: () => Promise<unknown>): Promise<void> {
+    this.#finishing(item);
     try {
       await this.deps.rpc.call("queue.complete", send, { signal: this.#hardStop.signal });
       if (outcome === "timeout") this.stats.timed_out++;
@@ -311,6 +314,7 @@ export class Worker {
   }
 
   async #failItem(item: ClaimedItem, error: string): Promise<void> {
+    this.#finishing(item);
     this.#reporter.forget(item.item_id);
     try {
       const r = await this.deps.rpc.call(
@@ -342,6 +346,11 @@ export class Worker {
         error: errorMessage(e),
       });
     }
+  }
+
+  #finishing(item: ClaimedItem): void {
+    const r = this.#running.get(item.item_id);
+    if (r) r.phase = "finishing";
   }
 
   #lose(itemId: string, reason: string): void {
@@ -381,7 +390,8 @@ export class Worker {
         log("info", "draining", { running: this.#running.size, drain_ms: cfg.drainMs });
         await Promise.race([Promise.all([...this.#running.values()].map((r) => r.done)), sleep(cfg.drainMs)]);
       }
-      const left = [...this.#running.values()];
+      // Items whose work is done are still sending their completion: those are not handed back.
+      const left = [...this.#running.values()].filter((r) => r.phase === "working");
       if (left.length > 0) {
         for (const r of left) r.abort.abort(new Stop("shutdown", "the worker is shutting down"));
         // Executors stop at the abort; do not wait on one that ignores it for long.

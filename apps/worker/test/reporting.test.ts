@@ -204,6 +204,10 @@ describe("backoff and flags", () => {
     expect(err([], {})).toBe("--server: required (or set VERDICT_SERVER)");
     expect(err(["--server", "ftp://x"])).toBe("--server: expected an http(s) URL");
     expect(err(["--kinds", "ivr,sms"])).toBe("--kinds: unknown kind 'sms' (expected ivr, http)");
+    expect(err(["--kinds", "ivr"])).toMatch(/^--ivr-webhook: required to run ivr items/);
+    expect(loadConfig(["--ivr-webhook", "http://127.0.0.1:9"], { VERDICT_SERVER: "http://h:1" })).toMatchObject({
+      kinds: ["ivr", "http"],
+    });
     expect(err(["--lease-ms", "10"])).toBe("--lease-ms: must be at least 1000");
     expect(err(["--id", "has space"])).toMatch(/^--id: /);
     expect(err(["--bogus"])).toMatch(/Unknown option '--bogus'/);

@@ -385,5 +385,10 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
     const bad = startWorker(server.url, token, "x", ["--concurrency", "0"]);
     expect((await bad.exited()).code).toBe(2);
     expect(bad.stderr()).toMatch(/^verdict-worker: error: --concurrency: must be at least 1\n/);
+    const stranger = startWorker(server.url, "not-a-token", "stranger");
+    expect((await stranger.exited()).code).toBe(1);
+    expect(stranger.logs().find((l) => l.level === "error")?.msg).toBe(
+      "the server refused this worker's token; stopping",
+    );
   });
 });
