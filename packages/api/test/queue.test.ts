@@ -53,7 +53,7 @@ describe("queue router", () => {
     expect(queued.items.map((e) => e.execution_id).sort()).toEqual([...q.execution_ids].sort());
 
     const [item] = await worker.queue.claim.mutate({ worker_id: "w1", kinds: ["ivr"] });
-    if (!item || item.kind !== "ivr") throw new Error("expected an IVR item");
+    if (item?.kind !== "ivr") throw new Error("expected an IVR item");
     expect(item.scenario.steps[0]).toEqual({ type: "dtmf", digits: "1" });
     expect((await worker.ivr.executions.list.query({ status: "running" })).items).toHaveLength(1);
 
