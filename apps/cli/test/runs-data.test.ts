@@ -4,7 +4,7 @@
  * line, nothing half-written (bad line, SIGINT, SIGKILL), per-run database files, round trip.
  */
 import { spawn } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CLI_PATH, type CliResult, REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
 import { type VerdictDb, openDatabase } from "@verdict/db";
@@ -172,9 +172,12 @@ describe("verdict runs import", () => {
   });
 });
 
-/** Starts an import of a run big enough to interrupt, and waits until its transaction is writing. */
+/**
+ * Starts an import of a run big enough to interrupt (with --progress, so a pipe gets progress lines)
+ * and waits until it reports rows written inside its transaction.
+ */
 async function startBigImport(db: string, src: string) {
-  const child = spawn(process.execPath, [CLI_PATH, "--db", db, "runs", "import", src], {
+  const child = spawn(process.execPath, [CLI_PATH, "--db", db, "runs", "import", "--progress", src], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -186,12 +189,11 @@ async function startBigImport(db: string, src: string) {
   const closed = new Promise<number | null>((resolve) =>
     child.once("close", (code, signal) => resolve(code ?? (signal ? -1 : null))),
   );
-  const wal = `${db.slice("file:".length)}-wal`;
   const deadline = Date.now() + 30_000;
-  while (!(existsSync(wal) && statSync(wal).size > 512 * 1024)) {
-    if (Date.now() > deadline) throw new Error(`import never started writing: ${stderr}`);
+  while (!/^progress run-big: \d+% [1-9][\d,]* rows/m.test(stderr)) {
+    if (Date.now() > deadline) throw new Error(`import never reported progress: ${stderr}`);
     if (child.exitCode !== null) throw new Error(`import finished before it could be interrupted: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return { child, closed, stderr: () => stderr };
 }

@@ -380,3 +380,52 @@ describe("progress, abort, per-run file", () => {
     }
   });
 });
+
+describe("indexes and the two write paths", () => {
+  const indexSql = async (db: VerdictDb) =>
+    rows(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
+
+  it("an import into empty tables rebuilds the indexes it dropped, byte-identical; a failed one restores them", async () => {
+    const before = await indexSql(h);
+    expect(before.length).toBeGreaterThan(10);
+    const bad = writeRunFolder(join(dir, "bad"), currentRun("run-idx-bad", PLANS));
+    replaceLine(join(bad, "assertions.jsonl"), 2, "{broken");
+    await expect(importRunFolder(h, bad)).rejects.toThrow(RunFileError);
+    expect(await indexSql(h)).toEqual(before);
+    await importRunFolder(h, writeRunFolder(join(dir, "good"), currentRun("run-idx", PLANS)));
+    expect(await indexSql(h)).toEqual(before);
+    // The planner uses them again: a by-status page is an index range scan.
+    const plan = await rows(h, "EXPLAIN QUERY PLAN SELECT * FROM instances WHERE run_id = ? AND status = ?", [
+      "run-idx",
+      "fail",
+    ]);
+    expect(plan.map((p) => String(p.detail)).join(" ")).toContain("instances_run_status_idx");
+    // A second run goes into non-empty tables (indexes kept, maintained row by row).
+    await importRunFolder(h, writeRunFolder(join(dir, "second"), currentRun("run-idx-2", PLANS, { startSec: 50 })));
+    expect(await indexSql(h)).toEqual(before);
+    expect(await counts(h)).toEqual({ runs: 2, instances: 6, steps: 10, assertions: 6 });
+  });
+
+  it("a :memory: database goes through the client transaction: import, refusal, skip-invalid and abort", async () => {
+    const mem = await openDatabase({ url: ":memory:", domains: ["runs"], migrate: true });
+    try {
+      const src = writeRunFolder(join(dir, "mem"), currentRun("run-mem", PLANS));
+      const r = await importRunFolder(mem, src);
+      expect(r).toMatchObject({ instances: 3, steps: 5, assertions: 3 });
+      await expect(importRunFolder(mem, src)).rejects.toThrow(ConflictError);
+      const bad = writeRunFolder(join(dir, "mem-bad"), currentRun("run-mem-bad", PLANS));
+      replaceLine(join(bad, "steps.jsonl"), 2, "nope");
+      await expect(importRunFolder(mem, bad)).rejects.toThrow(`${join(bad, "steps.jsonl")}:2: (json)`);
+      const skipped = await importRunFolder(mem, bad, { skipInvalid: true });
+      expect(skipped.skipped).toHaveLength(1);
+      const ac = new AbortController();
+      ac.abort();
+      await expect(
+        importRunFolder(mem, writeRunFolder(join(dir, "mem-x"), currentRun("run-mem-x", PLANS)), { signal: ac.signal }),
+      ).rejects.toThrow(ImportInterruptedError);
+      expect(await counts(mem)).toEqual({ runs: 2, instances: 6, steps: 9, assertions: 6 });
+    } finally {
+      mem.close();
+    }
+  });
+});

@@ -73,9 +73,23 @@ function clock(sec: number | null): string {
   return `${h ? `${h}:${String(m).padStart(2, "0")}` : String(m)}:${String(r).padStart(2, "0")}`;
 }
 
-/** A one-line progress bar on stderr, redrawn in place; only on a terminal. */
-function progressBar(): { update(p: ImportProgress): void; clear(): void } | null {
-  if (!process.stderr.isTTY) return null;
+/**
+ * A one-line progress bar on stderr, redrawn in place, on a terminal; with `plain` (--progress) one
+ * line per update where stderr is not a terminal (CI logs); nothing otherwise.
+ */
+function progressBar(plain: boolean): { update(p: ImportProgress): void; clear(): void } | null {
+  if (!process.stderr.isTTY) {
+    if (!plain) return null;
+    return {
+      update(p) {
+        const frac = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 0;
+        process.stderr.write(
+          `progress ${p.run_id}: ${(frac * 100).toFixed(0)}% ${int(p.rows)} rows ${int(p.rowsPerSec)} rows/s ETA ${clock(p.etaSec)}\n`,
+        );
+      },
+      clear() {},
+    };
+  }
   let drawn = false;
   return {
     update(p) {
@@ -116,12 +130,17 @@ export function registerRunDataCommands(runs: Command): void {
     .argument("<paths...>", "run folder(s) runs/<run_id>/ or folder(s) holding them")
     .option("--skip-invalid", "import the valid lines and list the invalid ones instead of refusing the run")
     .option("--replace", "replace a run that is already in the database")
+    .option("--progress", "report progress even when stderr is not a terminal (one line per update)")
     .addOption(new Option("--batch-size <rows>", "rows per INSERT").default("500").hideHelp())
     .action(
-      async (paths: string[], opts: { skipInvalid?: boolean; replace?: boolean; batchSize: string }, cmd: Command) => {
+      async (
+        paths: string[],
+        opts: { skipInvalid?: boolean; replace?: boolean; progress?: boolean; batchSize: string },
+        cmd: Command,
+      ) => {
         const g = globalsOf(cmd);
         const batchSize = parsePositiveInt("--batch-size", opts.batchSize) ?? 500;
-        const bar = progressBar();
+        const bar = progressBar(Boolean(opts.progress));
         const ac = new AbortController();
         const onSigint = () => ac.abort();
         process.once("SIGINT", onSigint);

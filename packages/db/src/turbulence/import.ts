@@ -27,14 +27,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { VerdictDb } from "../open.js";
 import { ConflictError, errorTextOf } from "../errors.js";
-import {
-  type AssertionTuple,
-  type InstanceTuple,
-  type SqlExecutor,
-  type StepTuple,
-  createRun,
-  runExists,
-} from "../queries/runs.js";
+import { type AssertionTuple, type InstanceTuple, type StepTuple, createRun, runExists } from "../queries/runs.js";
 import {
   COMPUTED_SUMMARY_KEY,
   type FieldProblem,
@@ -55,8 +48,8 @@ import {
 } from "./format.js";
 import { type JsonValue, identifier } from "@verdict/schema";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
-import { valuesInsertAssertions, valuesInsertInstances, valuesInsertSteps } from "./insert.js";
 import { jsonErrorLine, lineOfKey, readLines } from "./lines.js";
+import { type ImportSink, type ImportTable, dropIndexesIfEmpty, openSink, recreateIndexes } from "./sink.js";
 
 export const DEFAULT_BATCH_SIZE = 500;
 
@@ -234,9 +227,9 @@ type RowResult<T> = { ok: true; row: T } | { ok: false; problem: FieldProblem; f
 
 interface FileSpec<T> {
   name: string;
+  table: ImportTable;
   required: boolean;
   toRow(obj: Json): RowResult<T>;
-  insert(x: SqlExecutor, rows: T[]): Promise<void>;
   /** Field and text for a row the database refused (after zod accepted it). */
   refused(row: T, e: unknown): FieldProblem;
 }
@@ -306,6 +299,7 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
 
   const instances: FileSpec<InstanceTuple> = {
     name: "instances.jsonl",
+    table: "instances",
     required: true,
     toRow(obj) {
       applyAliases("instance", shape, obj);
@@ -352,7 +346,6 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
         ],
       };
     },
-    insert: valuesInsertInstances,
     refused: (row, e) => dbProblem(e, row[1], "instances"),
   };
 
@@ -360,6 +353,7 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
   const nextIndex = new Map<string, number>();
   const steps: FileSpec<StepTuple> = {
     name: "steps.jsonl",
+    table: "steps",
     required: true,
     toRow(obj) {
       applyAliases("step", shape, obj);
@@ -413,12 +407,12 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
         ],
       };
     },
-    insert: valuesInsertSteps,
     refused: (row, e) => dbProblem(e, row[1], "steps"),
   };
 
   const assertions: FileSpec<AssertionTuple> = {
     name: "assertions.jsonl",
+    table: "assertions",
     required: false,
     toRow(obj) {
       const r = check(assertionLine, obj);
@@ -441,7 +435,6 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
         ],
       };
     },
-    insert: valuesInsertAssertions,
     refused: (row, e) => dbProblem(e, row[1], "assertions"),
   };
 
@@ -473,7 +466,11 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
     if (opts.signal?.aborted) throw new ImportInterruptedError(runId);
   };
 
-  async function load<T>(tx: SqlExecutor, spec: FileSpec<T>, key: keyof typeof counts): Promise<void> {
+  async function load<T extends InstanceTuple | StepTuple | AssertionTuple>(
+    sink: ImportSink,
+    spec: FileSpec<T>,
+    key: keyof typeof counts,
+  ): Promise<void> {
     const path = join(dir, spec.name);
     if (!existsSync(path)) {
       if (spec.required) throw new RunFileError(path, null, "(file)", "missing");
@@ -488,7 +485,7 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
     const flush = async () => {
       if (batch.length === 0) return;
       try {
-        await spec.insert(tx, batch);
+        await sink.insert(spec.table, batch);
         counts[key] += batch.length;
         rows += batch.length;
       } catch (e) {
@@ -497,7 +494,7 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
         for (let i = 0; i < batch.length; i++) {
           const row = batch[i] as T;
           try {
-            await spec.insert(tx, [row]);
+            await sink.insert(spec.table, [row]);
             counts[key]++;
             rows++;
           } catch (e) {
@@ -544,11 +541,10 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
     currentBytes = () => 0;
   }
 
-  if (h.kind !== "remote") await h.client.execute("PRAGMA foreign_keys = ON");
-  const tx = await h.client.transaction("write");
+  const sink = await openSink(h);
   let replaced = false;
   try {
-    if (await runExists(tx, runId)) {
+    if (await runExists(sink, runId)) {
       if (!opts.replace)
         throw new ConflictError(
           `run '${runId}' already exists (from ${join(dir, "manifest.json")}); use --replace to overwrite it`,
@@ -556,25 +552,28 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
         );
       // Children first, so this works whether or not the connection enforces ON DELETE CASCADE.
       for (const table of ["assertions", "steps", "instances"])
-        await tx.execute({ sql: `DELETE FROM ${table} WHERE run_id = ?`, args: [runId] });
-      await tx.execute({ sql: "DELETE FROM runs WHERE id = ?", args: [runId] });
+        await sink.execute({ sql: `DELETE FROM ${table} WHERE run_id = ?`, args: [runId] });
+      await sink.execute({ sql: "DELETE FROM runs WHERE id = ?", args: [runId] });
       replaced = true;
     }
-    await createRun(h, header.run, tx);
-    await load(tx, instances, "instances");
-    await load(tx, steps, "steps");
-    await load(tx, assertions, "assertions");
+    await createRun(h, header.run, sink);
+    const rebuild = await dropIndexesIfEmpty(sink);
+    await load(sink, instances, "instances");
+    await load(sink, steps, "steps");
+    await load(sink, assertions, "assertions");
     checkAbort();
-    await tx.commit();
+    if (rebuild) await recreateIndexes(sink, rebuild);
+    checkAbort();
+    await sink.commit();
   } catch (e) {
     try {
-      await tx.rollback();
+      await sink.rollback();
     } catch {
       // already rolled back
     }
     throw e;
   } finally {
-    tx.close();
+    sink.close();
   }
   report(true);
   const elapsedMs = performance.now() - started;

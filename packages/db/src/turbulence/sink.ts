@@ -1,0 +1,168 @@
+/**
+ * Where an import writes: one write transaction, a bulk `insert`, and the plain `execute` that
+ * createRun/runExists need.
+ *
+ * - A local file database gets its own libSQL connection (the `libsql` driver that @libsql/client
+ *   itself uses) for the import: statements are prepared once and re-run per batch instead of being
+ *   re-parsed, the page cache can be large because the connection is closed at the end, and nothing
+ *   else in the process shares its transaction.
+ * - Every other database (:memory:, remote, embedded replica) goes through the client's interactive
+ *   transaction with multi-row VALUES statements.
+ */
+import type { InValue } from "@libsql/client";
+import Database from "libsql";
+import type { VerdictDb } from "../open.js";
+import { ASSERTION_COLUMNS, INSTANCE_COLUMNS, STEP_COLUMNS, type SqlExecutor } from "../queries/runs.js";
+
+export type ImportTable = "instances" | "steps" | "assertions";
+const COLUMNS: Record<ImportTable, readonly string[]> = {
+  instances: INSTANCE_COLUMNS,
+  steps: STEP_COLUMNS,
+  assertions: ASSERTION_COLUMNS,
+};
+type Rows = readonly (readonly InValue[])[];
+
+export interface ImportSink extends SqlExecutor {
+  readonly kind: "native" | "client";
+  insert(table: ImportTable, rows: Rows): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  close(): void;
+}
+
+/** Page cache of the import's own connection (KiB); it is closed when the import ends. */
+const NATIVE_CACHE_KIB = 65536;
+
+function valuesSql(table: ImportTable, n: number): string {
+  const cols = COLUMNS[table];
+  const one = `(${cols.map(() => "?").join(",")})`;
+  return `INSERT INTO ${table} (${cols.join(", ")}) VALUES ${Array(n).fill(one).join(",")}`;
+}
+
+/** Rows per statement: bound by SQLite's 32,766 parameters. */
+const maxRows = (table: ImportTable) => Math.floor(32766 / COLUMNS[table].length);
+
+function flatten(rows: Rows): InValue[] {
+  const args: InValue[] = [];
+  for (const r of rows) for (const v of r) args.push(v);
+  return args;
+}
+
+/** A `file:` URL without query parameters, as a path the driver opens; null otherwise. */
+function plainFilePath(h: VerdictDb): string | null {
+  if (h.kind !== "file" || h.url.includes("?")) return null;
+  const rest = h.url.slice("file:".length);
+  return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
+}
+
+export async function openSink(h: VerdictDb, busyTimeoutMs = 5000): Promise<ImportSink> {
+  const path = plainFilePath(h);
+  return path === null ? clientSink(h) : nativeSink(path, busyTimeoutMs);
+}
+
+function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
+  const db = new Database(path, { timeout: busyTimeoutMs });
+  const statements = new Map<string, ReturnType<typeof db.prepare>>();
+  const prepared = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  try {
+    db.exec(`PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${NATIVE_CACHE_KIB}`);
+    db.exec("BEGIN IMMEDIATE");
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return {
+    kind: "native",
+    async execute(stmt) {
+      const s = db.prepare(stmt.sql);
+      if (s.reader) {
+        const rows = s.all(stmt.args) as Awaited<ReturnType<SqlExecutor["execute"]>>["rows"];
+        return { rows, rowsAffected: 0 };
+      }
+      const info = s.run(stmt.args);
+      return { rows: [], rowsAffected: info.changes };
+    },
+    async insert(table, rows) {
+      const per = maxRows(table);
+      for (let start = 0; start < rows.length; start += per) {
+        const chunk = start === 0 && rows.length <= per ? rows : rows.slice(start, start + per);
+        prepared(valuesSql(table, chunk.length)).run(flatten(chunk));
+      }
+    },
+    async commit() {
+      db.exec("COMMIT");
+    },
+    async rollback() {
+      if (db.inTransaction) db.exec("ROLLBACK");
+    },
+    close() {
+      try {
+        if (db.inTransaction) db.exec("ROLLBACK");
+      } finally {
+        statements.clear();
+        db.close();
+      }
+    },
+  };
+}
+
+async function clientSink(h: VerdictDb): Promise<ImportSink> {
+  if (h.kind !== "remote") await h.client.execute("PRAGMA foreign_keys = ON");
+  const tx = await h.client.transaction("write");
+  return {
+    kind: "client",
+    execute: (stmt) => tx.execute(stmt),
+    async insert(table, rows) {
+      const per = maxRows(table);
+      for (let start = 0; start < rows.length; start += per) {
+        const chunk = rows.slice(start, start + per);
+        await tx.execute({ sql: valuesSql(table, chunk.length), args: flatten(chunk) });
+      }
+    },
+    commit: () => tx.commit(),
+    async rollback() {
+      if (!tx.closed) await tx.rollback();
+    },
+    close() {
+      tx.close();
+    },
+  };
+}
+
+/**
+ * Secondary indexes of the run tables, dropped before a bulk load into EMPTY tables and created
+ * again after it, inside the same transaction: building an index from sorted data is much cheaper
+ * than inserting a million random keys into it. The SQL comes from sqlite_master, so the schema
+ * ends up byte-identical; a rollback or a crash puts the old indexes back with everything else.
+ */
+export async function dropIndexesIfEmpty(x: SqlExecutor): Promise<string[] | null> {
+  const rs = await x.execute({
+    sql: `SELECT (SELECT 1 FROM instances LIMIT 1) AS i, (SELECT 1 FROM steps LIMIT 1) AS s,
+                 (SELECT 1 FROM assertions LIMIT 1) AS a`,
+    args: [],
+  });
+  const r = rs.rows[0];
+  if (!r || r.i !== null || r.s !== null || r.a !== null) return null;
+  const idx = await x.execute({
+    sql: `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+          AND tbl_name IN ('instances', 'steps', 'assertions') ORDER BY name`,
+    args: [],
+  });
+  const recreate: string[] = [];
+  for (const row of idx.rows) {
+    recreate.push(String(row.sql));
+    await x.execute({ sql: `DROP INDEX "${String(row.name).replace(/"/g, '""')}"`, args: [] });
+  }
+  return recreate;
+}
+
+export async function recreateIndexes(x: SqlExecutor, statements: string[]): Promise<void> {
+  for (const sql of statements) await x.execute({ sql, args: [] });
+}
