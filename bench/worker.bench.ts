@@ -7,7 +7,7 @@
  * same 10 IVR turns sent straight to the demo IVR, without Verdict.
  *
  * Built binaries are required (`pnpm bench` builds first). Env: BENCH_WORKER_EXECUTIONS (60),
- * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported).
+ * BENCH_WORKER_ROUNDS (3; the best round of each configuration is reported).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -29,7 +29,7 @@ import { tempDir } from "@verdict/testing";
 import { fmt, table } from "./lib/measure.js";
 
 const EXECUTIONS = Number(process.env.BENCH_WORKER_EXECUTIONS ?? 60);
-const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 3);
 const WORKER_COUNTS = [1, 2, 4];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -103,8 +103,16 @@ const ivr = start([DEMO_IVR, "--port", "0", "--quiet"]);
 const server = start([CLI, "--db", dbUrl, "serve", "--host", "127.0.0.1", "--port", "0"]);
 const [ivrUrl, serverUrl] = await Promise.all([listening(ivr, "the demo IVR"), listening(server, "verdict serve")]);
 
+interface Round {
+  seconds: number;
+  steps: number;
+  /** Median ms from "claimed" to "completed" per item, and from one "completed" to the next "claimed" (workers only). */
+  workMs?: number;
+  claimGapMs?: number;
+}
+
 /** Seconds for `workers` worker processes to run EXECUTIONS queued executions (workers already up and polling). */
-async function workerRound(workers: number): Promise<{ seconds: number; steps: number }> {
+async function workerRound(workers: number): Promise<Round> {
   const procs = Array.from({ length: workers }, (_, i) =>
     start([
       WORKER,
@@ -134,7 +142,7 @@ async function workerRound(workers: number): Promise<{ seconds: number; steps: n
       args: [list],
     });
     if (Number(rs.rows[0]?.n) === EXECUTIONS) break;
-    await sleep(10);
+    await sleep(25); // polling costs CPU the workers need: not too often
   }
   const seconds = (performance.now() - t0) / 1000;
   const check = await db.client.execute({
@@ -152,7 +160,32 @@ async function workerRound(workers: number): Promise<{ seconds: number; steps: n
   await Promise.all(
     procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once("exit", r)))),
   );
-  return { seconds, steps: recorded };
+  // Where a worker's time goes, from its own logs (ms resolution): from "claimed" to "completed"
+  // (the IVR conversation, step reports and the completion call), and from "completed" to the next
+  // "claimed" (the claim call).
+  const work: number[] = [];
+  const claimGap: number[] = [];
+  for (const p of procs) {
+    let last = 0;
+    for (const line of p.err().split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as { msg?: string; time?: string };
+      const t = Date.parse(entry.time ?? "");
+      if (entry.msg === "claimed") {
+        if (last) claimGap.push(t - last);
+        last = t;
+      } else if (entry.msg === "completed") {
+        work.push(t - last);
+        last = t;
+      }
+    }
+  }
+  return { seconds, steps: recorded, workMs: median(work), claimGapMs: median(claimGap) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[Math.floor(s.length / 2)] ?? Number.NaN);
 }
 
 /** Seconds to record the same executions and steps in-process (the server is idle meanwhile). */
@@ -198,7 +231,6 @@ async function ivrOnlyRound(): Promise<{ seconds: number; steps: number }> {
   return { seconds: (performance.now() - t0) / 1000, steps: EXECUTIONS * STEPS };
 }
 
-type Round = { seconds: number; steps: number };
 const best = (rs: Round[]) => rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 const results = new Map<string, Round[]>();
 const add = (k: string, r: Round) => results.set(k, [...(results.get(k) ?? []), r]);
@@ -228,6 +260,7 @@ const row = (label: string, key: string) => {
     fmt(EXECUTIONS / r.seconds, 1),
     fmt(r.steps / r.seconds, 0),
     `${fmt(EXECUTIONS / r.seconds / baseRate, 3)}×`,
+    r.workMs === undefined ? "-" : `${r.workMs} / ${r.claimGapMs}`,
   ]);
 };
 row("in-process recording (baseline)", "baseline");
@@ -235,4 +268,16 @@ for (const w of WORKER_COUNTS) row(`${w} worker process${w > 1 ? "es" : ""}`, `w
 row("demo IVR conversations only (reference, no Verdict)", "ivr");
 
 console.log(`\n### ${EXECUTIONS} executions × ${STEPS} steps per round, ${ROUNDS} round(s), best round reported\n`);
-console.log(table(["path", "each round s", "executions/s", "step reports/s", "ratio vs baseline"], rows));
+console.log(
+  table(
+    [
+      "path",
+      "each round s",
+      "executions/s",
+      "step reports/s",
+      "ratio vs baseline",
+      "median ms per item: claimed→completed / completed→next claimed",
+    ],
+    rows,
+  ),
+);
