@@ -60,6 +60,7 @@ export class Worker {
   readonly #reporter: StepReporter;
   #wake: (() => void) | null = null;
   #samples: Promise<TrainingSample[]> | null = null;
+  #samplesAt = 0;
   #fatal: Error | null = null;
 
   constructor(
@@ -199,6 +200,9 @@ export class Worker {
   }
 
   #trainingSamples(): Promise<TrainingSample[]> {
+    // Fetched once a minute at most: samples validated meanwhile reach this worker without a restart.
+    if (this.#samples !== null && Date.now() - this.#samplesAt > 60_000) this.#samples = null;
+    if (this.#samples === null) this.#samplesAt = Date.now();
     this.#samples ??= this.deps.rpc
       .call("ivr.training.export", (api) => api.ivr.training.export.query({ validation_status: "validated" }), {
         signal: this.#hardStop.signal,

@@ -188,6 +188,14 @@ describe("IVR items", () => {
     expect(exe).toMatchObject({ status: "completed", final_result: "pass", call_id: "call-1" });
     expect((await listStepExecutions(h, item.execution_id)).map((s) => s.step_number)).toEqual([0, 1, 2]);
     expect((await getWorkItem(h, item.item_id)).status).toBe("done");
+    // The ledger only holds keys of items still running.
+    expect((await h.client.execute("SELECT count(*) AS n FROM report_keys")).rows[0]?.n).toBe(0);
+    const late = await reportSteps(h, {
+      worker_id: "w1",
+      reports: [{ item_id: item.item_id, lease: item.lease, steps: [step(2)] }],
+    });
+    expect(late[0]).toMatchObject({ held: false, accepted: 0, reason: expect.stringMatching(/already ended/) });
+    expect(await listStepExecutions(h, item.execution_id)).toHaveLength(3);
   });
 
   it("three processes claiming at once never get the same item", async () => {

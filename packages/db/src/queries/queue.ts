@@ -253,6 +253,7 @@ async function endItem(
             lease_token = CASE WHEN ? THEN lease_token ELSE NULL END WHERE id = ?`,
     args: [status, now, reason, by === "worker" ? 1 : 0, item.id],
   });
+  await tx.execute({ sql: "DELETE FROM report_keys WHERE work_item_id = ?", args: [item.id] });
   if (item.kind === "ivr" && item.execution_id) {
     await tx.execute({
       sql: `UPDATE test_executions SET status = ?, final_result = 'fail', error_message = ?,
@@ -665,6 +666,8 @@ export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<Fi
         sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
         args: [status, now, input.error ?? null, input.item_id],
       });
+      // An ended item accepts no more reports (the lease check refuses them), so its keys have done their job.
+      await tx.execute({ sql: "DELETE FROM report_keys WHERE work_item_id = ?", args: [input.item_id] });
     } else {
       const runId = str(row.run_id);
       const instanceId = str(row.instance_id);
