@@ -30,8 +30,12 @@ export interface ImportSink extends SqlExecutor {
   close(): void;
 }
 
-/** Page cache of the import's own connection (KiB); it is closed when the import ends. */
-const NATIVE_CACHE_KIB = 65536;
+/**
+ * Page cache of the import's own connection (KiB); it is closed when the import ends. With indexes
+ * rebuilt after the load, more cache bought no measurable speed, while each MiB adds to peak RSS
+ * (importing a 1.1 GB run: 32 MiB → ~210 MB peak, 64 MiB → ~280 MB).
+ */
+export const IMPORT_CACHE_KIB = 32768;
 
 function valuesSql(table: ImportTable, n: number): string {
   const cols = COLUMNS[table];
@@ -72,7 +76,12 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     return s;
   };
   try {
-    db.exec(`PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -${NATIVE_CACHE_KIB}`);
+    // temp_store = FILE: this libSQL build keeps temporary files in memory by default, and the
+    // sorter that rebuilds indexes after a bulk load spills its runs to them: on disk, peak memory
+    // stays flat however large the run (measured on a 1.1 GB run: 1.1 GB peak RSS in memory, flat on disk).
+    db.exec(
+      `PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA cache_size = -${IMPORT_CACHE_KIB}`,
+    );
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
     db.close();
