@@ -10,4 +10,15 @@ if [ "$#" -eq 0 ]; then
   pnpm exec turbo run typecheck --output-logs=errors-only >&2
   pnpm exec biome check . >&2
 fi
-pnpm exec vitest run "$@"
+results="$(mktemp "${TMPDIR:-/tmp}/verdict-vitest.XXXXXX.json")"
+set +e
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
+status=$?
+set -e
+# One plain closing line that any CI reads: "N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results" 2>/dev/null || true
+rm -f "$results"
+exit "$status"
