@@ -5,7 +5,9 @@
  * ceil(p/100 * n) in ascending order. They are read with `ORDER BY v LIMIT 1 OFFSET k` over an index
  * whose last column is the value (migration runs/0001), walking from whichever end is nearer, so
  * nothing is sorted: p50 walks half the group's index entries, p95/p99 walk 5%/1% from the top.
- * Group sizes come from range counts on the same covering indexes.
+ * Group sizes come from range counts on the same covering indexes (the only part that visits every
+ * index entry of a run); when the database holds just this run (a per-run file), totals are
+ * whole-table counts, which SQLite answers from b-tree page headers instead of entries.
  *
  * Counting conventions (also used by the gate):
  * - pass: instances with status pass; fail: every other instance (failed or errored);
@@ -26,6 +28,7 @@ export interface Percentiles {
   p95: number | null;
   p99: number | null;
   max: number | null;
+  /** Durations only: a mean needs every value read, the percentiles do not (null for step latency). */
   mean: number | null;
 }
 
@@ -109,10 +112,15 @@ interface GroupCount {
   rows: number;
   /** Rows with a non-null value column. */
   n: number;
+  /** Sum of the values, when asked for (it decodes every entry). */
   sum: number | null;
 }
 
-/** Row count, non-null value count and sum per distinct `col` of a run, each a covering range count. */
+/**
+ * Rows and non-null values per distinct `col` of a run: a covering range count per group, plus the
+ * count of the group's NULL values (they sort first in the index, so that range is short). No
+ * column is decoded, which halves the cost against count(value)/sum(value).
+ */
 async function groupCounts(
   x: SqlExecutor,
   table: string,
@@ -120,23 +128,51 @@ async function groupCounts(
   col: string,
   valueCol: string,
   runId: string,
+  withSum = false,
 ): Promise<GroupCount[]> {
   const keys = await distinctValues(x, table, index, col, runId);
   const out: GroupCount[] = [];
   for (const key of keys) {
+    if (withSum) {
+      const rs = await x.execute({
+        sql: `SELECT count(*) AS rows, count(${valueCol}) AS n, sum(${valueCol}) AS total FROM ${table} INDEXED BY ${index} WHERE run_id = ? AND ${col} IS ?`,
+        args: [runId, key],
+      });
+      const r = rs.rows[0];
+      out.push({
+        key,
+        rows: Number(r?.rows ?? 0),
+        n: Number(r?.n ?? 0),
+        sum: r?.total === null || r?.total === undefined ? null : Number(r.total),
+      });
+      continue;
+    }
     const rs = await x.execute({
-      sql: `SELECT count(*) AS rows, count(${valueCol}) AS n, sum(${valueCol}) AS total FROM ${table} INDEXED BY ${index} WHERE run_id = ? AND ${col} IS ?`,
+      sql: `SELECT (SELECT count(*) FROM ${table} INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS ?2) AS rows,
+                   (SELECT count(*) FROM ${table} INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS ?2 AND ${valueCol} IS NULL) AS nulls`,
       args: [runId, key],
     });
     const r = rs.rows[0];
-    out.push({
-      key,
-      rows: Number(r?.rows ?? 0),
-      n: Number(r?.n ?? 0),
-      sum: r?.total === null || r?.total === undefined ? null : Number(r.total),
-    });
+    const rows = Number(r?.rows ?? 0);
+    out.push({ key, rows, n: rows - Number(r?.nulls ?? 0), sum: null });
   }
   return out;
+}
+
+/** True when `runId` is the only run in the database, so whole-table counts are this run's counts. */
+async function onlyRun(x: SqlExecutor, runId: string): Promise<boolean> {
+  const rs = await x.execute({ sql: "SELECT count(*) AS n, sum(id = ?) AS mine FROM runs", args: [runId] });
+  return Number(rs.rows[0]?.n) === 1 && Number(rs.rows[0]?.mine) === 1;
+}
+
+/** Rows of a run in `table`: a whole-table count (page headers) for a single-run database, else a range count. */
+async function runRows(x: SqlExecutor, table: string, index: string, runId: string, single: boolean): Promise<number> {
+  const rs = await x.execute(
+    single
+      ? { sql: `SELECT count(*) AS n FROM ${table}`, args: [] }
+      : { sql: `SELECT count(*) AS n FROM ${table} INDEXED BY ${index} WHERE run_id = ?`, args: [runId] },
+  );
+  return Number(rs.rows[0]?.n ?? 0);
 }
 
 export interface InstanceCounts {
@@ -148,20 +184,29 @@ export interface InstanceCounts {
   pass_rate: number | null;
 }
 
-/** Pass/fail counts of a run: two range counts on instances_run_status_idx plus the failed rows' errors. */
+/**
+ * Pass/fail/error counts of a run: failures (a few percent) from the partial index of failed
+ * instances, the total from a whole-table or range count, pass = total - fail.
+ */
 export async function countInstancesByStatus(h: VerdictDb, runId: string): Promise<InstanceCounts> {
-  const rs = await h.client.execute({
-    sql: `SELECT
-      (SELECT count(*) FROM instances INDEXED BY instances_run_status_idx WHERE run_id = ?1 AND status = 'pass') AS pass,
-      (SELECT count(*) FROM instances INDEXED BY instances_run_status_idx WHERE run_id = ?1 AND status = 'fail') AS fail,
-      (SELECT count(*) FROM instances INDEXED BY instances_run_status_idx WHERE run_id = ?1 AND status = 'fail' AND error IS NOT NULL) AS error`,
+  return instanceCounts(h.client, runId, await onlyRun(h.client, runId));
+}
+
+async function instanceCounts(x: SqlExecutor, runId: string, single: boolean): Promise<InstanceCounts> {
+  const f = await x.execute({
+    sql: "SELECT count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx WHERE run_id = ? AND status = 'fail'",
     args: [runId],
   });
-  const r = rs.rows[0];
-  const pass = Number(r?.pass ?? 0);
-  const fail = Number(r?.fail ?? 0);
-  const total = pass + fail;
-  return { instances: total, pass, fail, error: Number(r?.error ?? 0), pass_rate: total ? (100 * pass) / total : null };
+  const fail = Number(f.rows[0]?.fail ?? 0);
+  const total = await runRows(x, "instances", "instances_run_status_idx", runId, single);
+  const pass = total - fail;
+  return {
+    instances: total,
+    pass,
+    fail,
+    error: Number(f.rows[0]?.error ?? 0),
+    pass_rate: total ? (100 * pass) / total : null,
+  };
 }
 
 export interface ScenarioSummary extends InstanceCounts {
@@ -202,76 +247,10 @@ async function requireRun(h: VerdictDb, runId: string): Promise<Run> {
 export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOptions = {}): Promise<RunSummary> {
   const run = await requireRun(h, runId);
   const x = h.client;
+  const single = await onlyRun(x, runId);
+  const counts = await instanceCounts(x, runId, single);
 
-  const counts = await countInstancesByStatus(h, runId);
-  const dur = await x.execute({
-    sql: "SELECT count(duration_ms) AS n, sum(duration_ms) AS total FROM instances INDEXED BY instances_run_duration_idx WHERE run_id = ?",
-    args: [runId],
-  });
-  const durN = Number(dur.rows[0]?.n ?? 0);
-  const durSum = dur.rows[0]?.total == null ? null : Number(dur.rows[0]?.total);
-  const durationAll = await percentilesOf(
-    x,
-    { from: "instances INDEXED BY instances_run_duration_idx", where: "run_id = ?", args: [runId], col: "duration_ms" },
-    durN,
-    durSum,
-  );
-
-  // Per action: counts give the run's step total and latency count for free (every step has an action).
-  const actions = await groupCounts(x, "steps", "steps_run_action_latency_idx", "action_name", "latency_ms", runId);
-  const stepTotal = actions.reduce((a, g) => a + g.rows, 0);
-  const latN = actions.reduce((a, g) => a + g.n, 0);
-  const latSum = actions.some((g) => g.sum !== null) ? actions.reduce((a, g) => a + (g.sum ?? 0), 0) : null;
-  const latencyAll = await percentilesOf(
-    x,
-    { from: "steps INDEXED BY steps_run_latency_idx", where: "run_id = ?", args: [runId], col: "latency_ms" },
-    latN,
-    latSum,
-  );
-  const failedSteps = await x.execute({
-    sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
-    args: [runId],
-  });
-
-  const byAction: RunSummary["by_action"] = [];
-  for (const g of actions) {
-    byAction.push({
-      action_name: String(g.key),
-      steps: g.rows,
-      latency_ms: await percentilesOf(
-        x,
-        {
-          from: "steps INDEXED BY steps_run_action_latency_idx",
-          where: "run_id = ? AND action_name = ?",
-          args: [runId, g.key],
-          col: "latency_ms",
-        },
-        g.n,
-        g.sum,
-      ),
-    });
-  }
-
-  const services = await groupCounts(x, "steps", "steps_run_service_idx", "service", "latency_ms", runId);
-  const byService: RunSummary["by_service"] = [];
-  for (const g of services) {
-    byService.push({
-      service: g.key,
-      steps: g.rows,
-      latency_ms: await percentilesOf(
-        x,
-        {
-          from: "steps INDEXED BY steps_run_service_idx",
-          where: "run_id = ? AND service IS ?",
-          args: [runId, g.key],
-          col: "latency_ms",
-        },
-        g.n,
-        g.sum,
-      ),
-    });
-  }
-
+  // Scenarios first: their counts and sums add up to the run's duration count and mean.
   const scenarios = await groupCounts(
     x,
     "instances",
@@ -279,9 +258,18 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
     "scenario_id",
     "duration_ms",
     runId,
+    true,
+  );
+  const durN = scenarios.reduce((a, g) => a + g.n, 0);
+  const durSum = scenarios.some((g) => g.sum !== null) ? scenarios.reduce((a, g) => a + (g.sum ?? 0), 0) : null;
+  const durationAll = await percentilesOf(
+    x,
+    { from: "instances INDEXED BY instances_run_duration_idx", where: "run_id = ?", args: [runId], col: "duration_ms" },
+    durN,
+    durSum,
   );
   const failsBy = await x.execute({
-    sql: `SELECT scenario_id, count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_status_idx
+    sql: `SELECT scenario_id, count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx
           WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id`,
     args: [runId],
   });
@@ -316,20 +304,73 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
     });
   }
 
-  const asserts = await x.execute({
-    sql: `SELECT
-      (SELECT count(*) FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ?1 AND passed = 1) AS passed,
-      (SELECT count(*) FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ?1 AND passed = 0) AS failed`,
+  // Per action: their counts give the run's step total and latency count (every step has an action).
+  const actions = await groupCounts(x, "steps", "steps_run_action_latency_idx", "action_name", "latency_ms", runId);
+  const stepTotal = actions.reduce((a, g) => a + g.rows, 0);
+  const latencyAll = await percentilesOf(
+    x,
+    { from: "steps INDEXED BY steps_run_latency_idx", where: "run_id = ?", args: [runId], col: "latency_ms" },
+    actions.reduce((a, g) => a + g.n, 0),
+    null,
+  );
+  const failedSteps = await x.execute({
+    sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
     args: [runId],
   });
-  const aPassed = Number(asserts.rows[0]?.passed ?? 0);
-  const aFailed = Number(asserts.rows[0]?.failed ?? 0);
+  const byAction: RunSummary["by_action"] = [];
+  for (const g of actions) {
+    byAction.push({
+      action_name: String(g.key),
+      steps: g.rows,
+      latency_ms: await percentilesOf(
+        x,
+        {
+          from: "steps INDEXED BY steps_run_action_latency_idx",
+          where: "run_id = ? AND action_name = ?",
+          args: [runId, g.key],
+          col: "latency_ms",
+        },
+        g.n,
+        null,
+      ),
+    });
+  }
+
+  const services = await groupCounts(x, "steps", "steps_run_service_idx", "service", "latency_ms", runId);
+  const byService: RunSummary["by_service"] = [];
+  for (const g of services) {
+    byService.push({
+      service: g.key,
+      steps: g.rows,
+      latency_ms: await percentilesOf(
+        x,
+        {
+          from: "steps INDEXED BY steps_run_service_idx",
+          where: "run_id = ? AND service IS ?",
+          args: [runId, g.key],
+          col: "latency_ms",
+        },
+        g.n,
+        null,
+      ),
+    });
+  }
+
+  const aFailed = Number(
+    (
+      await x.execute({
+        sql: "SELECT count(*) AS n FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ? AND passed = 0",
+        args: [runId],
+      })
+    ).rows[0]?.n ?? 0,
+  );
+  const aTotal = await runRows(x, "assertions", "assertions_run_instance_idx", runId, single);
 
   return {
     run,
     instances: { ...counts, duration_ms: durationAll },
     steps: { total: stepTotal, failed: Number(failedSteps.rows[0]?.n ?? 0), latency_ms: latencyAll },
-    assertions: { total: aPassed + aFailed, passed: aPassed, failed: aFailed },
+    assertions: { total: aTotal, passed: aTotal - aFailed, failed: aFailed },
     by_scenario: byScenario,
     by_action: byAction,
     by_service: byService,
@@ -411,7 +452,7 @@ export async function runFailures(h: VerdictDb, runId: string, opts: { top?: num
   const raw: RawFailure[] = [];
   const errors = await h.client.execute({
     sql: `SELECT error AS text, count(*) AS n, min(id) AS example, group_concat(DISTINCT scenario_id) AS scenarios
-          FROM instances INDEXED BY instances_run_status_idx WHERE run_id = ? AND status = 'fail' AND error IS NOT NULL
+          FROM instances INDEXED BY instances_run_failed_idx WHERE run_id = ? AND status = 'fail' AND error IS NOT NULL
           GROUP BY error`,
     args: [runId],
   });
@@ -722,7 +763,7 @@ export async function flakyScenarios(
       args: [run.id],
     });
     const failed = await h.client.execute({
-      sql: "SELECT scenario_id, count(*) AS n FROM instances INDEXED BY instances_run_status_idx WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id",
+      sql: "SELECT scenario_id, count(*) AS n FROM instances INDEXED BY instances_run_failed_idx WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id",
       args: [run.id],
     });
     const failedBy = new Map(failed.rows.map((r) => [String(r.scenario_id), Number(r.n)]));

@@ -107,6 +107,14 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     },
     async commit() {
       db.exec("COMMIT");
+      // A big import leaves a WAL as large as the data; fold it into the database and truncate it now
+      // (briefly: if a reader holds it, the next checkpoint does it).
+      try {
+        db.exec("PRAGMA busy_timeout = 100");
+        db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").all([]);
+      } catch {
+        // not essential
+      }
     },
     async rollback() {
       if (db.inTransaction) db.exec("ROLLBACK");
