@@ -153,6 +153,8 @@ describe("run summary", () => {
       if (sc.step_latency_ms) check(sc.step_latency_ms, scenLat);
     }
     expect(s.assertions).toEqual({ total: 700, passed: pass, failed: 700 - pass });
+    // Walking the service half on a helper thread (second connection) gives the same answer.
+    expect(await runSummary(h, "sum-1", { stepLatencyByScenario: true, parallel: true })).toEqual(s);
     // With another run in the database, totals come from range counts instead of whole-table counts: same answer.
     await load(
       currentRun("sum-other", [{ scenario: "checkout", passed: false, latencies: [1, 2, 3] }], { startSec: 9999 }),

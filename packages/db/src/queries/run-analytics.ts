@@ -19,6 +19,7 @@ import type { InValue } from "@libsql/client";
 import { type Run, identifier } from "@verdict/schema";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
+import { openHelper } from "./run-helper.js";
 import { type SqlExecutor, getRun } from "./runs.js";
 
 export interface Percentiles {
@@ -232,6 +233,11 @@ export interface RunSummary {
 
 export interface RunSummaryOptions {
   /**
+   * Run the per-service half of the index walks on a second connection on a worker thread (local
+   * files only). Default: when the run has at least 50,000 instances.
+   */
+  parallel?: boolean;
+  /**
    * Also compute each scenario's step-latency percentiles. Steps do not carry their scenario, so this
    * joins and sorts every step of the run (seconds for millions of steps); off by default.
    */
@@ -304,57 +310,38 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
     });
   }
 
-  // Per action: their counts give the run's step total and latency count (every step has an action).
-  const actions = await groupCounts(x, "steps", "steps_run_action_latency_idx", "action_name", "latency_ms", runId);
-  const stepTotal = actions.reduce((a, g) => a + g.rows, 0);
-  const latencyAll = await percentilesOf(
-    x,
-    { from: "steps INDEXED BY steps_run_latency_idx", where: "run_id = ?", args: [runId], col: "latency_ms" },
-    actions.reduce((a, g) => a + g.n, 0),
-    null,
+  // Actions on this connection, services (and the run's overall latency) on a helper thread when
+  // the run is big: the two halves walk different indexes, one per core.
+  const helper = (opts.parallel ?? counts.instances >= PARALLEL_FROM) ? openHelper(h) : null;
+  let actions: Awaited<ReturnType<typeof groupedLatency>>;
+  let services: Awaited<ReturnType<typeof groupedLatency>>;
+  try {
+    const servicesPart = groupedLatency(
+      helper ? helper.batch : batchOn(x),
+      runId,
+      "service",
+      "steps_run_service_idx",
+      true,
+    );
+    // Without a helper, one after the other on the same connection.
+    if (!helper) await servicesPart;
+    actions = await groupedLatency(batchOn(x), runId, "action_name", "steps_run_action_latency_idx", false);
+    services = await servicesPart;
+  } finally {
+    await helper?.close();
+  }
+  const stepTotal = actions.groups.reduce((a, g) => a + g.rows, 0);
+  const latencyAll = services.overall ?? { ...EMPTY };
+  const byAction = actions.groups.map((g) => ({ action_name: String(g.key), steps: g.rows, latency_ms: g.latency_ms }));
+  const byService = services.groups.map((g) => ({ service: g.key, steps: g.rows, latency_ms: g.latency_ms }));
+  const failedSteps = Number(
+    (
+      await x.execute({
+        sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
+        args: [runId],
+      })
+    ).rows[0]?.n ?? 0,
   );
-  const failedSteps = await x.execute({
-    sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
-    args: [runId],
-  });
-  const byAction: RunSummary["by_action"] = [];
-  for (const g of actions) {
-    byAction.push({
-      action_name: String(g.key),
-      steps: g.rows,
-      latency_ms: await percentilesOf(
-        x,
-        {
-          from: "steps INDEXED BY steps_run_action_latency_idx",
-          where: "run_id = ? AND action_name = ?",
-          args: [runId, g.key],
-          col: "latency_ms",
-        },
-        g.n,
-        null,
-      ),
-    });
-  }
-
-  const services = await groupCounts(x, "steps", "steps_run_service_idx", "service", "latency_ms", runId);
-  const byService: RunSummary["by_service"] = [];
-  for (const g of services) {
-    byService.push({
-      service: g.key,
-      steps: g.rows,
-      latency_ms: await percentilesOf(
-        x,
-        {
-          from: "steps INDEXED BY steps_run_service_idx",
-          where: "run_id = ? AND service IS ?",
-          args: [runId, g.key],
-          col: "latency_ms",
-        },
-        g.n,
-        null,
-      ),
-    });
-  }
 
   const aFailed = Number(
     (
@@ -369,12 +356,117 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
   return {
     run,
     instances: { ...counts, duration_ms: durationAll },
-    steps: { total: stepTotal, failed: Number(failedSteps.rows[0]?.n ?? 0), latency_ms: latencyAll },
+    steps: { total: stepTotal, failed: failedSteps, latency_ms: latencyAll },
     assertions: { total: aTotal, passed: aTotal - aFailed, failed: aFailed },
     by_scenario: byScenario,
     by_action: byAction,
     by_service: byService,
   };
+}
+
+/** Runs with at least this many instances get their summary walked on two cores (local files). */
+const PARALLEL_FROM = 50_000;
+
+type Stmt = { sql: string; args: InValue[] };
+/** Runs statements in order and returns each one's rows; a helper thread runs a whole batch per message. */
+export type Batch = (stmts: Stmt[]) => Promise<Record<string, unknown>[][]>;
+
+function batchOn(x: SqlExecutor): Batch {
+  return async (stmts) => {
+    const out: Record<string, unknown>[][] = [];
+    for (const s of stmts) out.push((await x.execute(s)).rows as unknown as Record<string, unknown>[]);
+    return out;
+  };
+}
+
+const RANKS = [0, 50, 95, 99, 100] as const;
+
+function rankStmt(s: Source, n: number, rank: number): Stmt {
+  const fromTop = n - rank;
+  const asc = rank - 1 <= fromTop;
+  return {
+    sql: `SELECT ${s.col} AS v FROM ${s.from} WHERE ${s.where} AND ${s.col} IS NOT NULL ORDER BY ${s.col} ${asc ? "ASC" : "DESC"} LIMIT 1 OFFSET ?`,
+    args: [...s.args, asc ? rank - 1 : fromTop],
+  };
+}
+
+/**
+ * Step-latency percentiles per distinct `col` (action or service) and, optionally, over the whole
+ * run, in two batches: group sizes (one statement), then every rank read. The second depends only on
+ * the first, so a helper thread runs each without waiting for the main thread.
+ */
+async function groupedLatency(
+  batch: Batch,
+  runId: string,
+  col: "action_name" | "service",
+  index: string,
+  overall: boolean,
+): Promise<{ groups: { key: string | null; rows: number; latency_ms: Percentiles }[]; overall: Percentiles | null }> {
+  // Distinct keys by a skip-scan inside SQLite (one index seek per key, NULL first), each with its
+  // row count and NULL-latency count as covering range counts: one statement.
+  const [grouped = []] = await batch([
+    {
+      sql: `WITH RECURSIVE keys(v) AS (
+              SELECT (SELECT ${col} FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS NOT NULL ORDER BY ${col} LIMIT 1)
+              UNION ALL
+              SELECT (SELECT ${col} FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} > keys.v ORDER BY ${col} LIMIT 1)
+              FROM keys WHERE keys.v IS NOT NULL),
+            all_keys(v) AS (
+              SELECT NULL WHERE EXISTS (SELECT 1 FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS NULL)
+              UNION ALL SELECT v FROM keys WHERE v IS NOT NULL)
+            SELECT a.v AS k,
+              (SELECT count(*) FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS a.v) AS rows,
+              (SELECT count(*) FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS a.v AND latency_ms IS NULL) AS nulls
+            FROM all_keys a ORDER BY a.v`,
+      args: [runId],
+    },
+  ]);
+  const keys = grouped.map((r) => ({ key: r.k === null ? null : String(r.k), rows: Number(r.rows) }));
+  const ns = grouped.map((r) => Number(r.rows) - Number(r.nulls));
+  const sources = keys.map(
+    (g): Source => ({
+      from: `steps INDEXED BY ${index}`,
+      where: `run_id = ? AND ${col} IS ?`,
+      args: [runId, g.key],
+      col: "latency_ms",
+    }),
+  );
+  const totalN = ns.reduce((a, b) => a + b, 0);
+  if (overall) {
+    sources.push({
+      from: "steps INDEXED BY steps_run_latency_idx",
+      where: "run_id = ?",
+      args: [runId],
+      col: "latency_ms",
+    });
+    ns.push(totalN);
+  }
+  const stmts: Stmt[] = [];
+  sources.forEach((src, i) => {
+    const n = ns[i] ?? 0;
+    if (n > 0) for (const p of RANKS) stmts.push(rankStmt(src, n, p === 0 ? 1 : nearestRank(p, n)));
+  });
+  const values = await batch(stmts);
+  let at = 0;
+  const pct = (n: number): Percentiles => {
+    if (n === 0) return { ...EMPTY };
+    const v = values.slice(at, at + RANKS.length).map((rows) => {
+      const x = rows[0]?.v;
+      return x === undefined || x === null ? null : Number(x);
+    });
+    at += RANKS.length;
+    return {
+      count: n,
+      min: v[0] ?? null,
+      p50: v[1] ?? null,
+      p95: v[2] ?? null,
+      p99: v[3] ?? null,
+      max: v[4] ?? null,
+      mean: null,
+    };
+  };
+  const groups = keys.map((g, i) => ({ key: g.key, rows: g.rows, latency_ms: pct(ns[i] ?? 0) }));
+  return { groups, overall: overall ? pct(totalN) : null };
 }
 
 /**

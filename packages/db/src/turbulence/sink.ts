@@ -53,7 +53,7 @@ function flatten(rows: Rows): InValue[] {
 }
 
 /** A `file:` URL without query parameters, as a path the driver opens; null otherwise. */
-function plainFilePath(h: VerdictDb): string | null {
+export function plainFilePath(h: VerdictDb): string | null {
   if (h.kind !== "file" || h.url.includes("?")) return null;
   const rest = h.url.slice("file:".length);
   return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
