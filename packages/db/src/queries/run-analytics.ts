@@ -256,112 +256,129 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
   const single = await onlyRun(x, runId);
   const counts = await instanceCounts(x, runId, single);
 
-  // Scenarios first: their counts and sums add up to the run's duration count and mean.
-  const scenarios = await groupCounts(
-    x,
-    "instances",
-    "instances_run_scenario_duration_idx",
-    "scenario_id",
-    "duration_ms",
-    runId,
-    true,
-  );
-  const durN = scenarios.reduce((a, g) => a + g.n, 0);
-  const durSum = scenarios.some((g) => g.sum !== null) ? scenarios.reduce((a, g) => a + (g.sum ?? 0), 0) : null;
-  const durationAll = await percentilesOf(
-    x,
-    { from: "instances INDEXED BY instances_run_duration_idx", where: "run_id = ?", args: [runId], col: "duration_ms" },
-    durN,
-    durSum,
-  );
-  const failsBy = await x.execute({
-    sql: `SELECT scenario_id, count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx
-          WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id`,
-    args: [runId],
-  });
-  const fails = new Map(
-    failsBy.rows.map((r) => [String(r.scenario_id), { fail: Number(r.fail), error: Number(r.error) }]),
-  );
-  const stepLat = opts.stepLatencyByScenario ? await stepLatencyByScenario(h, runId) : null;
-  const byScenario: ScenarioSummary[] = [];
-  for (const g of scenarios) {
-    const id = String(g.key);
-    const f = fails.get(id) ?? { fail: 0, error: 0 };
-    const pass = g.rows - f.fail;
-    byScenario.push({
-      scenario_id: id,
-      instances: g.rows,
-      pass,
-      fail: f.fail,
-      error: f.error,
-      pass_rate: g.rows ? (100 * pass) / g.rows : null,
-      duration_ms: await percentilesOf(
-        x,
-        {
-          from: "instances INDEXED BY instances_run_scenario_duration_idx",
-          where: "run_id = ? AND scenario_id = ?",
-          args: [runId, id],
-          col: "duration_ms",
-        },
-        g.n,
-        g.sum,
-      ),
-      ...(stepLat ? { step_latency_ms: stepLat.get(id) ?? { ...EMPTY } } : {}),
-    });
-  }
-
-  // Actions on this connection, services (and the run's overall latency) on a helper thread when
-  // the run is big: the two halves walk different indexes, one per core.
+  // Big runs: services (with the run's overall latency), failed steps and assertion counts go to a
+  // helper thread on a second connection while this one does scenarios and actions, one per core.
+  // Small runs: the same statements, one after the other here.
   const helper = (opts.parallel ?? counts.instances >= PARALLEL_FROM) ? openHelper(h) : null;
-  let actions: Awaited<ReturnType<typeof groupedLatency>>;
-  let services: Awaited<ReturnType<typeof groupedLatency>>;
+  const servicesPart = groupedLatency(
+    helper ? helper.batch : batchOn(x),
+    runId,
+    "service",
+    "steps_run_service_idx",
+    true,
+    [
+      {
+        sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
+        args: [runId],
+      },
+      {
+        sql: "SELECT count(*) AS n FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ? AND passed = 0",
+        args: [runId],
+      },
+      single
+        ? { sql: "SELECT count(*) AS n FROM assertions", args: [] }
+        : {
+            sql: "SELECT count(*) AS n FROM assertions INDEXED BY assertions_run_instance_idx WHERE run_id = ?",
+            args: [runId],
+          },
+    ],
+  );
+  // Observed below; this keeps an early failure here from leaving its rejection unhandled.
+  servicesPart.catch(() => undefined);
   try {
-    const servicesPart = groupedLatency(
-      helper ? helper.batch : batchOn(x),
-      runId,
-      "service",
-      "steps_run_service_idx",
-      true,
-    );
-    // Without a helper, one after the other on the same connection.
-    if (!helper) await servicesPart;
-    actions = await groupedLatency(batchOn(x), runId, "action_name", "steps_run_action_latency_idx", false);
-    services = await servicesPart;
+    return await summarizeRest();
   } finally {
     await helper?.close();
   }
-  const stepTotal = actions.groups.reduce((a, g) => a + g.rows, 0);
-  const latencyAll = services.overall ?? { ...EMPTY };
-  const byAction = actions.groups.map((g) => ({ action_name: String(g.key), steps: g.rows, latency_ms: g.latency_ms }));
-  const byService = services.groups.map((g) => ({ service: g.key, steps: g.rows, latency_ms: g.latency_ms }));
-  const failedSteps = Number(
-    (
-      await x.execute({
-        sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
-        args: [runId],
-      })
-    ).rows[0]?.n ?? 0,
-  );
 
-  const aFailed = Number(
-    (
-      await x.execute({
-        sql: "SELECT count(*) AS n FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ? AND passed = 0",
-        args: [runId],
-      })
-    ).rows[0]?.n ?? 0,
-  );
-  const aTotal = await runRows(x, "assertions", "assertions_run_instance_idx", runId, single);
+  async function summarizeRest(): Promise<RunSummary> {
+    // Without a helper the services half runs now, before the rest, on this connection.
+    if (!helper) await servicesPart.catch(() => undefined);
 
-  return {
-    run,
-    instances: { ...counts, duration_ms: durationAll },
-    steps: { total: stepTotal, failed: failedSteps, latency_ms: latencyAll },
-    assertions: { total: aTotal, passed: aTotal - aFailed, failed: aFailed },
-    by_scenario: byScenario,
-    by_action: byAction,
-    by_service: byService,
-  };
+    // Scenarios first: their counts and sums add up to the run's duration count and mean.
+    const scenarios = await groupCounts(
+      x,
+      "instances",
+      "instances_run_scenario_duration_idx",
+      "scenario_id",
+      "duration_ms",
+      runId,
+      true,
+    );
+    const durN = scenarios.reduce((a, g) => a + g.n, 0);
+    const durSum = scenarios.some((g) => g.sum !== null) ? scenarios.reduce((a, g) => a + (g.sum ?? 0), 0) : null;
+    const durationAll = await percentilesOf(
+      x,
+      {
+        from: "instances INDEXED BY instances_run_duration_idx",
+        where: "run_id = ?",
+        args: [runId],
+        col: "duration_ms",
+      },
+      durN,
+      durSum,
+    );
+    const failsBy = await x.execute({
+      sql: `SELECT scenario_id, count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx
+          WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id`,
+      args: [runId],
+    });
+    const fails = new Map(
+      failsBy.rows.map((r) => [String(r.scenario_id), { fail: Number(r.fail), error: Number(r.error) }]),
+    );
+    const stepLat = opts.stepLatencyByScenario ? await stepLatencyByScenario(h, runId) : null;
+    const byScenario: ScenarioSummary[] = [];
+    for (const g of scenarios) {
+      const id = String(g.key);
+      const f = fails.get(id) ?? { fail: 0, error: 0 };
+      const pass = g.rows - f.fail;
+      byScenario.push({
+        scenario_id: id,
+        instances: g.rows,
+        pass,
+        fail: f.fail,
+        error: f.error,
+        pass_rate: g.rows ? (100 * pass) / g.rows : null,
+        duration_ms: await percentilesOf(
+          x,
+          {
+            from: "instances INDEXED BY instances_run_scenario_duration_idx",
+            where: "run_id = ? AND scenario_id = ?",
+            args: [runId, id],
+            col: "duration_ms",
+          },
+          g.n,
+          g.sum,
+        ),
+        ...(stepLat ? { step_latency_ms: stepLat.get(id) ?? { ...EMPTY } } : {}),
+      });
+    }
+
+    const actions = await groupedLatency(batchOn(x), runId, "action_name", "steps_run_action_latency_idx", false);
+    const services = await servicesPart;
+    const stepTotal = actions.groups.reduce((a, g) => a + g.rows, 0);
+    const latencyAll = services.overall ?? { ...EMPTY };
+    const byAction = actions.groups.map((g) => ({
+      action_name: String(g.key),
+      steps: g.rows,
+      latency_ms: g.latency_ms,
+    }));
+    const byService = services.groups.map((g) => ({ service: g.key, steps: g.rows, latency_ms: g.latency_ms }));
+    const [failedStepsRows, aFailedRows, aTotalRows] = services.extra;
+    const failedSteps = Number(failedStepsRows?.[0]?.n ?? 0);
+    const aFailed = Number(aFailedRows?.[0]?.n ?? 0);
+    const aTotal = Number(aTotalRows?.[0]?.n ?? 0);
+
+    return {
+      run,
+      instances: { ...counts, duration_ms: durationAll },
+      steps: { total: stepTotal, failed: failedSteps, latency_ms: latencyAll },
+      assertions: { total: aTotal, passed: aTotal - aFailed, failed: aFailed },
+      by_scenario: byScenario,
+      by_action: byAction,
+      by_service: byService,
+    };
+  }
 }
 
 /** Runs with at least this many instances get their summary walked on two cores (local files). */
@@ -401,10 +418,16 @@ async function groupedLatency(
   col: "action_name" | "service",
   index: string,
   overall: boolean,
-): Promise<{ groups: { key: string | null; rows: number; latency_ms: Percentiles }[]; overall: Percentiles | null }> {
+  extra: Stmt[] = [],
+): Promise<{
+  groups: { key: string | null; rows: number; latency_ms: Percentiles }[];
+  overall: Percentiles | null;
+  /** Rows of `extra`, independent statements run with the first batch. */
+  extra: Record<string, unknown>[][];
+}> {
   // Distinct keys by a skip-scan inside SQLite (one index seek per key, NULL first), each with its
   // row count and NULL-latency count as covering range counts: one statement.
-  const [grouped = []] = await batch([
+  const [grouped = [], ...extraRows] = await batch([
     {
       sql: `WITH RECURSIVE keys(v) AS (
               SELECT (SELECT ${col} FROM steps INDEXED BY ${index} WHERE run_id = ?1 AND ${col} IS NOT NULL ORDER BY ${col} LIMIT 1)
@@ -420,6 +443,7 @@ async function groupedLatency(
             FROM all_keys a ORDER BY a.v`,
       args: [runId],
     },
+    ...extra,
   ]);
   const keys = grouped.map((r) => ({ key: r.k === null ? null : String(r.k), rows: Number(r.rows) }));
   const ns = grouped.map((r) => Number(r.rows) - Number(r.nulls));
@@ -466,7 +490,7 @@ async function groupedLatency(
     };
   };
   const groups = keys.map((g, i) => ({ key: g.key, rows: g.rows, latency_ms: pct(ns[i] ?? 0) }));
-  return { groups, overall: overall ? pct(totalN) : null };
+  return { groups, overall: overall ? pct(totalN) : null, extra: extraRows };
 }
 
 /**
