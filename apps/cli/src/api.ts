@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { createLocalClient, createVerdictClient, type VerdictClient } from "@verdict/api";
-import { openDatabase } from "@verdict/db";
+import { type OpenOptions, openDatabase } from "@verdict/db";
 import { type GlobalOptions, openOptions } from "./globals.js";
 
 /**
@@ -9,12 +9,17 @@ import { type GlobalOptions, openOptions } from "./globals.js";
  */
 let currentServer: string | undefined;
 
-export async function withApi<T>(g: GlobalOptions, fn: (api: VerdictClient) => Promise<T>): Promise<T> {
+export async function withApi<T>(
+  g: GlobalOptions,
+  fn: (api: VerdictClient) => Promise<T>,
+  /** Local mode only: e.g. `{ domains: ["runs"] }` for a per-run database file. */
+  local: Partial<OpenOptions> = {},
+): Promise<T> {
   if (g.server) {
     currentServer = g.server;
     return fn(createVerdictClient({ url: g.server, token: g.token }));
   }
-  const db = await openDatabase(openOptions(g));
+  const db = await openDatabase({ ...openOptions(g), ...local });
   try {
     return await fn(createLocalClient(db));
   } finally {

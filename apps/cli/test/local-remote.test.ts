@@ -58,6 +58,11 @@ const READS: string[][] = [
   ["runs", "instances", "seed-run-001", "--status", "fail"],
   ["runs", "steps", "seed-run-001", "--service", "auth", "--limit", "5"],
   ["tokens", "list"],
+  ["runs", "summary", "seed-run-001"],
+  ["runs", "failures", "seed-run-001", "--top", "3"],
+  ["runs", "assertions", "seed-run-001", "--failed"],
+  ["runs", "compare", "seed-run-001", "seed-run-001"],
+  ["runs", "flaky", "--sut", "shop-api"],
 ];
 
 describe("local and remote mode give the same --json output", () => {
@@ -151,6 +156,18 @@ describe("writes through the server are seen locally", () => {
     expect(listed.items).toHaveLength(0);
     const out = dir.file("export.jsonl");
     expect((await remote(["training", "export", "--status", "pending", "--out", out])).status).toBe(0);
+  });
+
+  it("runs gate exits 2 on a violation in both modes; import/export refuse --server", async () => {
+    const gate = ["runs", "gate", "seed-run-001", "--fail-on", "pass_rate>=99", "--fail-on", "fail_count<=5"];
+    const [l, r] = await Promise.all([local(gate), remote(gate)]);
+    expect(l.status).toBe(2);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe(l.stdout);
+    expect(l.stdout).toMatch(/FAIL pass_rate>=99/);
+    const imp = await remote(["runs", "import", dir.path]);
+    expect(imp.status).toBe(2);
+    expect(imp.stderr).toMatch(/point --db at the database/);
   });
 
   it("usage mistakes exit 2", async () => {

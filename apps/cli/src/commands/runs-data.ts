@@ -1,6 +1,7 @@
 /**
- * `verdict runs import|export|summary|failures|assertions|compare|flaky|gate`: turbulence run data,
- * straight on a database (--db), which may be a per-run file holding only the runs domain
+ * `verdict runs import|export|summary|failures|assertions|compare|flaky|gate`: turbulence run data.
+ * Import/export stream files straight into/out of a database (--db); the questions go through the
+ * typed API (in-process or --server). --db may be a per-run file holding only the runs domain
  * (`--db file:runs/<run_id>/turbulence.db`).
  */
 import { type Command, Option } from "commander";
@@ -14,28 +15,44 @@ import {
   RunFileError,
   type VerdictDb,
   checkSchema,
-  compareRuns,
-  evaluateGate,
   exportRun,
-  flakyScenarios,
-  getRun,
   importRuns,
   migrateUp,
   parseGateRule,
-  queryAssertions,
   readApplied,
-  runFailures,
-  runSummary,
 } from "@verdict/db";
+import type { VerdictClient } from "@verdict/api";
+import { withApi } from "../api.js";
 import { InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
 import { type Cell, color, info, printJson, printKeyValues, printTable } from "../output.js";
 
 const RUNS_ONLY: Partial<OpenOptions> = { domains: ["runs"] };
 
-/** Read commands: the runs domain must be there and current. */
+/**
+ * Import and export stream files on this machine straight into / out of a database (one
+ * transaction per run), so they take --db (a file, a per-run file or a libSQL server), not --server.
+ */
+function localOnly(g: GlobalOptions, command: string): void {
+  if (g.server) {
+    throw new UsageError(
+      `runs ${command} reads and writes files on this machine: point --db at the database (a file or a libSQL server URL) instead of --server`,
+    );
+  }
+}
+
+/** Export: the runs domain must be there and current. */
 function withRuns<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
+  localOnly(g, "export");
   return withDb(g, RUNS_ONLY, fn);
+}
+
+/**
+ * Read commands go through the typed API like every data command (in-process with --db, over HTTP
+ * with --server); locally only the runs domain is required, so a per-run database file works.
+ */
+function withRunsApi<T>(g: GlobalOptions, fn: (api: VerdictClient) => Promise<T>): Promise<T> {
+  return withApi(g, fn, RUNS_ONLY);
 }
 
 /**
@@ -43,6 +60,7 @@ function withRuns<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promis
  * that has migrations must already be current (never migrated behind the user's back).
  */
 function withRunsForImport<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
+  localOnly(g, "import");
   return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true }, async (h) => {
     if ((await readApplied(h.client)).length === 0) await migrateUp(h.client, { domains: ["runs"] });
     await checkSchema(h.client, ["runs"]);
@@ -205,7 +223,9 @@ export function registerRunDataCommands(runs: Command): void {
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
     .action(async (runId: string, opts: { scenarioSteps?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const s = await withRuns(g, (h) => runSummary(h, runId, { stepLatencyByScenario: Boolean(opts.scenarioSteps) }));
+      const s = await withRunsApi(g, (api) =>
+        api.runs.summary.query({ run_id: runId, scenario_steps: Boolean(opts.scenarioSteps) }),
+      );
       if (g.json) return printJson(s);
       printKeyValues({
         run: s.run.id,
@@ -277,7 +297,7 @@ export function registerRunDataCommands(runs: Command): void {
     .action(async (runId: string, opts: { top: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const top = parsePositiveInt("--top", opts.top) ?? 10;
-      const f = await withRuns(g, (h) => runFailures(h, runId, { top }));
+      const f = await withRunsApi(g, (api) => api.runs.failures.query({ run_id: runId, top }));
       if (g.json) return printJson(f);
       printTable(
         f.map((x) => ({ ...x, scenarios: x.scenarios.join(",") })),
@@ -302,10 +322,10 @@ export function registerRunDataCommands(runs: Command): void {
       ) => {
         const g = globalsOf(cmd);
         const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
-        const page = await withRuns(g, async (h) => {
+        const page = await withRunsApi(g, async (api) => {
           // Say "no such run" rather than print an empty page.
-          await getRun(h, runId);
-          return queryAssertions(h, {
+          await api.runs.get.query({ run_id: runId });
+          return api.runs.assertions.query.query({
             run_id: runId,
             limit,
             ...(opts.failed ? { passed: false } : {}),
@@ -334,7 +354,7 @@ export function registerRunDataCommands(runs: Command): void {
     .argument("<b>", "run id to compare")
     .action(async (a: string, b: string, _opts: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
-      const c = await withRuns(g, (h) => compareRuns(h, a, b));
+      const c = await withRunsApi(g, (api) => api.runs.compare.query({ run_a: a, run_b: b }));
       if (g.json) return printJson(c);
       printKeyValues({
         baseline: c.a,
@@ -378,7 +398,7 @@ export function registerRunDataCommands(runs: Command): void {
     .action(async (opts: { sut: string; last: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const last = parsePositiveInt("--last", opts.last) ?? 10;
-      const r = await withRuns(g, (h) => flakyScenarios(h, opts.sut, { last }));
+      const r = await withRunsApi(g, (api) => api.runs.flaky.query({ sut_name: opts.sut, last }));
       if (g.json) return printJson(r);
       info(`${r.runs.length} run(s) of ${r.sut_name}, oldest first: ${r.runs.map((x) => x.id).join(", ")}`);
       printTable(
@@ -404,12 +424,8 @@ export function registerRunDataCommands(runs: Command): void {
       } catch (e) {
         throw new UsageError(e instanceof Error ? e.message : String(e));
       }
-      const r = await withRuns(g, (h) =>
-        evaluateGate(
-          h,
-          runId,
-          rules.map((x) => x.expr),
-        ),
+      const r = await withRunsApi(g, (api) =>
+        api.runs.gate.query({ run_id: runId, fail_on: rules.map((x) => x.expr) }),
       );
       if (g.json) printJson(r);
       else {

@@ -45,7 +45,9 @@ export const runsRouter = {
   assertions: {
     query: readProcedure.input(assertionQueryInput).query(({ ctx, input }) => queryAssertions(ctx.db, input)),
   },
-  summary: readProcedure.input(runRef).query(({ ctx, input }) => runSummary(ctx.db, input.run_id)),
+  summary: readProcedure
+    .input(runRef.extend({ scenario_steps: z.boolean().default(false) }))
+    .query(({ ctx, input }) => runSummary(ctx.db, input.run_id, { stepLatencyByScenario: input.scenario_steps })),
   failures: readProcedure
     .input(runRef.extend({ top: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => runFailures(ctx.db, input.run_id, { top: input.top })),
