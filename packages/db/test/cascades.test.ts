@@ -1,11 +1,4 @@
-/**
- * Acceptance lines 3 and 4: deletes cascade to children (and only to their own children), and the
- * test_scenarios trigger moves updated_at on every update while created_at stays. File and `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type AssertionTuple,
   type InstanceTuple,
@@ -26,20 +19,7 @@ import {
   startExecution,
   updateScenario,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-cascade-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
+import { TARGETS } from "./helpers.js";
 
 async function count(h: VerdictDb, sql: string, args: string[] = []): Promise<number> {
   const rs = await h.client.execute({ sql: `SELECT count(*) AS n FROM ${sql}`, args });

@@ -1,13 +1,5 @@
-/**
- * Acceptance line 2: every CHECK and every FOREIGN KEY rejects a bad row with an error that names
- * the constraint, and the rejected row is not written. Helpers are used where they exist (they throw
- * ConstraintError); raw SQL goes through translateDbError. Run on a real file and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { InValue } from "@libsql/client";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ConstraintError,
   NotFoundError,
@@ -25,20 +17,7 @@ import {
   startExecution,
   translateDbError,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-constraints-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
+import { TARGETS, rejection } from "./helpers.js";
 
 const TABLES = [
   "test_scenarios",
@@ -192,16 +171,6 @@ async function rawFailure(h: VerdictDb, table: string, row: Row): Promise<unknow
     return translateDbError(h.client, e, { table, row });
   }
   throw new Error(`INSERT into ${table} of ${JSON.stringify(row)} was accepted`);
-}
-
-/** Rejection of a helper call, or a test failure when it resolves. */
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call was expected to fail but succeeded");
 }
 
 /** One parent of each kind: scenario scn-1 with execution exe-1, benchmark bench-1 (+ bare bench-bare), run run-1 with inst-1. */

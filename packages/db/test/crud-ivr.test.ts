@@ -1,12 +1,4 @@
-/**
- * Acceptance line 5 (IVR domain): create/read/list/update/delete through the helpers of
- * src/queries/ivr.ts, on a real file and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Page } from "@verdict/schema";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ConflictError,
   NotFoundError,
@@ -32,46 +24,7 @@ import {
   startExecution,
   updateScenario,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-ivr-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call was expected to fail but succeeded");
-}
-
-/** Follows nextCursor until the end; returns every item in page order and the page sizes. */
-async function allPages<T>(
-  fetch: (cursor: string | undefined) => Promise<Page<T>>,
-): Promise<{ items: T[]; sizes: number[] }> {
-  const items: T[] = [];
-  const sizes: number[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const page = await fetch(cursor);
-    items.push(...page.items);
-    sizes.push(page.items.length);
-    if (page.nextCursor === null) return { items, sizes };
-    cursor = page.nextCursor;
-  }
-  throw new Error("pagination did not end");
-}
+import { TARGETS, rejection, allPages } from "./helpers.js";
 
 const steps = [
   { type: "prompt" as const, expected_text: "Welcome" },

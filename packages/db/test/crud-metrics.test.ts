@@ -1,12 +1,5 @@
-/**
- * Acceptance line 5 (metrics domain): record/get/list/latest/average/series/delete through the helpers
- * of src/queries/metrics.ts, on a real file and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { BenchmarkRunInput } from "@verdict/schema";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   NotFoundError,
   type VerdictDb,
@@ -19,29 +12,7 @@ import {
   openDatabase,
   recordBenchmarkRun,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-metrics-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call was expected to fail but succeeded");
-}
+import { TARGETS, rejection } from "./helpers.js";
 
 const FULL: BenchmarkRunInput = {
   run_id: "full",

@@ -1,12 +1,5 @@
-/**
- * Acceptance line 5 (runs domain): runs, instances, steps and assertions through the helpers of
- * src/queries/runs.ts, on a real file and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "@verdict/schema";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type AssertionTuple,
   ConflictError,
@@ -27,29 +20,7 @@ import {
   queryInstances,
   querySteps,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-runs-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call was expected to fail but succeeded");
-}
+import { TARGETS, rejection } from "./helpers.js";
 
 async function allPages<T>(
   fetch: (cursor: string | undefined) => Promise<Page<T>>,

@@ -1,27 +1,6 @@
-/**
- * Acceptance line 1: every table of the ivr, metrics and runs domains exists with the indexes the
- * queries rely on: each foreign-key column is covered by an index, and so is each frequent filter.
- * Run on a real file database and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type VerdictDb, openDatabase } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-schema-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
+import { TARGETS } from "./helpers.js";
 
 const OUR_DOMAINS = ["ivr", "metrics", "runs"] as const;
 

@@ -1,11 +1,4 @@
-/**
- * Acceptance line 9: seeding adds realistic data to every domain the database holds; seeding again
- * adds nothing. On a real file and on `:memory:`.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type VerdictDb,
   deleteScenario,
@@ -17,20 +10,7 @@ import {
   seed,
   validateSchema,
 } from "@verdict/db";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function fileUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "verdict-seed-"));
-  dirs.push(dir);
-  return `file:${join(dir, "verdict.db")}`;
-}
-const TARGETS: [string, () => string][] = [
-  ["file", fileUrl],
-  [":memory:", () => ":memory:"],
-];
+import { TARGETS } from "./helpers.js";
 
 const TABLES = [
   "test_scenarios",
