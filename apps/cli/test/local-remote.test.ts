@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { ensureCliBuilt, runCli, spawnListening, tempDir } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const dir = tempDir("verdict-cli-modes-");
@@ -21,16 +20,9 @@ beforeAll(async () => {
       token: string;
     }
   ).token;
-  server = spawn(process.execPath, [cli, "--db", dbUrl, "serve", "--port", "0"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: server.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === "listening" && entry.url) resolve(entry.url);
-    });
-    setTimeout(() => reject(new Error("server did not start")), 15_000).unref();
-  });
+  ({ child: server, url } = await spawnListening([cli, "--db", dbUrl, "serve", "--port", "0"], {
+    name: "verdict serve",
+  }));
 }, 120_000);
 
 afterAll(async () => {

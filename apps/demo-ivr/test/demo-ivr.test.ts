@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { spawnListening } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { understand } from "../src/index.js";
 
@@ -15,29 +16,8 @@ function run(args: string[]): ChildProcess {
 }
 
 /** Starts the real demo IVR process and waits for its "listening" line. */
-async function startIvr(args: string[] = []): Promise<{ child: ChildProcess; url: string; lines: string[] }> {
-  const child = run(["--port", "0", ...args]);
-  const lines: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    const timer = setTimeout(() => reject(new Error(`demo IVR did not start: ${lines.join("\n")}`)), 20_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      buffer += d.toString("utf8");
-      for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 1);
-        lines.push(line);
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === "listening" && entry.url) {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`demo IVR exited with ${code}`)));
-  });
-  return { child, url, lines };
-}
+const startIvr = (args: string[] = []) =>
+  spawnListening(["--import", "tsx", MAIN, "--port", "0", ...args], { name: "demo IVR", stderr: "pipe" });
 
 let ivr: Awaited<ReturnType<typeof startIvr>>;
 

@@ -1,38 +1,19 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@verdict/testing";
+import { freePort, spawnListening } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChannelError, ChannelTimeoutError } from "../src/ivr/channel.js";
 import { WebhookChannel } from "../src/ivr/webhook.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const DEMO_IVR = fileURLToPath(new URL("../../demo-ivr/src/main.ts", import.meta.url));
 
 let ivr: ChildProcess;
 let url = "";
 
 /** The real demo IVR process on 127.0.0.1 (from source through tsx, so no build is needed). */
-async function startDemoIvr(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", DEMO_IVR, "--port", "0", "--quiet"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const listening = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    const timer = setTimeout(() => reject(new Error("the demo IVR did not start within 20 s")), 20_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      buffer += d.toString("utf8");
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(buffer);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`the demo IVR exited with ${code}`)));
-  });
-  return { child, url: listening };
-}
+const startDemoIvr = () =>
+  spawnListening(["--import", "tsx", DEMO_IVR, "--port", "0", "--quiet"], { name: "the demo IVR" });
 
 beforeAll(async () => {
   ({ child: ivr, url } = await startDemoIvr());

@@ -1,16 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { type VerdictClient, createLocalClient } from "@verdict/api";
 import { type VerdictDb, openDatabase, seed } from "@verdict/db";
 import type { ScenarioInput } from "@verdict/schema";
-import { freePort, tempDir } from "@verdict/testing";
+import { freePort, tempDir, spawnListening } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIvrExecutor } from "../src/executors/ivr.js";
 import type { IvrExecutor, StepReport } from "../src/executors/types.js";
 import { ModelCache } from "../src/ivr/classifier.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const DEMO_IVR = fileURLToPath(new URL("../../demo-ivr/src/main.ts", import.meta.url));
 const dir = tempDir("verdict-ivr-exec-");
 
@@ -21,26 +20,9 @@ let api: VerdictClient;
 const models = new ModelCache();
 let executor: IvrExecutor;
 
-async function startDemoIvr(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", DEMO_IVR, "--port", "0", "--quiet"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    const timer = setTimeout(() => reject(new Error("the demo IVR did not start within 20 s")), 20_000);
-    child.stdout?.on("data", (d: Buffer) => {
-      buffer += d.toString("utf8");
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(buffer);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`the demo IVR exited with ${code}`)));
-  });
-  return { child, url };
-}
+/** The real demo IVR process on 127.0.0.1 (from source through tsx, so no build is needed). */
+const startDemoIvr = () =>
+  spawnListening(["--import", "tsx", DEMO_IVR, "--port", "0", "--quiet"], { name: "the demo IVR" });
 
 /**
  * What the worker does around the executor, through the same typed API: start an execution,

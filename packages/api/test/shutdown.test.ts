@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { createVerdictClient } from "@verdict/api";
 import { openDatabase } from "@verdict/db";
-import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { ensureCliBuilt, runCli, spawnListening, tempDir } from "@verdict/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 const dir = tempDir("verdict-shutdown-");
@@ -19,17 +17,9 @@ it("SIGTERM during a burst of writes loses no acknowledged write and exits 0", a
   const created = await runCli(["--db", dbUrl, "--json", "tokens", "create", "--name", "burst", "--scope", "write"]);
   const token = (JSON.parse(created.stdout) as { token: string }).token;
 
-  const child = spawn(process.execPath, [cli, "--db", dbUrl, "serve", "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === "listening" && entry.url) resolve(entry.url);
-    });
-    setTimeout(() => reject(new Error("server did not start")), 15_000).unref();
+  const { child, url, exited } = await spawnListening([cli, "--db", dbUrl, "serve", "--port", "0"], {
+    name: "verdict serve",
+    stderr: "pipe",
   });
 
   // One request per call, so every acknowledgement is one committed write.

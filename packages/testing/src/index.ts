@@ -15,3 +15,4 @@ export {
 } from "./sqld.js";
 export { type TempDir, tempDir } from "./temp.js";
 export { CLI_PATH, type CliResult, ensureAppBuilt, ensureCliBuilt, runCli, runScript } from "./cli.js";
+export { type ListeningProcess, spawnListening } from "./listening.js";
