@@ -17,23 +17,7 @@ import {
   startExecution,
   translateDbError,
 } from "@verdict/db";
-import { TARGETS, rejection } from "./helpers.js";
-
-const TABLES = [
-  "test_scenarios",
-  "test_executions",
-  "step_executions",
-  "intent_training_data",
-  "benchmark_runs",
-  "performance_metrics",
-  "autonomy_metrics",
-  "quality_metrics",
-  "workflow_metrics",
-  "runs",
-  "instances",
-  "steps",
-  "assertions",
-];
+import { TARGETS, rejection, TABLES } from "./helpers.js";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-02T00:00:00.000Z";

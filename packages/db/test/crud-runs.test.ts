@@ -1,4 +1,3 @@
-import type { Page } from "@verdict/schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type AssertionTuple,
@@ -20,23 +19,7 @@ import {
   queryInstances,
   querySteps,
 } from "@verdict/db";
-import { TARGETS, rejection } from "./helpers.js";
-
-async function allPages<T>(
-  fetch: (cursor: string | undefined) => Promise<Page<T>>,
-): Promise<{ items: T[]; sizes: number[] }> {
-  const items: T[] = [];
-  const sizes: number[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const page = await fetch(cursor);
-    items.push(...page.items);
-    sizes.push(page.items.length);
-    if (page.nextCursor === null) return { items, sizes };
-    cursor = page.nextCursor;
-  }
-  throw new Error("pagination did not end");
-}
+import { TARGETS, allPages, rejection } from "./helpers.js";
 
 const BASE_MS = Date.parse("2026-02-01T00:00:00.000Z");
 const at = (s: number) => new Date(BASE_MS + s * 1000).toISOString();

@@ -6,6 +6,23 @@ export function fileUrl(prefix = "verdict-db-"): string {
   return `file:${tempDir(prefix).file("verdict.db")}`;
 }
 
+/** The 13 tables of the ivr, metrics and runs domains, in migration order. */
+export const TABLES = [
+  "test_scenarios",
+  "test_executions",
+  "step_executions",
+  "intent_training_data",
+  "benchmark_runs",
+  "performance_metrics",
+  "autonomy_metrics",
+  "quality_metrics",
+  "workflow_metrics",
+  "runs",
+  "instances",
+  "steps",
+  "assertions",
+];
+
 /** The suites that hold for both kinds of embedded database run once on each. */
 export const TARGETS: [string, () => string][] = [
   ["file", () => fileUrl()],

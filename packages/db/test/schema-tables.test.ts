@@ -1,24 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type VerdictDb, openDatabase } from "@verdict/db";
-import { TARGETS } from "./helpers.js";
+import { TARGETS, TABLES } from "./helpers.js";
 
 const OUR_DOMAINS = ["ivr", "metrics", "runs"] as const;
-
-const TABLES = [
-  "test_scenarios",
-  "test_executions",
-  "step_executions",
-  "intent_training_data",
-  "benchmark_runs",
-  "performance_metrics",
-  "autonomy_metrics",
-  "quality_metrics",
-  "workflow_metrics",
-  "runs",
-  "instances",
-  "steps",
-  "assertions",
-];
 
 /**
  * Named (CREATE INDEX) indexes each table must have, with the columns they must lead with. A later

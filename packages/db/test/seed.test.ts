@@ -10,23 +10,7 @@ import {
   seed,
   validateSchema,
 } from "@verdict/db";
-import { TARGETS } from "./helpers.js";
-
-const TABLES = [
-  "test_scenarios",
-  "test_executions",
-  "step_executions",
-  "intent_training_data",
-  "benchmark_runs",
-  "performance_metrics",
-  "autonomy_metrics",
-  "quality_metrics",
-  "workflow_metrics",
-  "runs",
-  "instances",
-  "steps",
-  "assertions",
-];
+import { TARGETS, TABLES } from "./helpers.js";
 
 async function rowCounts(h: VerdictDb): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
