@@ -9,7 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import { DEFAULT_MIGRATIONS_DIR, DOMAINS, loadMigrationFiles, openDatabase } from "@verdict/db";
-import { type CliResult, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { expectOneLineError } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const dir = tempDir("verdict-cli-db-");
@@ -22,16 +23,6 @@ beforeAll(() => {
 afterAll(() => dir.cleanup());
 
 const cli = (url: string, args: string[]) => runCli(["--db", url, ...args]);
-
-/** A user mistake: exit code, a single `error:` line on stderr, no stack frames. */
-function expectOneLineError(r: CliResult, code: number): string {
-  expect(r.status, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  return lines[0] ?? "";
-}
 
 async function tableNames(url: string): Promise<string[]> {
   const h = await openDatabase({ url, skipSchemaCheck: true });

@@ -6,8 +6,9 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CLI_PATH, type CliResult, REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { CLI_PATH, REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
 import { type VerdictDb, openDatabase } from "@verdict/db";
+import { expectOneLineError } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   currentRun,
@@ -27,15 +28,6 @@ beforeAll(() => {
 afterAll(() => dir.cleanup());
 
 const cli = (db: string, args: string[]) => runCli(["--db", db, ...args], { timeoutMs: 60_000 });
-
-function expectOneLineError(r: CliResult, code: number): string {
-  expect(r.status, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  return lines[0] ?? "";
-}
 
 async function withDbFile<T>(url: string, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
   const h = await openDatabase({ url, skipSchemaCheck: true });

@@ -1,22 +1,12 @@
 import { type RunningServer, createVerdictClient, startServer } from "@verdict/api";
 import { type VerdictDb, createToken, openDatabase } from "@verdict/db";
-import { type SqldServer, sqldForTests, startSqld } from "@verdict/testing";
+import { type SqldServer, sqldForTests, startSqld, eventually } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const sqld = sqldForTests("Verdict servers on an sqld primary and replica");
 
 /** A replica applies the primary's log shortly after a write; reads across requests may lag. */
-async function eventually<T>(check: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+const caughtUp = <T>(check: () => Promise<T>) => eventually(check, 10_000);
 
 describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", () => {
   let primary: SqldServer;
@@ -33,7 +23,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
     replica = await startSqld({ primaryGrpcUrl: primary.grpcUrl });
     dbPrimary = await openDatabase({ url: primary.url, migrate: true });
     token = (await createToken(dbPrimary, "replica-writer", "write")).token;
-    dbReplica = await eventually(() => openDatabase({ url: replica.url }));
+    dbReplica = await caughtUp(() => openDatabase({ url: replica.url }));
     onReplica = await startServer({ db: dbReplica, port: 0, log: () => {} });
     onPrimary = await startServer({ db: dbPrimary, port: 0, log: () => {} });
   }, 60_000);
@@ -48,7 +38,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
   it("the server on the replica accepts writes (forwarded by sqld) and its client reads them back", async () => {
     // The token row was written on the primary; the replica knows it once it has caught up.
     const viaReplica = createVerdictClient({ url: onReplica.url, token });
-    await eventually(() => viaReplica.admin.schemaStatus.query());
+    await caughtUp(() => viaReplica.admin.schemaStatus.query());
     const created = await viaReplica.ivr.scenarios.create.mutate({
       scenario_id: "written-via-replica",
       name: "Written through the replica",
@@ -56,7 +46,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
       steps: [{ type: "dtmf", digits: "1" }],
     });
     expect(created.scenario_id).toBe("written-via-replica");
-    const back = await eventually(() => viaReplica.ivr.scenarios.get.query({ scenario_id: "written-via-replica" }));
+    const back = await caughtUp(() => viaReplica.ivr.scenarios.get.query({ scenario_id: "written-via-replica" }));
     expect(back.name).toBe("Written through the replica");
     const added = await viaReplica.ivr.training.addMany.mutate({
       samples: [
@@ -64,7 +54,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
         { text_sample: "agent", intent_label: "speak_to_agent" },
       ],
     });
-    const listed = await eventually(async () => {
+    const listed = await caughtUp(async () => {
       const page = await viaReplica.ivr.training.list.query({ limit: 10 });
       if (page.items.length < 2) throw new Error("replica has not caught up yet");
       return page;
@@ -86,7 +76,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
       benchmark_name: "b",
     });
     const viaReplica = createVerdictClient({ url: onReplica.url, token });
-    const run = await eventually(() => viaReplica.metrics.get.query({ run_id: "via-primary" }));
+    const run = await caughtUp(() => viaReplica.metrics.get.query({ run_id: "via-primary" }));
     expect(run.project_name).toBe("p");
   });
 });

@@ -9,6 +9,7 @@ import {
   startSqld,
   tempDir,
   writeJwtKeyFile,
+  eventually,
 } from "@verdict/testing";
 import {
   ConnectionError,
@@ -39,19 +40,6 @@ const scenario = (id: string) => ({
   target_phone: "+15550100100",
   steps: [{ type: "prompt" as const, name: "hello", expected_text: "hi" }],
 });
-
-/** Polls `check` until it stops throwing, for reads that cross nodes (bounded: fails after `ms`). */
-async function eventually<T>(check: () => Promise<T>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 function instances(runId: string, n: number): InstanceTuple[] {
   return Array.from(

@@ -16,3 +16,4 @@ export {
 export { type TempDir, tempDir } from "./temp.js";
 export { CLI_PATH, type CliResult, ensureAppBuilt, ensureCliBuilt, runCli, runScript } from "./cli.js";
 export { type ListeningProcess, spawnListening } from "./listening.js";
+export { eventually } from "./eventually.js";
