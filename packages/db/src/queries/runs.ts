@@ -21,7 +21,7 @@ import type { InValue, Row } from "@libsql/client";
 import { translateDbError } from "../db-errors.js";
 import { ConflictError, NotFoundError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
-import { decodeCursor, encodeCursor, parseJson } from "./common.js";
+import { decodeCursor, parseJson, toPage } from "./common.js";
 
 /** Anything that runs SQL: a client or an open transaction. */
 export interface SqlExecutor {
@@ -211,11 +211,7 @@ export async function listRuns(h: VerdictDb, raw: RunListInput = {}): Promise<Pa
     sql: `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`,
     args: [...args, input.limit + 1],
   });
-  const rows = rs.rows.map(toRun);
-  const hasMore = rows.length > input.limit;
-  const items = rows.slice(0, input.limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: hasMore && last ? encodeCursor([last.started_at, last.id]) : null };
+  return toPage(rs.rows.map(toRun), input.limit, (r) => [r.started_at, r.id]);
 }
 
 export function toInstance(r: Row): Instance {
@@ -275,9 +271,7 @@ export async function queryInstances(
     sql: `SELECT rowid AS _rowid, * FROM instances WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
     args: [...args, input.limit + 1],
   });
-  const hasMore = rs.rows.length > input.limit;
-  const rows = rs.rows.slice(0, input.limit);
-  const last = rows[rows.length - 1];
+  const page = toPage(rs.rows, input.limit, (r) => [Number(r._rowid)]);
   let total: number | null = null;
   if (input.with_total) {
     const c = await h.client.execute({
@@ -287,8 +281,8 @@ export async function queryInstances(
     total = Number(c.rows[0]?.n ?? 0);
   }
   return {
-    items: rows.map(toInstance),
-    nextCursor: hasMore && last ? encodeCursor([Number(last._rowid)]) : null,
+    items: page.items.map(toInstance),
+    nextCursor: page.nextCursor,
     total,
   };
 }
@@ -348,14 +342,13 @@ export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Pag
           WHERE ${where.join(" AND ")} ORDER BY s.id LIMIT ?`,
     args: [...args, input.limit + 1],
   });
-  const hasMore = rs.rows.length > input.limit;
-  const items = rs.rows.slice(0, input.limit).map((r) => ({
+  const page = toPage(rs.rows, input.limit, (r) => [Number(r.id)]);
+  const items = page.items.map((r) => ({
     ...toStep(r),
     scenario_id: String(r.scenario_id),
     instance_status: r.instance_status === "pass" ? ("pass" as const) : ("fail" as const),
   }));
-  const last = items[items.length - 1];
-  return { items, nextCursor: hasMore && last ? encodeCursor([last.id]) : null };
+  return { items, nextCursor: page.nextCursor };
 }
 
 export function toAssertion(r: Row): Assertion {
@@ -393,10 +386,8 @@ export async function queryAssertions(h: VerdictDb, raw: AssertionQueryInput): P
     sql: `SELECT * FROM assertions WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`,
     args: [...args, input.limit + 1],
   });
-  const hasMore = rs.rows.length > input.limit;
-  const items = rs.rows.slice(0, input.limit).map(toAssertion);
-  const last = items[items.length - 1];
-  return { items, nextCursor: hasMore && last ? encodeCursor([last.id]) : null };
+  const page = toPage(rs.rows, input.limit, (r) => [Number(r.id)]);
+  return { items: page.items.map(toAssertion), nextCursor: page.nextCursor };
 }
 
 export { json as toJsonText };
