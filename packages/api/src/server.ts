@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { type VerdictDb, verifyToken } from "@verdict/db";
 import { appRouter } from "./root.js";
+import { health } from "./services/admin.js";
 import type { Context } from "./trpc.js";
 
 export interface LogEntry {
@@ -115,11 +116,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const url = req.url ?? "/";
     if (url === "/health" || url.startsWith("/health?")) {
-      db.client
-        .execute("SELECT 1")
-        .then(() => {
+      health({ db })
+        .then((body) => {
           res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ok: true }));
+          res.end(JSON.stringify(body));
         })
         .catch((e: unknown) => {
           res.writeHead(503, { "content-type": "application/json" });

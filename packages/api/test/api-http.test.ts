@@ -434,6 +434,7 @@ describe("admin procedures, auth and transport", () => {
     expect(big.status).toBe(413);
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, database: "file" });
     expect(health.headers.get("x-request-id")).toBeTruthy();
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
