@@ -64,6 +64,22 @@ export function parsePositiveInt(flag: string, value: string | undefined): numbe
   return n;
 }
 
+/** A flag whose value must be one of `allowed` (usage error, exit 2, otherwise). */
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag}: expected one of ${allowed.join(", ")}, got '${value}'`);
+  return value as T;
+}
+
+/** A date or ISO-8601 time flag, normalised to ISO-8601 UTC. */
+export function isoFlag(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected a date or ISO-8601 time, got '${value}'`);
+  return new Date(t).toISOString();
+}
+
 export function openOptions(g: GlobalOptions): OpenOptions {
   const interval = parsePositiveInt("--sync-interval", g.syncInterval);
   return {

@@ -10,24 +10,10 @@ import {
   validationStatus,
 } from "@verdict/schema";
 import { withApi } from "../api.js";
-import { InputFileError, UsageError } from "../errors.js";
-import { globalsOf, parsePositiveInt } from "../globals.js";
+import { InputFileError } from "../errors.js";
+import { globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
 import { csvField, nonBlankLines, parseCsvLine, readStructuredFile } from "../input-files.js";
 import { color, info, printJson, printKeyValues, printTable } from "../output.js";
-
-export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`${flag}: expected one of ${allowed.join(", ")}, got '${value}'`);
-  return value as T;
-}
-
-export function isoFlag(flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`${flag}: expected a date or ISO-8601 time, got '${value}'`);
-  return new Date(t).toISOString();
-}
 
 export function registerIvrCommands(program: Command): void {
   const scenarios = program.command("scenarios").description("IVR test scenarios");

@@ -2,10 +2,9 @@ import type { Command } from "commander";
 import { benchmarkRunInput, scalarMetricName } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { globalsOf, parsePositiveInt } from "../globals.js";
+import { globalsOf, parsePositiveInt, isoFlag } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
 import { color, info, printJson, printKeyValues, printTable } from "../output.js";
-import { isoFlag } from "./ivr.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 

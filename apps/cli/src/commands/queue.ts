@@ -2,10 +2,9 @@ import type { Command } from "commander";
 import { httpScenario, workKind, workStatus } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { globalsOf, parsePositiveInt } from "../globals.js";
+import { globalsOf, parsePositiveInt, oneOf } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
 import { color, info, printJson, printKeyValues, printTable } from "../output.js";
-import { oneOf } from "./ivr.js";
 
 /**
  * The execution queue from the command line: `executions enqueue`, `runs start` (added to the

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import { instanceStatus } from "@verdict/schema";
 import { withApi } from "../api.js";
-import { globalsOf, parsePositiveInt } from "../globals.js";
+import { globalsOf, parsePositiveInt, isoFlag, oneOf } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
-import { isoFlag, oneOf } from "./ivr.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
 export function registerRunQueryCommands(runs: Command): void {
