@@ -10,6 +10,7 @@ export type VerdictErrorCode =
   | "SCHEMA_MISMATCH"
   | "MIGRATION"
   | "CONNECTION"
+  | "STORAGE"
   | "UNAUTHORIZED"
   | "FORBIDDEN";
 
@@ -72,6 +73,34 @@ export class MigrationError extends VerdictError {
 export class ConnectionError extends VerdictError {
   constructor(message: string, cause?: unknown) {
     super("CONNECTION", message, { cause });
+  }
+}
+
+/** What kind of storage fault a StorageError is; each maps to one cause a person can act on. */
+export type StorageFaultKind =
+  | "disk_full"
+  | "busy"
+  | "unreachable"
+  | "read_only"
+  | "not_a_database"
+  | "corrupt"
+  | "io"
+  | "permission";
+
+/**
+ * The database (a file or a libSQL server) could not do what was asked, for a reason outside the request:
+ * disk full, busy for too long, server unreachable, token not allowed to write, not a database file.
+ * The message names the database (path or redacted URL) and the cause, in one line, and never holds
+ * SQL text or bound values. Transports answer it with 503 (HTTP) or exit 1 (CLI).
+ */
+export class StorageError extends VerdictError {
+  readonly kind: StorageFaultKind;
+  /** The database it is about: a file path or a URL without credentials. */
+  readonly database: string;
+  constructor(kind: StorageFaultKind, database: string, message: string, cause?: unknown) {
+    super("STORAGE", message, { target: database, cause });
+    this.kind = kind;
+    this.database = database;
   }
 }
 
