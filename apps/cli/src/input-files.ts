@@ -1,19 +1,18 @@
-import { readFileSync } from "node:fs";
+import { InputFileLimitError, readInputText } from "@verdict/db";
 import { LineCounter, isMap, isSeq, parseDocument } from "yaml";
 import type { ZodType, z } from "zod";
 import { InputFileError } from "./errors.js";
 
+/**
+ * Text of an input file: a regular file (a FIFO, a device or a folder is refused without blocking)
+ * of at most 64 MiB (MAX_INPUT_FILE_BYTES, checked with fstat before reading), opened read-only.
+ */
 function readText(file: string): string {
   try {
-    return readFileSync(file, "utf8");
+    return readInputText(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(
-      file,
-      null,
-      null,
-      code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`,
-    );
+    if (e instanceof InputFileLimitError) throw new InputFileError(file, e.line, null, e.problem);
+    throw e;
   }
 }
 

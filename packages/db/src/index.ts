@@ -13,3 +13,6 @@ export * from "./queries/admin.js";
 export * from "./turbulence/index.js";
 export * from "./queries/queue.js";
 export * from "./queries/run-analytics.js";
+export * from "./input-files.js";
+export * from "./safe-output.js";
+export * from "./backup.js";

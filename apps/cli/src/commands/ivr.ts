@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { checkOutputTarget, databaseFiles, writeOutputFile } from "@verdict/db";
 import {
   type TrainingInput,
   executionStatus,
@@ -159,12 +159,15 @@ export function registerIvrCommands(program: Command): void {
     });
   training
     .command("export")
-    .requiredOption("--out <file>", "write here (.csv or .jsonl)")
+    .requiredOption("--out <file>", "write here (.csv or .jsonl); an existing file is refused unless --force")
+    .option("--force", "replace an existing --out file (never the database)")
     .option("--status <status>", validationStatus.options.join("|"))
     .option("--intent <label>")
-    .action(async (opts: { out: string; status?: string; intent?: string }, cmd: Command) => {
+    .action(async (opts: { out: string; force?: boolean; status?: string; intent?: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const status = oneOf("--status", opts.status, validationStatus.options);
+      const target = { force: Boolean(opts.force), protect: databaseFiles(g.db) };
+      checkOutputTarget(opts.out, target);
       const rows = await withApi(g, (api) =>
         api.ivr.training.export.query({
           ...(status ? { validation_status: status } : {}),
@@ -174,7 +177,7 @@ export function registerIvrCommands(program: Command): void {
       const text = opts.out.toLowerCase().endsWith(".csv")
         ? `text,intent,threshold,source\n${rows.map((r) => [r.text_sample, r.intent_label, String(r.confidence_threshold), r.source].map(csvField).join(",")).join("\n")}${rows.length ? "\n" : ""}`
         : rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
-      writeFileSync(opts.out, text);
+      writeOutputFile(opts.out, text, target);
       if (g.json) return printJson({ out: opts.out, exported: rows.length });
       info(`exported ${rows.length} sample(s) to ${opts.out}`);
     });

@@ -203,11 +203,16 @@ export function registerRunDataCommands(runs: Command): void {
     .command("export")
     .description("write a stored run back as a turbulence run folder (current shape)")
     .argument("<run>", "run id")
-    .requiredOption("--out <dir>", "folder to write (manifest.json, *.jsonl, summary.json)")
-    .option("--overwrite", "replace the run files of a folder that already holds a run")
-    .action(async (runId: string, opts: { out: string; overwrite?: boolean }, cmd: Command) => {
+    .requiredOption(
+      "--out <dir>",
+      "folder to write (manifest.json, *.jsonl, summary.json); refused if it holds any of them",
+    )
+    .option("--force", "replace the five run files of a previous export (a folder with a run manifest.json)")
+    .addOption(new Option("--overwrite", "old name of --force").hideHelp())
+    .action(async (runId: string, opts: { out: string; force?: boolean; overwrite?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const r = await withRuns(g, (h) => exportRun(h, runId, opts.out, { overwrite: Boolean(opts.overwrite) }));
+      const force = Boolean(opts.force || opts.overwrite);
+      const r = await withRuns(g, (h) => exportRun(h, runId, opts.out, { force }));
       if (g.json) return printJson(r);
       info(
         `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(

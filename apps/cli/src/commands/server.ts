@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { ServerConfigError, isLoopback, startServer } from "@verdict/api";
-import { SchemaMismatchError, openDatabase } from "@verdict/db";
+import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, openOptions, parsePositiveInt, withDb } from "../globals.js";
@@ -100,25 +98,21 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command("backup <out>")
-    .description("consistent copy of a local database file, safe while a server is writing to it")
-    .option("--force", "overwrite OUT if it exists")
+    .description(
+      "consistent, checked copy of a local database file, safe while a server is writing to it; OUT is replaced only once the copy is complete and checked",
+    )
+    .option("--force", "replace an existing OUT (never the database itself or its -wal/-shm/-journal)")
     .action(async (out: string, opts: { force?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       if (g.server)
         throw new UsageError("backup works on a local database (--db file:…); for a server, back up its database");
       if (!g.db.startsWith("file:")) throw new UsageError(`--db: backup needs a local file database, not ${g.db}`);
-      const target = resolve(out);
-      if (existsSync(target)) {
-        if (!opts.force) throw new UsageError(`${out} already exists (pass --force to overwrite)`);
-        rmSync(target);
-      }
-      mkdirSync(dirname(target), { recursive: true });
-      await withDb(g, { skipSchemaCheck: true }, async (h) => {
-        // VACUUM INTO reads one snapshot of the database under a read transaction, so writers
-        // carry on and the copy is consistent (unlike copying the file and its WAL by hand).
-        await h.client.execute({ sql: "VACUUM INTO ?", args: [target] });
-      });
-      if (g.json) return printJson({ backup: target });
-      info(`${color.green("backed up")} ${g.db} → ${target}`);
+      // Refuse before opening anything (the open database, an existing OUT without --force).
+      checkOutputTarget(out, { force: Boolean(opts.force), protect: databaseFiles(g.db) });
+      const r = await withDb(g, { skipSchemaCheck: true }, (h) =>
+        backupDatabase(h, out, { force: Boolean(opts.force) }),
+      );
+      if (g.json) return printJson(r);
+      info(`${color.green("backed up")} ${g.db} → ${r.backup} (${r.tables} tables, ${r.rows} rows, checked)`);
     });
 }

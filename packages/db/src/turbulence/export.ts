@@ -2,7 +2,10 @@
  * Writes a stored run back as a turbulence run folder in the current shape: manifest.json (pretty),
  * instances.jsonl, steps.jsonl, assertions.jsonl and summary.json. Rows are read page by page with
  * keyset pagination and streamed to disk, so memory stays flat for runs of any size. Files are
- * written under temporary names and renamed at the end: a failed export leaves no partial folder.
+ * written under temporary names (safe-output.ts) and put in place at the end: a failed export leaves
+ * no partial folder. A folder already holding any of the five files is refused unless `force`, and
+ * even then only when it holds a run manifest.json (a previous export or a turbulence run folder):
+ * an export never replaces files it could not have written, nor the open database.
  *
  * Inverse of import.ts's mapping: runs.config minus `_turbulence` is the manifest's config, and
  * `_turbulence.manifest` keys go back to the manifest's top level; `_turbulence.summary` is written
@@ -11,17 +14,20 @@
  * spliced in as stored, without a parse/serialize round.
  */
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from "node:fs";
+import { createWriteStream, lstatSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Row } from "@libsql/client";
-import { ConflictError } from "../errors.js";
+import { readInputText } from "../input-files.js";
 import type { VerdictDb } from "../open.js";
 import { countInstancesByStatus, gateMetrics } from "../queries/run-analytics.js";
 import { getRun } from "../queries/runs.js";
+import { OutputRefusedError, PendingOutput, commitOutputs, databaseFiles, outputWriteFailure } from "../safe-output.js";
 import { COMPUTED_SUMMARY_KEY, RESERVED_CONFIG_KEY } from "./format.js";
 
 export interface ExportOptions {
-  /** Replace the run files of a folder that already holds a manifest.json. */
+  /** Replace the five run files of a folder holding a previous export (a run manifest.json). */
+  force?: boolean;
+  /** Old name of `force`. */
   overwrite?: boolean;
   /** Rows per page read from the database (default 5000). */
   pageSize?: number;
@@ -43,8 +49,8 @@ const FILES = ["manifest.json", "instances.jsonl", "steps.jsonl", "assertions.js
 class Out {
   private stream: WriteStream;
   private buf = "";
-  constructor(readonly tmp: string) {
-    this.stream = createWriteStream(tmp, { flags: "wx" });
+  constructor(readonly pending: PendingOutput) {
+    this.stream = createWriteStream(pending.tmp, { flags: "w" });
   }
   async write(text: string): Promise<void> {
     this.buf += text;
@@ -104,13 +110,12 @@ export async function exportRun(
 ): Promise<ExportResult> {
   const run = await getRun(h, runId);
   const pageSize = opts.pageSize ?? 5000;
-  if (existsSync(join(outDir, "manifest.json")) && !opts.overwrite)
-    throw new ConflictError(`${outDir} already holds a run folder (manifest.json); choose another --out`, "out");
-  mkdirSync(outDir, { recursive: true });
-  const tag = `.verdict-export-${process.pid}-${Date.now()}`;
+  const force = Boolean(opts.force ?? opts.overwrite);
+  checkExportFolder(outDir, force);
+  const protect = databaseFiles(h.url);
   const outs = new Map<(typeof FILES)[number], Out>();
   const open = (name: (typeof FILES)[number]) => {
-    const o = new Out(join(outDir, `${name}${tag}`));
+    const o = new Out(PendingOutput.create(join(outDir, name), { force, protect }));
     outs.set(name, o);
     return o;
   };
@@ -217,12 +222,15 @@ export async function exportRun(
     await su.write(`${JSON.stringify(summary, null, 2)}\n`);
 
     for (const o of outs.values()) await o.close();
-    for (const [name, o] of outs) renameSync(o.tmp, join(outDir, name));
+    commitOutputs([...outs.values()].map((o) => o.pending));
   } catch (e) {
     for (const o of outs.values()) {
       o.destroy();
-      rmSync(o.tmp, { force: true });
+      o.pending.discard();
     }
+    // A write that failed (disk full, …): name the folder; the run's files are as they were.
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string")
+      throw outputWriteFailure(outDir, e);
     throw e;
   }
   return {
@@ -232,6 +240,46 @@ export async function exportRun(
     summary: summaryKind,
     files: FILES.map((f) => join(outDir, f)),
   };
+}
+
+const exists = (path: string): boolean => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A manifest.json a turbulence run or a Verdict export wrote (a JSON object naming its SUT and start). */
+function holdsRunManifest(dir: string): boolean {
+  try {
+    const m: unknown = JSON.parse(readInputText(join(dir, "manifest.json")));
+    if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+    const o = m as Json;
+    return typeof o.sut_name === "string" && (typeof o.timestamp === "string" || typeof o.started_at === "string");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An export writes only where it would not destroy anything: a folder holding none of the five run
+ * files, or, with `force`, a folder whose manifest.json is a run manifest (a previous export).
+ */
+function checkExportFolder(outDir: string, force: boolean): void {
+  const present = FILES.filter((f) => exists(join(outDir, f)));
+  if (present.length === 0) return;
+  if (!force)
+    throw new OutputRefusedError(
+      outDir,
+      `${outDir} already holds ${present.join(", ")}; choose another --out, or pass --force to replace a previous export`,
+    );
+  if (!holdsRunManifest(outDir))
+    throw new OutputRefusedError(
+      outDir,
+      `${outDir} holds ${present.join(", ")} but no run manifest.json, so it is not a previous export; refusing to replace them, even with --force`,
+    );
 }
 
 /**

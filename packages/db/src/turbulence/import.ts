@@ -23,7 +23,7 @@
  * Not kept: a step's or assertion's correlation_id (the instance's is kept), an assertion's timestamp
  * and its message when it passed, instance keys outside the list above (other entry_data content).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { VerdictDb } from "../open.js";
 import { ConflictError, errorTextOf } from "../errors.js";
@@ -48,7 +48,7 @@ import {
 } from "./format.js";
 import { type JsonValue, identifier } from "@verdict/schema";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
-import { jsonErrorLine, lineOfKey, readLines } from "./lines.js";
+import { jsonErrorLine, lineOfKey, readLines, readRunJsonText } from "./lines.js";
 import { type ImportSink, type ImportTable, dropIndexesIfEmpty, openSink, recreateIndexes } from "./sink.js";
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -107,12 +107,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function readJsonFile(file: string, display: string): { text: string; value: Json } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new RunFileError(display, null, "(file)", `cannot read: ${errorTextOf(e)}`);
-  }
+  const text = readRunJsonText(file, display);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -282,7 +277,7 @@ export async function importRunFolder(h: VerdictDb, dir: string, opts: ImportOpt
     if (fromEntry !== undefined && fromEntry !== null) return { ok: true, row: JSON.stringify(fromEntry) };
     if (!withVariationFile.has(instanceId)) return { ok: true, row: null };
     const file = join(artifactsDir, instanceId, "variation.json");
-    const text = readFileSync(file, "utf8");
+    const text = readRunJsonText(file);
     try {
       const v: unknown = JSON.parse(text);
       return { ok: true, row: v === null ? null : JSON.stringify(v) };
