@@ -175,6 +175,14 @@ describe("backupDatabase", () => {
       expect(sha(out)).not.toBe(old);
       const replaced = sha(out);
 
+      // A -wal next to the old backup (it is open) would be applied to the new copy: refused.
+      writeFileSync(`${out}-wal`, "not ours");
+      const walErr = await error(backupDatabase(h, out, { force: true }));
+      expect(walErr).toBeInstanceOf(OutputRefusedError);
+      expect(walErr.message).toMatch(/backup\.db-wal exists/);
+      expect(sha(out)).toBe(replaced);
+      rmSync(`${out}-wal`);
+
       // The source fails while the copy is made: the old backup stays, no temp file is left.
       h.close();
       await error(backupDatabase(h, out, { force: true }));
