@@ -56,14 +56,27 @@ export class OutputWriteError extends VerdictError {
   }
 }
 
-/** The files of a local database URL (`file:PATH`): the file and its -wal, -shm and -journal; [] otherwise. */
+const SIDE_FILES = ["-wal", "-shm", "-journal"] as const;
+
+/**
+ * The files of a local database URL (`file:PATH`): the file and its -wal, -shm and -journal (for the
+ * path as given and, when it is a symlink, for the file it points to); [] for any other URL.
+ */
 export function databaseFiles(url: string): string[] {
   if (!url.startsWith("file:") || url.startsWith("file::memory:")) return [];
   const rest = url.slice("file:".length).split("?")[0] ?? "";
   const path = rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
   if (path === "" || path === ":memory:") return [];
   const abs = resolve(decodeURIComponent(path));
-  return [abs, `${abs}-wal`, `${abs}-shm`, `${abs}-journal`];
+  // SQLite follows a symlinked database to its real file and keeps the -wal/-shm next to that one.
+  let real = abs;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    // not created yet
+  }
+  const mains = real === abs ? [abs] : [abs, real];
+  return [...mains, ...mains.flatMap((m) => SIDE_FILES.map((side) => `${m}${side}`))];
 }
 
 function statOrNull(path: string, follow: boolean): Stats | null {
@@ -113,7 +126,8 @@ export function checkOutputTarget(target: string, opts: OutputOptions = {}): voi
     const samePath = canonical(p) === canon;
     const sameFile = st !== null && pst !== null && st.dev === pst.dev && st.ino === pst.ino;
     if (samePath || sameFile) {
-      const what = p === protect[0] ? `the open database ${p}` : `a file of the open database (${p})`;
+      const side = SIDE_FILES.some((x) => p.endsWith(x) && protect.includes(p.slice(0, -x.length)));
+      const what = side ? `a file of the open database (${p})` : `the open database ${p}`;
       throw new OutputRefusedError(target, `${target} is ${what}; refusing to write over it, even with --force`);
     }
   }

@@ -94,6 +94,12 @@ describe("writeOutputFile / PendingOutput", () => {
       linkSync(path, join(d, "hard.db"));
       mkdirSync(join(d, "sub"));
       symlinkSync(d, join(d, "sub", "up"));
+      // Opened through a symlink, the real file's -wal is protected too (SQLite keeps it there).
+      const viaAlias = databaseFiles(`file:${join(d, "alias.db")}`);
+      expect(viaAlias).toContain(`${path}-wal`);
+      expect(
+        (await error(() => writeOutputFile(`${path}-wal`, "x", { force: true, protect: viaAlias }))).message,
+      ).toMatch(/is a file of the open database/);
       const before = sha(path);
       for (const target of [
         path,
