@@ -1,3 +1,4 @@
+/// <reference path="./snowball.d.ts" />
 import snowball from "snowball-stemmers";
 import type { Language } from "./language.js";
 
