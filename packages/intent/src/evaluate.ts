@@ -62,6 +62,8 @@ export interface Evaluation {
     predicted: string;
     confidence: number;
     accepted: boolean;
+    /** The text shared at least one word feature with the fold's training data. */
+    known: boolean;
     fold: number;
   }[];
 }
@@ -116,6 +118,7 @@ export function evaluate(samples: readonly LabeledText[], options: EvaluateOptio
         predicted: p.intent,
         confidence: p.confidence,
         accepted: p.accepted,
+        known: p.knownFeatures > 0,
         fold: f,
       };
     });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { stratifiedFolds } from "./random.js";
 import { type SoftmaxWeights, fitSoftmax, logits, softmax } from "./softmax.js";
 import { type SparseVector, TfidfVectorizer } from "./tfidf.js";
+import type { LanguageSetting } from "./language.js";
 import { DEFAULT_FEATURES } from "./text.js";
 
 /** What a classifier learns from: a TrainingSample from @verdict/schema fits this shape. */
@@ -47,6 +48,8 @@ export interface TrainOptions {
   /** Threshold of an intent whose samples carry none (default 0.5). */
   defaultThreshold?: number;
   maxIterations?: number;
+  /** Language of the samples: "en", "tr", or "auto" to detect it per text (default). */
+  language?: LanguageSetting;
 }
 
 export interface RankedIntent {
@@ -91,6 +94,7 @@ function resolveOptions(opts: TrainOptions) {
     thresholdPolicy: opts.thresholdPolicy ?? "max",
     defaultThreshold: opts.defaultThreshold ?? 0.5,
     maxIterations: opts.maxIterations ?? 3000,
+    language: opts.language ?? "auto",
   };
 }
 type Resolved = ReturnType<typeof resolveOptions>;
@@ -129,7 +133,12 @@ function fitCore(data: readonly Clean[], o: Resolved): Core {
   const labelIndex = new Map(intents.map((l, i) => [l, i]));
   const vectorizer = TfidfVectorizer.fit(
     data.map((d) => d.text),
-    { wordNgrams: DEFAULT_FEATURES.wordNgrams, charNgrams: o.charNgrams, charWeight: o.charWeight },
+    {
+      wordNgrams: DEFAULT_FEATURES.wordNgrams,
+      charNgrams: o.charNgrams,
+      charWeight: o.charWeight,
+      language: o.language,
+    },
   );
   const rows = data.map((d) => vectorizer.transform(d.text));
   const labels = data.map((d) => labelIndex.get(d.label) ?? 0);

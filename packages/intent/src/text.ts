@@ -3,10 +3,12 @@
  *
  * Utterances arrive from speech recognition or from people typing test data, so the same
  * request shows up as "What's my balance?", "what is my balance" and "whats my balanse".
- * Normalisation folds case, accents, contractions and numbers; a light suffix stemmer folds
- * inflections ("transfers", "transferred", "transferring"); character n-grams inside word
- * boundaries keep misspelt words close to their correct spelling.
+ * Normalisation folds case (by the text's language), accents, contractions and numbers; a Snowball
+ * stemmer of the text's language folds inflections ("transfers"/"transferred", "kartımı"/"kartlarım");
+ * character n-grams inside word boundaries keep misspelt words close to their correct spelling.
  */
+import { type Language, type LanguageSetting, asciiFold, foldCase, languageOf } from "./language.js";
+import { stem } from "./stemmer.js";
 
 const CONTRACTIONS: readonly [RegExp, string][] = [
   [/\bcan['’]t\b/g, "can not"],
@@ -22,39 +24,38 @@ const CONTRACTIONS: readonly [RegExp, string][] = [
   [/['’]s\b/g, ""],
 ];
 
-/** Lower case, no accents or contractions, numbers as "<num>", only letters, digits and single spaces. */
-export function normalize(text: string): string {
-  let t = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-  t = t.toLowerCase();
-  for (const [pattern, replacement] of CONTRACTIONS) t = t.replace(pattern, replacement);
-  t = t.replace(/[$€£]?\d+(?:[.,]\d+)*/g, " 0num ");
-  t = t.replace(/[^a-z0-9]+/g, " ");
+/**
+ * Lower case (by the language's rules), contractions expanded (English), numbers as "0num", only
+ * letters, digits and single spaces. English text also loses its accents ("Café" → "cafe"); Turkish
+ * text keeps its letters for the stemmer ("KARTIMI" → "kartımı").
+ */
+export function normalize(text: string, language: LanguageSetting = "auto"): string {
+  const lang = languageOf(text, language);
+  let t = foldCase(text.normalize("NFC"), lang);
+  if (lang === "en") {
+    t = t.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    for (const [pattern, replacement] of CONTRACTIONS) t = t.replace(pattern, replacement);
+  }
+  t = t.replace(/[$€£₺]?\d+(?:[.,]\d+)*/g, " 0num ");
+  t = lang === "en" ? t.replace(/[^a-z0-9]+/g, " ") : t.replace(/[^\p{L}\p{N}]+/gu, " ");
   return t.trim();
 }
 
 /** Words of the normalised text. */
-export function words(text: string): string[] {
-  const n = normalize(text);
+export function words(text: string, language: LanguageSetting = "auto"): string[] {
+  const n = normalize(text, language);
   return n === "" ? [] : n.split(" ");
 }
 
-const VOWEL = /[aeiouy]/;
+/** A text ready for feature extraction: its language and its words. */
+export interface Analyzed {
+  language: Language;
+  tokens: string[];
+}
 
-/**
- * A small suffix stemmer: plural and verb endings, a final silent "e" and a doubled final
- * consonant. Not Porter, but it maps the inflections callers actually use to one stem
- * ("balances"/"balance", "moving"/"move", "transferred"/"transfers"/"transfer").
- */
-export function stem(word: string): string {
-  if (word.length <= 3 || word === "0num") return word;
-  let w = word;
-  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith("ing") && VOWEL.test(w.slice(0, -3)) && w.length > 5) w = w.slice(0, -3);
-  else if (w.endsWith("ed") && VOWEL.test(w.slice(0, -2)) && w.length > 4) w = w.slice(0, -2);
-  else if (w.endsWith("s") && !/(ss|us|is|ous)$/.test(w)) w = w.slice(0, -1);
-  if (w.endsWith("e") && w.length > 3) w = w.slice(0, -1);
-  if (w.length > 3 && /([b-df-hj-np-rtv-z])\1$/.test(w) && !/(ll|ss|zz)$/.test(w)) w = w.slice(0, -1);
-  return w;
+export function analyze(text: string, language: LanguageSetting = "auto"): Analyzed {
+  const lang = languageOf(text, language);
+  return { language: lang, tokens: words(text, lang) };
 }
 
 export interface FeatureOptions {
@@ -66,9 +67,16 @@ export interface FeatureOptions {
 
 export const DEFAULT_FEATURES: FeatureOptions = { wordNgrams: [1, 2], charNgrams: [3, 4] };
 
-/** Counts of word n-grams (of stems), keyed "w:stem" / "w:stem stem". */
-export function wordFeatures(tokens: readonly string[], sizes: readonly number[]): Map<string, number> {
-  const stems = tokens.map(stem);
+/**
+ * Counts of word n-grams of stems, keyed "w:stem" / "w:stem stem". Stems are taken in the text's
+ * language, then folded to ASCII, so "kartımı" and "kartimi" give the same feature.
+ */
+export function wordFeatures(
+  tokens: readonly string[],
+  sizes: readonly number[],
+  language: Language = "en",
+): Map<string, number> {
+  const stems = tokens.map((t) => asciiFold(stem(t, language)));
   const out = new Map<string, number>();
   for (const n of sizes) {
     for (let i = 0; i + n <= stems.length; i++) {
@@ -79,12 +87,12 @@ export function wordFeatures(tokens: readonly string[], sizes: readonly number[]
   return out;
 }
 
-/** Counts of character n-grams of each word padded with spaces, keyed "c:gram". */
+/** Counts of character n-grams of each word (folded to ASCII) padded with spaces, keyed "c:gram". */
 export function charFeatures(tokens: readonly string[], sizes: readonly number[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const token of tokens) {
     if (token === "0num") continue;
-    const padded = ` ${token} `;
+    const padded = ` ${asciiFold(token)} `;
     for (const n of sizes) {
       if (padded.length < n) continue;
       for (let i = 0; i + n <= padded.length; i++) {
@@ -94,4 +102,10 @@ export function charFeatures(tokens: readonly string[], sizes: readonly number[]
     }
   }
   return out;
+}
+
+/** The word features of one text as the classifier sees them (language detected): for tests and debugging. */
+export function wordFeaturesOf(text: string, language: LanguageSetting = "auto", sizes: readonly number[] = [1, 2]) {
+  const a = analyze(text, language);
+  return wordFeatures(a.tokens, sizes, a.language);
 }

@@ -1,4 +1,5 @@
-import { type FeatureOptions, charFeatures, wordFeatures, words } from "./text.js";
+import type { LanguageSetting } from "./language.js";
+import { type FeatureOptions, analyze, charFeatures, wordFeatures } from "./text.js";
 
 /** A sparse row: parallel arrays of feature indexes (ascending) and values. */
 export interface SparseVector {
@@ -9,6 +10,8 @@ export interface SparseVector {
 export interface TfidfOptions extends FeatureOptions {
   /** Weight of the character-n-gram block relative to the word block (each block is L2-normalised first). */
   charWeight: number;
+  /** The texts' language, or "auto" to detect it per text (stemming and case folding follow it). */
+  language: LanguageSetting;
 }
 
 interface Block {
@@ -46,16 +49,16 @@ export class TfidfVectorizer {
       }
       return { vocabulary, idf };
     };
-    const tokenised = texts.map(words);
-    const wordBlock = fitBlock(tokenised.map((t) => wordFeatures(t, options.wordNgrams)));
+    const analyzed = texts.map((t) => analyze(t, options.language));
+    const wordBlock = fitBlock(analyzed.map((a) => wordFeatures(a.tokens, options.wordNgrams, a.language)));
     const charBlock = fitBlock(
-      options.charNgrams.length > 0 ? tokenised.map((t) => charFeatures(t, options.charNgrams)) : [],
+      options.charNgrams.length > 0 ? analyzed.map((a) => charFeatures(a.tokens, options.charNgrams)) : [],
     );
     return new TfidfVectorizer(options, wordBlock, charBlock);
   }
 
   transform(text: string): SparseVector {
-    const tokens = words(text);
+    const { tokens, language } = analyze(text, this.options.language);
     const entries: [number, number][] = [];
     const addBlock = (counts: Map<string, number>, block: Block, offset: number, weight: number) => {
       const local: [number, number][] = [];
@@ -71,7 +74,7 @@ export class TfidfVectorizer {
       const scale = weight / Math.sqrt(norm);
       for (const [i, v] of local) entries.push([i, v * scale]);
     };
-    addBlock(wordFeatures(tokens, this.options.wordNgrams), this.wordBlock, 0, 1);
+    addBlock(wordFeatures(tokens, this.options.wordNgrams, language), this.wordBlock, 0, 1);
     if (this.options.charNgrams.length > 0 && this.options.charWeight > 0) {
       addBlock(
         charFeatures(tokens, this.options.charNgrams),
@@ -93,7 +96,8 @@ export class TfidfVectorizer {
   /** How many of the text's word n-grams the vocabulary knows (0 means the model has nothing to go on). */
   knownWordFeatures(text: string): number {
     let known = 0;
-    for (const key of wordFeatures(words(text), this.options.wordNgrams).keys()) {
+    const { tokens, language } = analyze(text, this.options.language);
+    for (const key of wordFeatures(tokens, this.options.wordNgrams, language).keys()) {
       if (this.wordBlock.vocabulary.has(key)) known++;
     }
     return known;

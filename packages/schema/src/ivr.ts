@@ -194,6 +194,17 @@ export const trainingListInput = pageInput.extend({
 });
 export type TrainingListInput = z.input<typeof trainingListInput>;
 
+/** Per-intent confidence thresholds to set on every validated sample of each intent (`training thresholds --apply`). */
+export const trainingSetThresholdsInput = z
+  .object({
+    thresholds: z
+      .array(z.object({ intent_label: z.string().trim().min(1).max(200), confidence_threshold: rate01 }).strict())
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+export type TrainingSetThresholdsInput = z.infer<typeof trainingSetThresholdsInput>;
+
 export const trainingSetStatusInput = z.object({
   training_ids: z.array(identifier).min(1).max(10_000),
   validation_status: validationStatus,

@@ -1,5 +1,12 @@
 import type { Command } from "commander";
-import { type Evaluation, IntentDataError, evaluate } from "@verdict/intent";
+import {
+  type Evaluation,
+  IntentDataError,
+  type ThresholdReport,
+  evaluate,
+  smallIntents,
+  suggestThresholds,
+} from "@verdict/intent";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, parsePositiveInt } from "../globals.js";
@@ -123,7 +130,100 @@ export function registerTrainingEvalCommands(program: Command): void {
         if (e instanceof IntentDataError) throw new TrainingDataError(`cannot evaluate: ${e.message}`);
         throw e;
       }
+      for (const w of smallIntents(samples)) process.stderr.write(`${color.yellow("warning:")} ${w}\n`);
       if (g.json) return printJson(toJson(result, Boolean(opts.showErrors)));
       printReport(result, Boolean(opts.showErrors));
     });
+
+  training
+    .command("thresholds")
+    .description(
+      "suggest a confidence threshold per intent from cross-validated predictions (the lowest one that keeps the target precision), compared with a flat threshold; --apply stores them on the intents' validated samples",
+    )
+    .option("--target-precision <p>", "precision wanted among an intent's accepted predictions (0-1)", "0.95")
+    .option("--flat <t>", "flat threshold to compare with", "0.85")
+    .option("--folds <n>", "stratified folds (every intent needs at least this many samples)", "5")
+    .option("--seed <n>", "seed of the fold assignment", "1")
+    .option("--apply", "set each intent's validated samples to the suggested threshold")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  verdict training thresholds\n  verdict training thresholds --target-precision 0.9 --apply",
+    )
+    .action(
+      async (
+        opts: { targetPrecision: string; flat: string; folds: string; seed: string; apply?: boolean },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const folds = parsePositiveInt("--folds", opts.folds) ?? 5;
+        if (folds < 2) throw new UsageError(`--folds: expected at least 2, got ${folds}`);
+        const seed = parseSeed(opts.seed);
+        const targetPrecision = parseRate("--target-precision", opts.targetPrecision);
+        const flatThreshold = parseRate("--flat", opts.flat);
+        const samples = await withApi(g, (api) => api.ivr.training.export.query({ validation_status: "validated" }));
+        if (samples.length === 0) {
+          throw new TrainingDataError(
+            "no validated training samples: import some (verdict training import) and mark them validated (verdict training validate)",
+          );
+        }
+        let report: ThresholdReport;
+        try {
+          report = suggestThresholds(samples, { folds, seed, targetPrecision, flatThreshold });
+        } catch (e) {
+          if (e instanceof IntentDataError) throw new TrainingDataError(`cannot suggest thresholds: ${e.message}`);
+          throw e;
+        }
+        for (const w of report.warnings) process.stderr.write(`${color.yellow("warning:")} ${w}\n`);
+        let applied: { updated: number; intents: number } | null = null;
+        if (opts.apply) {
+          applied = await withApi(g, (api) =>
+            api.ivr.training.setThresholds.mutate({
+              thresholds: report.perIntent.map((t) => ({ intent_label: t.intent, confidence_threshold: t.suggested })),
+            }),
+          );
+        }
+        if (g.json) return printJson({ ...report, applied });
+        printThresholds(report);
+        if (applied)
+          process.stdout.write(`applied: ${applied.intents} intents, ${applied.updated} validated samples updated\n`);
+      },
+    );
+}
+
+function parseRate(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new UsageError(`${flag}: expected a number in (0, 1], got '${value}'`);
+  }
+  return n;
+}
+
+function printThresholds(r: ThresholdReport): void {
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  out(
+    color.bold(
+      `Per-intent thresholds for precision ≥ ${r.targetPrecision}, from ${r.folds}-fold cross-validation (seed ${r.seed}) on ${r.samples} validated samples`,
+    ),
+  );
+  printTable(
+    r.perIntent.map((t) => ({
+      intent: t.intent,
+      support: t.support,
+      current: t.current.toFixed(2),
+      suggested: `${t.suggested.toFixed(2)}${t.reached ? "" : " (target not reached)"}`,
+      precision: t.precision.toFixed(2),
+      coverage: t.coverage.toFixed(2),
+      [`coverage@${r.flatThreshold}`]: t.flatCoverage.toFixed(2),
+    })),
+    ["intent", "support", "current", "suggested", "precision", "coverage", `coverage@${r.flatThreshold}`],
+  );
+  out();
+  const line = (name: string, a: ThresholdReport["totals"]["flat"]) =>
+    out(
+      `${name}: coverage ${a.coverage.toFixed(3)}, accepted accuracy ${a.acceptedAccuracy.toFixed(3)}, ${a.falseRejections} right answers rejected`,
+    );
+  line("current thresholds  ", r.totals.current);
+  line(`flat ${r.flatThreshold}           `, r.totals.flat);
+  line("suggested thresholds", r.totals.suggested);
+  out(`macro-F1 ${r.macroF1.toFixed(3)}`);
 }

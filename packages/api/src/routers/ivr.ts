@@ -15,6 +15,7 @@ import {
   recordStepExecution,
   recordStepExecutions,
   setTrainingStatus,
+  setTrainingThresholds,
   updateScenario,
   startExecution,
 } from "@verdict/db";
@@ -30,6 +31,7 @@ import {
   trainingInput,
   trainingListInput,
   trainingSetStatusInput,
+  trainingSetThresholdsInput,
   validationStatus,
 } from "@verdict/schema";
 import { z } from "zod";
@@ -70,6 +72,9 @@ export const ivrRouter = {
     setStatus: writeProcedure
       .input(trainingSetStatusInput)
       .mutation(({ ctx, input }) => setTrainingStatus(ctx.db, input)),
+    setThresholds: writeProcedure
+      .input(trainingSetThresholdsInput)
+      .mutation(({ ctx, input }) => setTrainingThresholds(ctx.db, input)),
     export: readProcedure
       .input(
         z

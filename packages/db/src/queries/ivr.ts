@@ -22,6 +22,7 @@ import {
   trainingInput,
   trainingListInput,
   trainingSetStatusInput,
+  trainingSetThresholdsInput,
   type ValidationStatus,
 } from "@verdict/schema";
 import { and, asc, desc, eq, gte, inArray, like, lt, lte, or, type SQL } from "drizzle-orm";
@@ -344,5 +345,31 @@ export async function setTrainingStatus(
       .set({ validation_status: input.validation_status })
       .where(inArray(intentTrainingData.training_id, ids));
     return { updated: ids.length };
+  });
+}
+
+/**
+ * Sets the confidence threshold of every validated sample of each given intent (the classifier takes
+ * an intent's threshold from its samples), in one transaction. An intent without validated samples
+ * is an error: a threshold set on nothing would silently do nothing.
+ */
+export async function setTrainingThresholds(
+  h: VerdictDb,
+  raw: z.input<typeof trainingSetThresholdsInput>,
+): Promise<{ updated: number; intents: number }> {
+  const input = trainingSetThresholdsInput.parse(raw);
+  const t = intentTrainingData;
+  return h.db.transaction(async (tx) => {
+    let updated = 0;
+    for (const { intent_label, confidence_threshold } of input.thresholds) {
+      const rows = await tx
+        .update(t)
+        .set({ confidence_threshold })
+        .where(and(eq(t.intent_label, intent_label), eq(t.validation_status, "validated")))
+        .returning({ id: t.training_id });
+      if (rows.length === 0) throw new NotFoundError("validated samples of intent", intent_label);
+      updated += rows.length;
+    }
+    return { updated, intents: input.thresholds.length };
   });
 }
