@@ -6,6 +6,7 @@ import { type VerdictDb, verifyToken } from "@verdict/db";
 import { appRouter } from "./root.js";
 import { health } from "./services/admin.js";
 import type { Context } from "./trpc.js";
+import { type WebOptions, WebSessions, createWebHandler } from "./web.js";
 
 export interface LogEntry {
   level: "info" | "warn" | "error";
@@ -30,6 +31,8 @@ export interface ServerOptions {
   /** How long shutdown waits for in-flight requests before cutting them. */
   shutdownGraceMs?: number;
   log?: Logger;
+  /** Serve the dashboard's built assets at / with cookie sessions (see web.ts). */
+  web?: WebOptions;
 }
 
 export interface RunningServer {
@@ -37,6 +40,8 @@ export interface RunningServer {
   host: string;
   port: number;
   server: Server;
+  /** With the dashboard and auth on: the one-time login link (null once used). */
+  loginUrl(): string | null;
   /** Stop accepting, finish in-flight requests, close the database. */
   close(): Promise<void>;
 }
@@ -63,6 +68,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new ServerConfigError(`--no-auth is only allowed on a loopback address, not ${host}`);
   }
   const { db } = opts;
+  const sessions = new WebSessions();
+  const web = opts.web ? createWebHandler({ ...opts.web, sessions, verify: (token) => verifyToken(db, token) }) : null;
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -71,12 +78,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     createContext: async ({ req }): Promise<Context> => {
       const requestId = String(req.headers["x-request-id"] ?? "");
       const token = bearer(req);
-      const caller = token ? await verifyToken(db, token) : null;
+      const caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
       return {
         db,
         caller,
         authRequired: auth,
-        tokenProblem: token === null ? "missing" : caller === null ? "unknown" : null,
+        tokenProblem: caller !== null ? null : token === null ? "missing" : "unknown",
         requestId,
       };
     },
@@ -134,6 +141,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       req.resume();
       return;
     }
+    if (!url.startsWith("/trpc/") && web) {
+      web(req, res).catch((e: unknown) => {
+        log({ level: "error", msg: "dashboard request failed", error: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end();
+      });
+      return;
+    }
     if (!url.startsWith("/trpc/")) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found" }));
@@ -181,5 +196,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })();
     return closed;
   };
-  return { url, host, port: address.port, server, close };
+  const loginUrl = () => (web && auth && sessions.code ? `${url}/login?code=${sessions.code}` : null);
+  return { url, host, port: address.port, server, loginUrl, close };
 }

@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ServerConfigError, isLoopback, startServer } from "@verdict/api";
 import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
@@ -15,9 +19,19 @@ export function registerServerCommands(program: Command): void {
     .option("--no-auth", "accept requests without a token (loopback addresses only)")
     .option("--migrate", "apply pending migrations before serving")
     .option("--body-limit <bytes>", "largest request body accepted (413 past it)", String(8 * 1024 * 1024))
+    .option("--no-web", "do not serve the dashboard at /")
+    .option("--open", "open the dashboard in the default browser (signed in through the one-time link)")
     .action(
       async (
-        opts: { host: string; port: string; auth: boolean; migrate?: boolean; bodyLimit: string },
+        opts: {
+          host: string;
+          port: string;
+          auth: boolean;
+          migrate?: boolean;
+          bodyLimit: string;
+          web: boolean;
+          open?: boolean;
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
@@ -42,13 +56,27 @@ export function registerServerCommands(program: Command): void {
         }
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
-          server = await startServer({ db, host: opts.host, port, auth: opts.auth, bodyLimitBytes: bodyLimit });
+          const webDir = opts.web ? dashboardDir() : null;
+          server = await startServer({
+            db,
+            host: opts.host,
+            port,
+            auth: opts.auth,
+            bodyLimitBytes: bodyLimit,
+            ...(webDir ? { web: { dir: webDir } } : {}),
+          });
         } catch (e) {
           db.close();
           if (e instanceof ServerConfigError) throw new UsageError(e.message);
           const err = e as NodeJS.ErrnoException;
           if (err.code === "EADDRINUSE") throw new UsageError(`--port: ${opts.host}:${port} is already in use`);
           throw e;
+        }
+        if (opts.web) {
+          const link = server.loginUrl() ?? `${server.url}/`;
+          if (server.loginUrl()) info(`dashboard: open ${link} to sign in (the link works once), or paste a token`);
+          else info(`dashboard: ${link}`);
+          if (opts.open) openBrowser(link);
         }
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string) => {
@@ -115,4 +143,21 @@ export function registerServerCommands(program: Command): void {
       if (g.json) return printJson(r);
       info(`${color.green("backed up")} ${g.db} → ${r.backup} (${r.tables} tables, ${r.rows} rows, checked)`);
     });
+}
+
+/** The built dashboard (@verdict/web's dist/), or null when it is not built: the API is served without it. */
+function dashboardDir(): string | null {
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve("@verdict/web/package.json")), "dist");
+    return existsSync(join(dir, "index.html")) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === "darwin" ? "open" : process.platform === "win32" ? "explorer" : "xdg-open";
+  const child = spawn(command, [url], { detached: true, stdio: "ignore" });
+  child.on("error", () => info(`could not start a browser (${command}); open ${url} yourself`));
+  child.unref();
 }

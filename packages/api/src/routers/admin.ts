@@ -9,6 +9,12 @@ const tokenName = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "use 1-100 letters
 export const adminRouter = {
   health: publicProcedure.query(({ ctx }) => health(ctx)),
   schemaStatus: readProcedure.query(({ ctx }) => schemaStatus(ctx)),
+  /** Who the request is signed in as, and what it may do (the dashboard hides what the scope forbids). */
+  whoami: readProcedure.query(({ ctx }) => ({
+    name: ctx.caller.name,
+    scope: ctx.caller.scope,
+    auth_required: ctx.authRequired,
+  })),
   tokens: {
     create: adminProcedure
       .input(z.object({ name: tokenName, scope: z.enum(["read", "write", "admin"]) }))

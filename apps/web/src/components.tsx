@@ -1,0 +1,143 @@
+import { type ReactNode, useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+export interface Column<T> {
+  key: string;
+  header: string;
+  cell: (row: T) => ReactNode;
+  numeric?: boolean;
+}
+
+/** A plain accessible table; `testId` names it for the browser tests. */
+export function Table<T>(props: {
+  rows: readonly T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  testId: string;
+  empty?: string;
+}) {
+  if (props.rows.length === 0) return <p className="muted">{props.empty ?? "Nothing here yet."}</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid={props.testId}>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th key={c.key} scope="col" className={c.numeric ? "num" : undefined}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.rowKey(r)}>
+              {props.columns.map((c) => (
+                <td key={c.key} data-col={c.key} className={c.numeric ? "num" : undefined}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Stat(props: { label: string; value: ReactNode; testId: string }) {
+  return (
+    <div className="stat">
+      <div className="stat-label">{props.label}</div>
+      <div className="stat-value" data-testid={props.testId}>
+        {props.value}
+      </div>
+    </div>
+  );
+}
+
+export function Loading(props: { what: string }) {
+  return (
+    <p className="muted" aria-live="polite">
+      Loading {props.what}…
+    </p>
+  );
+}
+
+export function ErrorBox(props: { error: unknown }) {
+  const message = props.error instanceof Error ? props.error.message : String(props.error);
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+/**
+ * A uPlot chart (canvas, fast on long series). Lines over `x` (numbers, or unix seconds when `time`),
+ * or, with `groups`, grouped bars: one group per label, one bar per series inside it.
+ */
+export function Chart(props: {
+  title: string;
+  series: { label: string; values: (number | null)[] }[];
+  x?: number[];
+  time?: boolean;
+  groups?: string[];
+  testId: string;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const colors = ["#2f6fde", "#d9822b", "#c23030", "#0f9960"];
+    const color = (i: number) => colors[i % colors.length] ?? "#2f6fde";
+    const groups = props.groups;
+    const k = props.series.length;
+    let data: uPlot.AlignedData;
+    let xAxis: uPlot.Axis = { stroke: "currentColor" };
+    let xScale: uPlot.Scale = { time: props.time ?? false };
+    if (groups) {
+      // Group g occupies x = g·(k+1) … g·(k+1)+k-1; each series has a value only at its own slot.
+      const width = k + 1;
+      const xs = Array.from({ length: groups.length * width }, (_, i) => i);
+      data = [
+        xs,
+        ...props.series.map((s, j) =>
+          xs.map((x) => (x % width === j ? (s.values[Math.floor(x / width)] ?? null) : null)),
+        ),
+      ] as uPlot.AlignedData;
+      const centre = (k - 1) / 2;
+      xScale = { time: false, range: [-1, groups.length * width - 1] };
+      xAxis = {
+        stroke: "currentColor",
+        splits: () => groups.map((_, g) => g * width + centre),
+        values: (_u, splits) => splits.map((x) => groups[Math.round((x - centre) / width)] ?? ""),
+        grid: { show: false },
+      };
+    } else {
+      data = [props.x ?? [], ...props.series.map((s) => s.values)] as uPlot.AlignedData;
+    }
+    const opts: uPlot.Options = {
+      title: props.title,
+      width: Math.max(320, Math.min(el.clientWidth || 720, 1100)),
+      height: 260,
+      scales: { x: xScale },
+      axes: [xAxis, { stroke: "currentColor" }],
+      series: [
+        {},
+        ...props.series.map((s, i) => ({
+          label: s.label,
+          stroke: color(i),
+          width: groups ? 1 : 2,
+          ...(groups
+            ? { paths: uPlot.paths.bars?.({ size: [0.9, 60] }), fill: `${color(i)}aa`, points: { show: false } }
+            : {}),
+        })),
+      ],
+    };
+    const plot = new uPlot(opts, data, el);
+    return () => plot.destroy();
+  }, [props.title, props.x, props.series, props.time, props.groups]);
+  return <div ref={ref} className="chart" data-testid={props.testId} role="img" aria-label={props.title} />;
+}

@@ -1,0 +1,91 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
+import { type Column, ErrorBox, Loading, Table } from "../components.js";
+import { when } from "../format.js";
+import { executionsRoute } from "../router.js";
+import { type RouterOutputs, useTRPC } from "../trpc.js";
+
+type Execution = RouterOutputs["ivr"]["executions"]["list"]["items"][number];
+
+const columns: Column<Execution>[] = [
+  {
+    key: "id",
+    header: "Execution",
+    cell: (e) => (
+      <Link to="/ivr/executions/$executionId" params={{ executionId: e.execution_id }}>
+        {e.execution_id}
+      </Link>
+    ),
+  },
+  { key: "scenario", header: "Scenario", cell: (e) => e.scenario_id },
+  { key: "status", header: "Status", cell: (e) => <span className={`badge ${e.status}`}>{e.status}</span> },
+  {
+    key: "result",
+    header: "Result",
+    cell: (e) => (e.final_result ? <span className={`badge ${e.final_result}`}>{e.final_result}</span> : "–"),
+  },
+  { key: "start", header: "Started", cell: (e) => when(e.start_time) },
+  { key: "call", header: "Call id", cell: (e) => e.call_id ?? "–" },
+  { key: "error", header: "Error", cell: (e) => e.error_message ?? "" },
+];
+
+/** IVR test executions, newest first; refreshed every few seconds while the page is open. */
+export function ExecutionsPage() {
+  const search = executionsRoute.useSearch();
+  const trpc = useTRPC();
+  const executions = useQuery({
+    ...trpc.ivr.executions.list.queryOptions({
+      limit: 50,
+      ...(search.status ? { status: search.status } : {}),
+      ...(search.result ? { final_result: search.result } : {}),
+      ...(search.cursor ? { cursor: search.cursor } : {}),
+    }),
+    refetchInterval: 3000,
+  });
+  return (
+    <section>
+      <h1>IVR executions</h1>
+      <nav className="filters" aria-label="Execution status">
+        {([undefined, "running", "completed", "failed", "timeout"] as const).map((st) => (
+          <Link
+            key={st ?? "all"}
+            to="/ivr/executions"
+            search={{ status: st }}
+            aria-current={search.status === st ? "true" : undefined}
+          >
+            {st ?? "all"}
+          </Link>
+        ))}
+        <span className="spacer" />
+        {(["pass", "fail"] as const).map((r) => (
+          <Link
+            key={r}
+            to="/ivr/executions"
+            search={{ ...search, result: search.result === r ? undefined : r }}
+            aria-current={search.result === r ? "true" : undefined}
+            data-testid={`result-${r}`}
+          >
+            {r}
+          </Link>
+        ))}
+      </nav>
+      {executions.isPending ? <Loading what="executions" /> : null}
+      {executions.error ? <ErrorBox error={executions.error} /> : null}
+      {executions.data ? (
+        <>
+          <Table
+            rows={executions.data.items}
+            columns={columns}
+            rowKey={(e) => e.execution_id}
+            testId="executions-table"
+          />
+          {executions.data.nextCursor ? (
+            <Link to="/ivr/executions" search={{ ...search, cursor: executions.data.nextCursor }}>
+              Older executions →
+            </Link>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,31 @@
+import chromium from "@sparticuz/chromium";
+import { type Browser, type Page, chromium as playwright } from "playwright-core";
+
+/**
+ * A real headless Chromium from the @sparticuz/chromium npm package (the binary ships inside the
+ * package and unpacks to the temp folder), driven by playwright-core: no download, no root.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return playwright.launch({
+    executablePath: await chromium.executablePath(),
+    args: chromium.args.filter((a) => !DROPPED.has(a)),
+    headless: true,
+  });
+}
+
+// The package's flags are made for AWS Lambda: one process (the browser dies with its last page) and
+// web security off. Our tests want a normal browser: same-origin rules and cookies as users have them.
+const DROPPED = new Set([
+  "--single-process",
+  "--disable-web-security",
+  "--allow-running-insecure-content",
+  "--disable-site-isolation-trials",
+]);
+
+/**
+ * A page with a fixed locale: in a POSIX environment Chromium reports "en-US@posix", which Intl (and
+ * so uPlot's number formatting) rejects.
+ */
+export function newPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  return browser.newPage({ locale: "en-US", viewport });
+}

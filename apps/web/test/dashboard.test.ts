@@ -1,0 +1,194 @@
+/**
+ * The dashboard in a real browser (headless Chromium) against `verdict serve` in its own process on
+ * a seeded database file: sign-in (one-time link, pasted token, a wrong token refused), and each page
+ * showing the same numbers as the typed API answers for the same question.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createVerdictClient } from "@verdict/api/client";
+import {
+  CLI_PATH,
+  type ListeningProcess,
+  ensureAppBuilt,
+  ensureCliBuilt,
+  eventually,
+  runCli,
+  spawnListening,
+  tempDir,
+} from "@verdict/testing";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, newPage } from "./browser.js";
+
+const dir = tempDir("verdict-web-");
+const db = `file:${dir.file("dash.db")}`;
+const shots = process.env.VERDICT_SCREENSHOTS ?? dir.file("screenshots");
+let server: ListeningProcess;
+let stderr = "";
+let browser: Browser;
+let readToken = "";
+let api: ReturnType<typeof createVerdictClient>;
+
+const fmt = (v: number) =>
+  Number.isInteger(v)
+    ? v.toLocaleString("en-US")
+    : v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
+
+async function signedInPage(): Promise<Page> {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/signin`);
+  await page.getByTestId("token-input").fill(readToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${server.url}/runs`);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** The text of every cell of one column of a table. */
+async function column(page: Page, table: string, col: string): Promise<string[]> {
+  return page.getByTestId(table).locator(`td[data-col="${col}"]`).allTextContents();
+}
+
+beforeAll(async () => {
+  ensureCliBuilt();
+  ensureAppBuilt("apps/web", "apps/web/dist/index.html");
+  expect((await runCli(["--db", db, "init", "--seed"])).status).toBe(0);
+  const created = await runCli(["--db", db, "tokens", "create", "--name", "web-reader", "--scope", "read"]);
+  readToken = created.stdout.trim();
+  server = await spawnListening([CLI_PATH, "--db", db, "serve", "--port", "0"], { stderr: "pipe" });
+  server.child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString("utf8");
+  });
+  api = createVerdictClient({ url: server.url, token: readToken });
+  browser = await launchBrowser();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill("SIGTERM");
+  await server?.exited;
+  dir.cleanup();
+});
+
+describe("signing in", () => {
+  it("the one-time link printed by verdict serve signs in once, and only once", async () => {
+    const link = await eventually(async () => {
+      const m = /dashboard: open (\S+\/login\?code=\S+)/.exec(stderr);
+      if (!m?.[1]) throw new Error(`no login link yet: ${stderr}`);
+      return m[1];
+    });
+    const page = await newPage(browser);
+    await page.goto(link);
+    await page.waitForURL(`${server.url}/runs`);
+    await expect(page.getByTestId("whoami").textContent()).resolves.toBe("login-link · admin");
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "verdict_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe("Strict");
+    const again = await newPage(browser);
+    await again.goto(link);
+    await again.waitForURL(/\/signin\?failed=1$/);
+    await again.getByTestId("login-failed").waitFor();
+    await page.close();
+    await again.close();
+  });
+
+  it("refuses a wrong token and sends a page without a session to the sign-in form", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/runs`);
+    await page.waitForURL(`${server.url}/signin`);
+    await page.getByTestId("token-input").fill("vdt_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/signin\?failed=1$/);
+    await page.getByTestId("login-failed").waitFor();
+    await shot(page, "signin");
+    await page.close();
+  });
+
+  it("a pasted read token signs in as that token", async () => {
+    const page = await signedInPage();
+    await expect(page.getByTestId("whoami").textContent()).resolves.toBe("web-reader · read");
+    await page.close();
+  });
+});
+
+describe("pages show what the API answers", () => {
+  it("runs: the list, and the filter by system under test in the URL", async () => {
+    const page = await signedInPage();
+    const runs = await api.runs.list.query({ limit: 50 });
+    await page.getByTestId("runs-table").waitFor();
+    expect(await column(page, "runs-table", "id")).toEqual(runs.items.map((r) => r.id));
+    await shot(page, "runs");
+    const sut = runs.items[0]?.sut_name ?? "";
+    await page.getByTestId("filter-sut").fill(sut);
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL((u) => u.searchParams.get("sut") === sut);
+    const filtered = await api.runs.list.query({ limit: 50, sut_name: sut });
+    await expect.poll(() => column(page, "runs-table", "id")).toEqual(filtered.items.map((r) => r.id));
+    await page.close();
+  });
+
+  it("run page: headline numbers, per-scenario and per-service tables, and the instance filter", async () => {
+    const runs = await api.runs.list.query({ limit: 1 });
+    const runId = runs.items[0]?.id ?? "";
+    const s = await api.runs.summary.query({ run_id: runId });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/${runId}`);
+    await expect(page.getByTestId("run-id").textContent()).resolves.toBe(runId);
+    await expect(page.getByTestId("stat-instances").textContent()).resolves.toBe(fmt(s.instances.instances));
+    await expect(page.getByTestId("stat-fail").textContent()).resolves.toBe(fmt(s.instances.fail));
+    if (s.instances.pass_rate !== null)
+      await expect(page.getByTestId("stat-pass-rate").textContent()).resolves.toBe(`${fmt(s.instances.pass_rate)} %`);
+    if (s.steps.latency_ms.p95 !== null)
+      await expect(page.getByTestId("stat-p95").textContent()).resolves.toBe(`${fmt(s.steps.latency_ms.p95)} ms`);
+    expect(await column(page, "scenarios-table", "scenario")).toEqual(s.by_scenario.map((x) => x.scenario_id));
+    expect(await column(page, "services-table", "p95")).toEqual(
+      s.by_service.map((x) => (x.latency_ms.p95 === null ? "–" : `${fmt(x.latency_ms.p95)} ms`)),
+    );
+    await page.getByTestId("chart-services").locator("canvas").waitFor();
+    await shot(page, "run");
+    await page.getByTestId("status-fail").click();
+    await page.waitForURL((u) => u.searchParams.get("status") === "fail");
+    const failed = await api.runs.instances.query.query({ run_id: runId, status: "fail", limit: 100 });
+    await expect.poll(() => column(page, "instances-table", "id")).toEqual(failed.items.map((i) => i.id));
+    await page.close();
+  });
+
+  it("IVR: executions and one execution's steps", async () => {
+    const executions = await api.ivr.executions.list.query({ limit: 50 });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/ivr/executions`);
+    await page.getByTestId("executions-table").waitFor();
+    expect(await column(page, "executions-table", "id")).toEqual(executions.items.map((e) => e.execution_id));
+    await shot(page, "ivr-executions");
+    const failedOne = executions.items.find((e) => e.final_result === "fail") ?? executions.items[0];
+    const id = failedOne?.execution_id ?? "";
+    const steps = await api.ivr.steps.list.query({ execution_id: id });
+    await page.goto(`${server.url}/ivr/executions/${id}`);
+    await expect(page.getByTestId("execution-id").textContent()).resolves.toBe(id);
+    await page.getByTestId("steps-table").waitFor();
+    expect(await column(page, "steps-table", "n")).toEqual(steps.map((s) => String(s.step_number)));
+    expect(await column(page, "steps-table", "actual")).toEqual(steps.map((s) => s.actual_intent ?? "–"));
+    await shot(page, "ivr-execution");
+    await page.close();
+  });
+
+  it("benchmarks: the runs and a metric's trend chosen in the URL", async () => {
+    const list = await api.metrics.list.query({ limit: 100 });
+    const trend = await api.metrics.trend.query({ metric: "token_usage_total", last: 50 });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/benchmarks?metric=token_usage_total`);
+    await page.getByTestId("benchmarks-table").waitFor();
+    expect(await column(page, "benchmarks-table", "run")).toEqual(list.items.map((r) => r.run_id));
+    await expect(page.getByTestId("trend-verdict").textContent()).resolves.toContain(
+      `token_usage_total: ${trend.verdict} over ${trend.points.length} runs`,
+    );
+    await page.getByTestId("chart-trend").locator("canvas").waitFor();
+    await shot(page, "benchmarks");
+    await page.close();
+  });
+});
