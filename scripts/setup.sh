@@ -14,4 +14,4 @@ echo
 echo "== benchmark metrics: total time across the seeded runs" >&2
 verdict metrics trend total_time_seconds --project todo-app
 echo
-echo "Everything is in data/verdict.db; try: node apps/cli/dist/index.js --help" >&2
+echo "Everything is in data/verdict.db; try: ./verdict --help" >&2
