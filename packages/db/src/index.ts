@@ -13,3 +13,6 @@ export * from "./queries/admin.js";
 export * from "./turbulence/index.js";
 export * from "./queries/queue.js";
 export * from "./queries/run-analytics.js";
+export * from "./queries/metrics-import.js";
+export * from "./queries/metrics-gao-db.js";
+export * from "./queries/metrics-alerts.js";
