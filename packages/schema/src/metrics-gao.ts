@@ -38,7 +38,7 @@ export interface ReadRunOptions {
 }
 
 export interface ReadRunsResult {
-  kind: "to_json" | "json_array" | "csv_folder";
+  kind: "to_json" | "json_array" | "csv_folder" | "metrics_db";
   runs: BenchmarkRunInput[];
   issues: RunFileIssue[];
   /** True when the source holds only the scalar columns (CSV). */
@@ -160,7 +160,11 @@ export function prepareRun(
     run.commit = meta.git_sha;
   const parsed = benchmarkRunInput.safeParse(run);
   if (!parsed.success)
-    for (const issue of parsed.error.issues) add(issue.path as (string | number)[], zodProblem(issue));
+    for (const issue of parsed.error.issues) {
+      // Unknown keys were reported above, each with its own line and a suggestion.
+      if (issue.code === "unrecognized_keys") continue;
+      add(issue.path as (string | number)[], zodProblem(issue));
+    }
   if (run.run_id === undefined) add(["run_id"], "run_id is required to import a run");
   return { run: issues.length === 0 ? (run as BenchmarkRunInput) : null, issues };
 }
@@ -516,4 +520,23 @@ export function toGaoCsvFiles(runs: readonly BenchmarkRun[]): Record<GaoCsvFile,
     );
   }
   return out;
+}
+
+/**
+ * Runs already decoded by another reader (gao-dev's metrics.db rows in `to_dict()` shape). There are no
+ * lines; each problem names the run: `<run_id>.performance.total_time_seconds`.
+ */
+export function readGaoRecords(
+  items: readonly { run_id: string; raw: unknown }[],
+  opts: ReadRunOptions = {},
+): ReadRunsResult {
+  if (opts.zone) checkTimeZone(opts.zone);
+  const runs: BenchmarkRunInput[] = [];
+  const issues: RunFileIssue[] = [];
+  for (const item of items) {
+    const r = prepareRun(item.raw, opts, () => null, [item.run_id]);
+    issues.push(...r.issues);
+    if (r.run) runs.push(r.run);
+  }
+  return { kind: "metrics_db", runs: issues.length === 0 ? runs : [], issues, partial: false };
 }

@@ -1,3 +1,4 @@
+/// <reference path="../jstat.d.ts" />
 /**
  * Judging one metric of one run against its baseline window (docs/metrics-regressions.md). Pure functions:
  * no database, so every formula here is tested directly.
