@@ -159,3 +159,53 @@ describe("metrics.check", () => {
     ).rejects.toThrow(/not found/);
   });
 });
+
+describe("metrics.compare and metrics.trend", () => {
+  let db: VerdictDb;
+  let api: VerdictClient;
+  beforeEach(async () => {
+    db = await openDatabase({ url: ":memory:", migrate: true, domains: ["metrics"] });
+    api = createLocalClient(db);
+  });
+  afterEach(() => db.close());
+
+  it("compare reports direction and significance separately, and a zero baseline explicitly", async () => {
+    await api.metrics.import.mutate({
+      runs: [run("a", 1, { time: 100, type_errors: 0 }), run("b", 2, { time: 102, type_errors: 2 })],
+    });
+    const r = await api.metrics.compare.query({ run_a: "a", run_b: "b", threshold_percent: 5 });
+    const by = new Map(r.metrics.map((m) => [m.metric, m]));
+    // 2 % slower: a regression in direction, not a significant one.
+    expect(by.get("total_time_seconds")).toMatchObject({
+      direction: "regressed",
+      significant: false,
+      verdict: "unchanged",
+      zero_baseline: false,
+    });
+    expect(by.get("total_time_seconds")?.pct_delta).toBeCloseTo(2, 9);
+    // From 0 to 2 type errors: no percent exists; the change is significant and a regression.
+    expect(by.get("type_errors_count")).toMatchObject({
+      pct_delta: null,
+      zero_baseline: true,
+      direction: "regressed",
+      significant: true,
+    });
+    expect(by.get("tests_written")).toMatchObject({ zero_baseline: true, direction: "unchanged", significant: false });
+    expect(r.summary.significant_regressions).toBe(1);
+  });
+
+  it("trend: no verdict from fewer than 2 runs; r² of the fitted line", async () => {
+    await api.metrics.import.mutate({ runs: [run("t0", 1, { time: 100 })] });
+    const one = await api.metrics.trend.query({ metric: "total_time_seconds" });
+    expect(one.verdict).toBe("insufficient_data");
+    expect(one.stats?.r_squared).toBeNull();
+    await api.metrics.import.mutate({ runs: [run("t1", 2, { time: 90 }), run("t2", 3, { time: 80 })] });
+    const line = await api.metrics.trend.query({ metric: "total_time_seconds" });
+    expect(line.verdict).toBe("improving");
+    expect(line.stats?.r_squared).toBeCloseTo(1, 12);
+    await api.metrics.import.mutate({ runs: [run("t3", 4, { time: 95 })] });
+    // Points (0,100) (1,90) (2,80) (3,95): Sxy = −12.5, Sxx = 5, Syy = 218.75, so r² = 12.5² / (5 · 218.75) = 1/7.
+    const noisy = await api.metrics.trend.query({ metric: "total_time_seconds" });
+    expect(noisy.stats?.r_squared).toBeCloseTo(12.5 ** 2 / (5 * 218.75), 12);
+  });
+});

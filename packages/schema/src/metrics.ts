@@ -210,10 +210,14 @@ export const metricCompareInput = z.object({
 });
 export type MetricCompareInput = z.input<typeof metricCompareInput>;
 
-export const trendVerdict = z.enum(["improving", "degrading", "stable"]);
+/** `insufficient_data`: fewer than 2 runs, so no direction and no "stable" either. */
+export const trendVerdict = z.enum(["improving", "degrading", "stable", "insufficient_data"]);
 export type TrendVerdict = z.infer<typeof trendVerdict>;
 export const compareVerdict = z.enum(["improved", "regressed", "unchanged"]);
 export type CompareVerdict = z.infer<typeof compareVerdict>;
+/** Direction of a change read with the metric's better side; `unchanged` below 0.1 % (gao-dev's floor). */
+export const changeDirection = compareVerdict;
+export type ChangeDirection = CompareVerdict;
 
 /**
  * One file's runs, imported all or nothing. A run already stored with the same content is skipped; with

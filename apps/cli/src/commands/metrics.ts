@@ -257,13 +257,16 @@ export function registerMetricsCommands(program: Command): void {
   });
   metrics
     .command("compare <runA> <runB>")
-    .option("--threshold <percent>", "smallest change that counts", "5")
-    .action(async (a: string, b: string, opts: { threshold: string }, cmd: Command) => {
+    .description("per metric: change from A to B, its direction and, separately, whether it is significant")
+    .option("--threshold <percent>", "smallest change that is significant", "5")
+    .option("--fail-on-regression", "exit 2 when a metric regressed significantly")
+    .action(async (a: string, b: string, opts: { threshold: string; failOnRegression?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       const threshold = parseThreshold(opts.threshold) ?? 5;
       const r = await withApi(g, (api) =>
         api.metrics.compare.query({ run_a: a, run_b: b, threshold_percent: threshold }),
       );
+      if (opts.failOnRegression && r.summary.significant_regressions > 0) process.exitCode = 2;
       if (g.json) return printJson(r);
       printTable(
         r.metrics.map((m) => ({
@@ -271,71 +274,63 @@ export function registerMetricsCommands(program: Command): void {
           a: m.a,
           b: m.b,
           delta: m.delta,
-          "%": m.pct_delta === null ? "new" : `${m.pct_delta >= 0 ? "+" : ""}${m.pct_delta.toFixed(1)}%`,
-          verdict:
-            m.verdict === "improved"
-              ? color.green(m.verdict)
-              : m.verdict === "regressed"
-                ? color.red(m.verdict)
-                : color.dim(m.verdict),
+          "%": m.zero_baseline
+            ? m.delta === 0
+              ? "0 (A is 0)"
+              : "n/a (A is 0)"
+            : `${(m.pct_delta ?? 0) >= 0 ? "+" : ""}${(m.pct_delta ?? 0).toFixed(1)}%`,
+          direction:
+            m.direction === "improved"
+              ? color.green(m.direction)
+              : m.direction === "regressed"
+                ? color.red(m.direction)
+                : color.dim(m.direction),
+          significant: m.significant ? "yes" : "no",
         })),
-        ["metric", "a", "b", "delta", "%", "verdict"],
+        ["metric", "a", "b", "delta", "%", "direction", "significant"],
       );
       info(
-        `${r.summary.improved} improved, ${r.summary.regressed} regressed, ${r.summary.unchanged} unchanged (threshold ${r.threshold_percent}%)`,
+        `${r.summary.improved} improved, ${r.summary.regressed} regressed, ${r.summary.unchanged} unchanged; ` +
+          `significant (≥ ${r.threshold_percent}%): ${r.summary.significant_regressions} regressed, ${r.summary.significant_improvements} improved`,
       );
     });
-  metrics
-    .command("trend <metric>")
-    .option("--project <name>")
-    .option("--benchmark <name>")
+  withFilters(metrics.command("trend <metric>"), false)
     .option("--last <n>", "runs", "10")
-    .option("--threshold <percent>", "smallest change that is not stable", "5")
-    .action(
-      async (
-        metric: string,
-        opts: { project?: string; benchmark?: string; last: string; threshold: string },
-        cmd: Command,
-      ) => {
-        const g = globalsOf(cmd);
-        const name = scalarMetricName.safeParse(metric);
-        if (!name.success)
-          throw new UsageError(`METRIC: unknown metric '${metric}' (one of ${scalarMetricName.options.join(", ")})`);
-        const last = parsePositiveInt("--last", opts.last) ?? 10;
-        const threshold = parseThreshold(opts.threshold) ?? 5;
-        const t = await withApi(g, (api) =>
-          api.metrics.trend.query({
-            metric: name.data,
-            last,
-            threshold_percent: threshold,
-            ...(opts.project ? { project_name: opts.project } : {}),
-            ...(opts.benchmark ? { benchmark_name: opts.benchmark } : {}),
-          }),
-        );
-        if (g.json) return printJson(t);
-        const values = t.points.map((p) => p.value);
-        const verdict =
-          t.verdict === "improving"
-            ? color.green(t.verdict)
-            : t.verdict === "degrading"
-              ? color.red(t.verdict)
-              : color.dim(t.verdict);
-        process.stdout.write(`${color.bold(t.metric)}  ${sparkline(values)}  ${verdict}\n`);
-        if (t.stats) {
-          const s = t.stats;
-          printKeyValues({
-            runs: s.count,
-            mean: s.mean,
-            median: s.median,
-            stddev: s.stddev,
-            min: s.min,
-            max: s.max,
-            slope: s.slope,
-            pct_change: s.pct_change,
-          });
-        }
-      },
-    );
+    .option("--threshold <percent>", "smallest change (percent of the mean) that is not stable", "5")
+    .action(async (metric: string, opts: FilterOpts & { last: string; threshold: string }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const name = scalarMetricName.safeParse(metric);
+      if (!name.success)
+        throw new UsageError(`METRIC: unknown metric '${metric}' (one of ${scalarMetricName.options.join(", ")})`);
+      const last = parsePositiveInt("--last", opts.last) ?? 10;
+      const threshold = parseThreshold(opts.threshold) ?? 5;
+      const t = await withApi(g, (api) =>
+        api.metrics.trend.query({ metric: name.data, last, threshold_percent: threshold, ...filterInput(opts) }),
+      );
+      if (g.json) return printJson(t);
+      const values = t.points.map((p) => p.value);
+      const verdict =
+        t.verdict === "improving"
+          ? color.green(t.verdict)
+          : t.verdict === "degrading"
+            ? color.red(t.verdict)
+            : color.dim(t.verdict);
+      process.stdout.write(`${color.bold(t.metric)}  ${sparkline(values)}  ${verdict}\n`);
+      if (t.stats) {
+        const s = t.stats;
+        printKeyValues({
+          runs: s.count,
+          mean: s.mean,
+          median: s.median,
+          stddev: s.stddev,
+          min: s.min,
+          max: s.max,
+          slope: s.slope,
+          r_squared: s.r_squared,
+          pct_change: s.pct_change,
+        });
+      }
+    });
   metrics
     .command("delete <run>")
     .description("delete a run, its metrics and its alerts")
