@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
+import { execFileSync } from "node:child_process";
+import { REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "gao-dev");
@@ -192,6 +193,45 @@ describe("timestamps in three zones", () => {
     const badZone = await cli(["metrics", "list", "--tz", "Mars/Olympus"]);
     expect(USAGE).toContain(badZone.status);
     expect(badZone.stderr).toContain("unknown time zone");
+  });
+});
+
+describe("dimensions", () => {
+  it("record and import take branch/testbed/commit from the file, flags or --git, and every list filters by them", async () => {
+    const { dir, cli } = database();
+    await cli(["init"]);
+    const base = JSON.parse(readFileSync(fx("run1.to_json.json"), "utf8")) as Record<string, unknown>;
+    const file = dir.file("r.json");
+    writeFileSync(file, JSON.stringify({ ...base, run_id: "from-file", branch: "feature-x", testbed: "ci-large" }));
+    expect((await cli(["metrics", "import", file])).status).toBe(0);
+    writeFileSync(file, JSON.stringify({ ...base, run_id: "by-flags", timestamp: "2025-10-20T11:15:03" }));
+    const recorded = await cli([
+      "--json",
+      "metrics",
+      "record",
+      file,
+      "--tz",
+      "Europe/Paris",
+      "--branch",
+      "main",
+      "--testbed",
+      "ci-small",
+    ]);
+    expect(recorded.status, recorded.stderr).toBe(0);
+    expect(JSON.parse(recorded.stdout)).toMatchObject({
+      timestamp: "2025-10-20T09:15:03.000000Z",
+      branch: "main",
+      testbed: "ci-small",
+      commit: "a1b2c30",
+    });
+    writeFileSync(file, JSON.stringify({ ...base, run_id: "by-git" }));
+    expect((await cli(["metrics", "import", "--git", file])).status).toBe(0);
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const ids = async (args: string[]) => (await listed(cli, args)).map((r) => r.run_id).sort();
+    expect(await ids(["--commit", head])).toEqual(["by-git"]);
+    expect(await ids(["--branch", "feature-x"])).toEqual(["from-file"]);
+    expect(await ids(["--testbed", "ci-small"])).toEqual(["by-flags"]);
+    expect(await ids(["--commit", "a1b2c30"])).toEqual(["by-flags", "from-file"]);
   });
 });
 

@@ -245,3 +245,17 @@ export const benchmarkExportInput = benchmarkFilter.extend({
   until: untilBound.optional(),
 });
 export type BenchmarkExportInput = z.input<typeof benchmarkExportInput>;
+
+/** The run schema with timestamps without a zone read in `zone` (for files recorded with `--tz`). */
+export function benchmarkRunInputInZone(zone: string) {
+  return benchmarkRunInput.extend({
+    timestamp: z.string().transform((text, ctx) => {
+      const stored = normalizeTimestamp(text, zone);
+      if (stored === null) {
+        ctx.addIssue({ code: "custom", message: `expected an ISO-8601 timestamp, got '${text}'` });
+        return z.NEVER;
+      }
+      return stored;
+    }),
+  });
+}

@@ -3,7 +3,7 @@ import {
   DIMENSIONS,
   type Dimension,
   type MetricCheckRule,
-  benchmarkRunInput,
+  benchmarkRunInputInZone,
   metricCheckRule,
   metricDirection,
   metricTestKind,
@@ -158,13 +158,34 @@ export function registerMetricsCommands(program: Command): void {
   metrics
     .command("record <file>")
     .description("record a benchmark run from a gao-dev BenchmarkMetrics JSON (or YAML) file")
-    .action(async (file: string, _o: unknown, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const input = readStructuredFile(file, benchmarkRunInput);
-      const run = await withApi(g, (api) => api.metrics.record.mutate(input));
-      if (g.json) return printJson(run);
-      info(`${color.green("recorded")} ${run.run_id} (${run.project_name} / ${run.benchmark_name} @ ${run.timestamp})`);
-    });
+    .option("--tz <zone>", "zone of a timestamp written without one (IANA name; default UTC)")
+    .option("--branch <name>", "branch of the run (overrides the file)")
+    .option("--testbed <name>", "testbed of the run (overrides the file)")
+    .option("--commit <sha>", "commit of the run (overrides the file)")
+    .option("--git", "branch and commit from the git checkout here")
+    .action(
+      async (
+        file: string,
+        opts: { tz?: string; branch?: string; testbed?: string; commit?: string; git?: boolean },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const zone = tzFlag(opts.tz);
+        const dims = dimensionFlags(opts);
+        const parsed = readStructuredFile(file, benchmarkRunInputInZone(zone));
+        const gitSha = parsed.metadata.git_sha;
+        const input = {
+          ...parsed,
+          ...(parsed.commit == null && typeof gitSha === "string" && gitSha !== "" ? { commit: gitSha } : {}),
+          ...dims,
+        };
+        const run = await withApi(g, (api) => api.metrics.record.mutate(input));
+        if (g.json) return printJson(run);
+        info(
+          `${color.green("recorded")} ${run.run_id} (${run.project_name} / ${run.benchmark_name} @ ${run.timestamp})`,
+        );
+      },
+    );
   metrics
     .command("import <paths...>")
     .description(

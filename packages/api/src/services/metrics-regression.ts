@@ -63,7 +63,7 @@ export function judgeMetric(
       return result("regression", `${value} is above the maximum ${rule.max}`, value, rule.max);
     return result("ok", "within bounds", value, null);
   }
-  const minRuns = Math.max(rule.test === "percent" ? 1 : 2, rule.min_runs ?? 2);
+  const minRuns = rule.test === "percent" ? (rule.min_runs ?? 1) : Math.max(2, rule.min_runs ?? 2);
   if (!stats || stats.count < minRuns)
     return result("insufficient_baseline", `${baseline.length} baseline run(s), the test needs ${minRuns}`);
   const worse = sign * (value - stats.mean);
