@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
@@ -53,6 +54,28 @@ describe("verdict metrics import / export", () => {
     const again = await cli(["metrics", "import", ...paths]);
     expect(again.status).toBe(0);
     expect(again.stderr).toContain("0 new, 0 replaced, 5 unchanged");
+  });
+
+  it("gao-dev's own metrics.db imports read-only (sha256 unchanged) to the same runs as its JSON files", async () => {
+    const work = tempDir("verdict-gao-db-");
+    const file = work.file("metrics.db");
+    copyFileSync(fx("metrics.db"), file);
+    const sha = () => createHash("sha256").update(readFileSync(file)).digest("hex");
+    const before = sha();
+    const a = database();
+    await a.cli(["init"]);
+    const r = await a.cli(["metrics", "import", file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("(metrics_db): 3 new");
+    expect(sha()).toBe(before);
+    expect(readdirSync(work.path)).toEqual(["metrics.db"]);
+    const b = database();
+    await b.cli(["init"]);
+    await b.cli(["metrics", "import", fx("run1.to_json.json"), fx("run2.compact.json"), fx("run3.to_json.json")]);
+    const out = tempDir("verdict-gao-db-out-");
+    await a.cli(["metrics", "export", "--format", "json", "--out", out.file("a.json")]);
+    await b.cli(["metrics", "export", "--format", "json", "--out", out.file("b.json")]);
+    expect(readFileSync(out.file("a.json"), "utf8")).toBe(readFileSync(out.file("b.json"), "utf8"));
   });
 
   it("a file whose run is stored with other content is a conflict unless --replace, and is all or nothing", async () => {
