@@ -382,6 +382,8 @@ export function readGaoCsvFolder(files: Partial<Record<string, string>>, opts: R
         const unknown: Record<string, unknown> = {};
         for (const [c, v] of Object.entries(rec)) {
           if (unknownColumns.has(c)) unknown[c] = v;
+          else if (!known.includes(c))
+            continue; // reported once, at the header
           else if (EXTRA_RUN_COLUMNS.includes(c)) {
             if (v !== "") raw[c] = v;
           } else raw[c] = v;
@@ -406,6 +408,7 @@ export function readGaoCsvFolder(files: Partial<Record<string, string>>, opts: R
       const values: Record<string, unknown> = {};
       for (const [c, v] of Object.entries(rec)) {
         if (c === "run_id") continue;
+        if (!known.includes(c) && !unknownColumns.has(c)) continue; // reported once, at the header
         if (unknownColumns.has(c)) {
           if (target.raw.metadata === undefined) target.raw.metadata = {};
           const meta = target.raw.metadata as Record<string, unknown>;

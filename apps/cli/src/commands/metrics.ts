@@ -116,7 +116,17 @@ async function importPaths(g: GlobalOptions, paths: string[], opts: ImportOpts):
   let failed = 0;
   await withApi(g, async (api) => {
     for (const path of paths) {
-      const read = readImportPath(path, { zone, keepUnknown: Boolean(opts.keepUnknown), dimensions });
+      let read: ReturnType<typeof readImportPath>;
+      try {
+        read = readImportPath(path, { zone, keepUnknown: Boolean(opts.keepUnknown), dimensions });
+      } catch (e) {
+        // A file that cannot be read at all (not SQLite, not gao-dev's schema, unreadable) fails alone.
+        const message = e instanceof Error ? e.message : String(e);
+        process.stderr.write(`${color.red("error:")} ${message.startsWith(path) ? message : `${path}: ${message}`}\n`);
+        summary.push({ path, inserted: 0, replaced: 0, skipped: 0, error: message });
+        failed++;
+        continue;
+      }
       if (read.lines.length > 0) {
         // Every problem of the file, one line each; the file is not imported at all.
         for (const line of read.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
