@@ -2,8 +2,12 @@ import { createHash } from "node:crypto";
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
-import { beforeAll, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { REPO_ROOT, ensureCliBuilt, runCli, spawnListening, tempDir } from "@verdict/testing";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+
+// Each test runs the built CLI a dozen times; on a shared 2-core machine that takes more than the default 30 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "gao-dev");
 const fx = (name: string) => join(FIXTURES, name);
@@ -306,6 +310,16 @@ describe("verdict metrics check / alerts", () => {
     const items = (JSON.parse(alerts.stdout) as { items: { run_id: string; test: string }[] }).items;
     expect(items.map((a) => [a.run_id, a.test])).toEqual([["slow", "ttest"]]);
 
+    // compare: direction and significance; exit 2 only with --fail-on-regression.
+    expect((await cli(["metrics", "compare", "b9", "slow"])).status).toBe(0);
+    const gate = await cli(["--json", "metrics", "compare", "b9", "slow", "--fail-on-regression"]);
+    expect(gate.status).toBe(2);
+    const cmp = JSON.parse(gate.stdout) as { metrics: { metric: string; direction: string; significant: boolean }[] };
+    expect(cmp.metrics.find((m) => m.metric === "total_time_seconds")).toMatchObject({
+      direction: "regressed",
+      significant: true,
+    });
+
     const strict = dir.file("typo.yaml");
     writeFileSync(strict, "metrics:\n  total_time_seconds:\n    test: zscore\n    max_zz: 2\n");
     const typo = await cli(["metrics", "check", "slow", "--thresholds", strict]);
@@ -325,5 +339,46 @@ describe("verdict metrics check / alerts", () => {
     expect((await cli(["metrics", "delete", "12345678-9abc-4def-8000-000000000000"])).status).toBe(0);
     expect(await listed(cli)).toHaveLength(1);
     expect((await cli(["metrics", "delete", "12345678-9abc-4def-8000-000000000000"])).status).toBe(1);
+  });
+});
+
+describe("through a server", () => {
+  it("import, check and alerts work with --server like with --db", async () => {
+    const { dir, cli } = database();
+    await cli(["init"]);
+    const token = (
+      JSON.parse((await cli(["--json", "tokens", "create", "--name", "metrics", "--scope", "write"])).stdout) as {
+        token: string;
+      }
+    ).token;
+    const started = await spawnListening(
+      [ensureCliBuilt(), "--db", `file:${dir.file("v.db")}`, "serve", "--port", "0"],
+      { name: "verdict serve" },
+    );
+    const server: ChildProcess = started.child;
+    try {
+      const remote = (args: string[]) => runCli(["--server", started.url, "--token", token, ...args]);
+      const imported = await remote(["metrics", "import", fx("run1.to_json.json"), fx("csv")]);
+      expect(imported.status, imported.stderr).toBe(0);
+      expect(imported.stderr).toContain("(csv_folder): 4 new, 0 replaced, 1 unchanged");
+      const check = await remote([
+        "metrics",
+        "check",
+        "d5330e81-543b-473c-bbeb-787ba09c1aa7",
+        "--metric",
+        "code_coverage_percentage",
+        "--test",
+        "static",
+        "--min",
+        "90",
+      ]);
+      expect(check.status).toBe(2);
+      const alerts = await remote(["--json", "metrics", "alerts"]);
+      expect((JSON.parse(alerts.stdout) as { items: unknown[] }).items).toHaveLength(1);
+    } finally {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
   });
 });
