@@ -21,3 +21,5 @@ export {
 export { toTRPCError } from "./errors.js";
 export { seriesStats, type SeriesStats } from "./services/stats.js";
 export { compareBenchmarkRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";
+export { checkBenchmarkRun } from "./services/metrics-check.js";
+export { judgeMetric, predictionTTest } from "./services/metrics-regression.js";

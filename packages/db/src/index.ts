@@ -16,3 +16,6 @@ export * from "./queries/run-analytics.js";
 export * from "./input-files.js";
 export * from "./safe-output.js";
 export * from "./backup.js";
+export * from "./queries/metrics-import.js";
+export * from "./queries/metrics-gao-db.js";
+export * from "./queries/metrics-alerts.js";

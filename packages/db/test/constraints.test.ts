@@ -35,6 +35,16 @@ const BASE: Record<string, Row> = {
   autonomy_metrics: { run_id: "bench-bare" },
   quality_metrics: { run_id: "bench-bare" },
   workflow_metrics: { run_id: "bench-bare" },
+  metric_alerts: {
+    alert_id: "alert-new",
+    run_id: "bench-bare",
+    metric: "total_time_seconds",
+    test: "zscore",
+    direction: "lower",
+    value: 1,
+    baseline_runs: 2,
+    reason: "r",
+  },
   runs: { id: "run-new", started_at: T0, sut_name: "shop" },
   instances: { run_id: "run-1", id: "inst-new", scenario_id: "login", status: "pass" },
   steps: { run_id: "run-1", instance_id: "inst-1", step_index: 0, action_name: "get", action_type: "http" },
@@ -93,6 +103,9 @@ const CHECK_CASES: [string, string, Row][] = [
   ["workflow_metrics_cycle_time_range", "workflow_metrics", { avg_cycle_time_seconds: -1 }],
   ["workflow_metrics_rework_range", "workflow_metrics", { rework_count: -1 }],
   ["workflow_metrics_phase_distribution_json", "workflow_metrics", { phase_distribution: "1" }],
+  ["metric_alerts_test", "metric_alerts", { test: "eyeball" }],
+  ["metric_alerts_direction", "metric_alerts", { direction: "sideways" }],
+  ["metric_alerts_p_value_range", "metric_alerts", { p_value: 1.5 }],
   ["runs_scenario_ids_json", "runs", { scenario_ids: "{}" }],
   ["runs_config_json", "runs", { config: "[]" }],
   ["instances_status_enum", "instances", { status: "ok" }],
@@ -123,6 +136,11 @@ const FK_CASES: [string, string, Row][] = [
   ["autonomy_metrics(run_id)->benchmark_runs(run_id)", "autonomy_metrics", { run_id: "no-such-bench" }],
   ["quality_metrics(run_id)->benchmark_runs(run_id)", "quality_metrics", { run_id: "no-such-bench" }],
   ["workflow_metrics(run_id)->benchmark_runs(run_id)", "workflow_metrics", { run_id: "no-such-bench" }],
+  [
+    "metric_alerts(run_id)->benchmark_runs(run_id)",
+    "metric_alerts",
+    { ...BASE.metric_alerts, run_id: "no-such-bench" },
+  ],
   ["instances(run_id)->runs(id)", "instances", { ...BASE.instances, run_id: "no-such-run" }],
   ["steps(run_id,instance_id)->instances(run_id,id)", "steps", { ...BASE.steps, instance_id: "no-such-instance" }],
   ["assertions(run_id,instance_id)->instances(run_id,id)", "assertions", { ...BASE.assertions, run_id: "no-such-run" }],
@@ -192,7 +210,7 @@ describe.each(TARGETS)("constraints on %s", (_label, url) => {
     }
   });
 
-  it("the cases below cover every named CHECK constraint of the 13 tables", async () => {
+  it("the cases below cover every named CHECK constraint of the 14 tables", async () => {
     const rs = await h.client.execute({
       sql: `SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN (${TABLES.map(() => "?").join(",")})`,
       args: TABLES,

@@ -16,7 +16,8 @@ import { TARGETS, rejection } from "./helpers.js";
 
 const FULL: BenchmarkRunInput = {
   run_id: "full",
-  timestamp: "2026-05-01T12:00:00.000Z",
+  // Stored as given: already in the stored form (UTC, microseconds).
+  timestamp: "2026-05-01T12:00:00.000000Z",
   project_name: "todo-app",
   benchmark_name: "crud",
   version: "2.1.0",
@@ -177,9 +178,9 @@ describe.each(TARGETS)("metrics helpers on %s", (_label, url) => {
 
       const series = await metricSeries(h, { project_name: "alpha", last: 3, metric: "token_usage_total" });
       expect(series).toEqual([
-        { run_id: "a2", timestamp: "2026-01-02T00:00:00.000Z", value: 2000 },
-        { run_id: "a3", timestamp: "2026-01-03T00:00:00.000Z", value: 3000 },
-        { run_id: "a4", timestamp: "2026-01-04T00:00:00.000Z", value: 4000 },
+        { run_id: "a2", timestamp: "2026-01-02T00:00:00.000000Z", value: 2000 },
+        { run_id: "a3", timestamp: "2026-01-03T00:00:00.000000Z", value: 3000 },
+        { run_id: "a4", timestamp: "2026-01-04T00:00:00.000000Z", value: 4000 },
       ]);
     });
 

@@ -6,7 +6,7 @@ export function fileUrl(prefix = "verdict-db-"): string {
   return `file:${tempDir(prefix).file("verdict.db")}`;
 }
 
-/** The 13 tables of the ivr, metrics and runs domains, in migration order. */
+/** The 14 tables of the ivr, metrics and runs domains, in migration order. */
 export const TABLES = [
   "test_scenarios",
   "test_executions",
@@ -17,6 +17,7 @@ export const TABLES = [
   "autonomy_metrics",
   "quality_metrics",
   "workflow_metrics",
+  "metric_alerts",
   "runs",
   "instances",
   "steps",

@@ -28,7 +28,9 @@ const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
     benchmark_runs_timestamp_idx: ["timestamp"],
     benchmark_runs_project_timestamp_idx: ["project_name", "timestamp"],
     benchmark_runs_benchmark_timestamp_idx: ["benchmark_name", "timestamp"],
+    benchmark_runs_scope_timestamp_idx: ["project_name", "benchmark_name", "timestamp"],
   },
+  metric_alerts: { metric_alerts_run_metric_test_idx: ["run_id", "metric", "test"] },
   performance_metrics: {},
   autonomy_metrics: {},
   quality_metrics: {},
@@ -60,6 +62,7 @@ const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   autonomy_metrics: ["run_id"],
   quality_metrics: ["run_id"],
   workflow_metrics: ["run_id"],
+  metric_alerts: ["alert_id"],
   runs: ["id"],
   instances: ["run_id", "id"],
 };
@@ -72,6 +75,7 @@ const FOREIGN_KEYS = [
   "autonomy_metrics(run_id)->benchmark_runs(run_id)",
   "quality_metrics(run_id)->benchmark_runs(run_id)",
   "workflow_metrics(run_id)->benchmark_runs(run_id)",
+  "metric_alerts(run_id)->benchmark_runs(run_id)",
   "instances(run_id)->runs(id)",
   "steps(run_id,instance_id)->instances(run_id,id)",
   "assertions(run_id,instance_id)->instances(run_id,id)",
@@ -157,7 +161,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 13 tables of the ivr, metrics and runs domains", async () => {
+  it("has exactly the 14 tables of the ivr, metrics and runs domains", async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );

@@ -44,6 +44,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       autonomy_metrics: 2,
       quality_metrics: 2,
       workflow_metrics: 2,
+      metric_alerts: 0,
       runs: 1,
       instances: 12,
       steps: 36,

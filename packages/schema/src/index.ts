@@ -3,3 +3,7 @@ export * from "./ivr.js";
 export * from "./metrics.js";
 export * from "./runs.js";
 export * from "./queue.js";
+export * from "./metrics-time.js";
+export * from "./metrics-json.js";
+export * from "./metrics-check.js";
+export * from "./metrics-gao.js";

@@ -1,29 +1,55 @@
 import { z } from "zod";
-import {
-  identifier,
-  isoTimestamp,
-  jsonObject,
-  nonNegative,
-  nonNegativeInt,
-  pageInput,
-  percent,
-  rate01,
-} from "./common.js";
+import { identifier, jsonObject, nonNegative, nonNegativeInt, pageInput, percent, rate01 } from "./common.js";
+import { normalizeTimestamp, rangeBound } from "./metrics-time.js";
+
+/**
+ * A run's timestamp: ISO-8601 with an offset, `Z`, or no zone (read as UTC; the CLI's `--tz` converts
+ * before sending). Always stored as UTC with microseconds, see metrics-time.ts.
+ */
+export const benchmarkTimestamp = z.string().transform((text, ctx) => {
+  const stored = normalizeTimestamp(text);
+  if (stored === null) {
+    ctx.addIssue({ code: "custom", message: `expected an ISO-8601 timestamp, got '${text}'` });
+    return z.NEVER;
+  }
+  return stored;
+});
+
+const bound = (end: "since" | "until") =>
+  z.string().transform((text, ctx) => {
+    const stored = rangeBound(text, end);
+    if (stored === null) {
+      ctx.addIssue({ code: "custom", message: `expected an ISO-8601 date or timestamp, got '${text}'` });
+      return z.NEVER;
+    }
+    return stored;
+  });
+/** `since`: a timestamp, or a date meaning its first instant (UTC unless converted by the caller). */
+export const sinceBound = bound("since");
+/** `until`: a timestamp, or a date meaning through its last instant, so the day is included. */
+export const untilBound = bound("until");
+
+/** Optional dimensions of a run: where it ran. Null or absent means unknown. */
+export const dimensionValue = z.string().min(1).max(200).nullable().optional();
+export const DIMENSIONS = ["branch", "testbed", "commit"] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
 
 /** Named numeric breakdowns stored as JSON columns (phase → seconds, agent → tokens, severity → count). */
 export const numberMap = z.record(z.string(), z.number());
+/** Durations (seconds) must not be negative. */
+export const durationMap = z.record(z.string(), nonNegative);
 export const countMap = z.record(z.string(), nonNegativeInt);
 
-export const performanceMetrics = z.object({
+export const performanceMetrics = z.strictObject({
   total_time_seconds: nonNegative.default(0),
-  phase_times: numberMap.default({}),
+  phase_times: durationMap.default({}),
   token_usage_total: nonNegativeInt.default(0),
   token_usage_by_agent: countMap.default({}),
   api_calls_count: nonNegativeInt.default(0),
   api_calls_cost: nonNegative.default(0),
 });
 
-export const autonomyMetrics = z.object({
+export const autonomyMetrics = z.strictObject({
   manual_interventions_count: nonNegativeInt.default(0),
   manual_interventions_types: z.array(z.string()).default([]),
   prompts_needed_initial: nonNegativeInt.default(0),
@@ -35,7 +61,7 @@ export const autonomyMetrics = z.object({
 });
 
 export const qualityMetrics = z
-  .object({
+  .strictObject({
     tests_written: nonNegativeInt.default(0),
     tests_passing: nonNegativeInt.default(0),
     code_coverage_percentage: percent.default(0),
@@ -52,7 +78,7 @@ export const qualityMetrics = z
   });
 
 export const workflowMetrics = z
-  .object({
+  .strictObject({
     stories_created: nonNegativeInt.default(0),
     stories_completed: nonNegativeInt.default(0),
     avg_cycle_time_seconds: nonNegative.default(0),
@@ -65,9 +91,9 @@ export const workflowMetrics = z
   });
 
 /** A whole benchmark run in the gao-dev BenchmarkMetrics shape. */
-export const benchmarkRunInput = z.object({
+export const benchmarkRunInput = z.strictObject({
   run_id: identifier.optional(),
-  timestamp: isoTimestamp,
+  timestamp: benchmarkTimestamp,
   project_name: z.string().min(1).max(200),
   benchmark_name: z.string().min(1).max(200),
   version: z.string().min(1).max(100).default("1.0.0"),
@@ -76,8 +102,21 @@ export const benchmarkRunInput = z.object({
   autonomy: autonomyMetrics.default(() => autonomyMetrics.parse({})),
   quality: qualityMetrics.default(() => qualityMetrics.parse({})),
   workflow: workflowMetrics.default(() => workflowMetrics.parse({})),
+  branch: dimensionValue,
+  testbed: dimensionValue,
+  commit: dimensionValue,
 });
 export type BenchmarkRunInput = z.input<typeof benchmarkRunInput>;
+export type BenchmarkRunParsed = z.output<typeof benchmarkRunInput>;
+
+/** The keys a run file may hold, per level, for strict reading and did-you-mean suggestions. */
+export const RUN_KEYS = {
+  run: Object.keys(benchmarkRunInput.shape),
+  performance: Object.keys(performanceMetrics.shape),
+  autonomy: Object.keys(autonomyMetrics.shape),
+  quality: Object.keys(qualityMetrics.shape),
+  workflow: Object.keys(workflowMetrics.shape),
+} as const;
 
 export type PerformanceMetrics = z.infer<typeof performanceMetrics>;
 export type AutonomyMetrics = z.infer<typeof autonomyMetrics>;
@@ -91,6 +130,9 @@ export interface BenchmarkRun {
   benchmark_name: string;
   version: string;
   metadata: z.infer<typeof jsonObject>;
+  branch: string | null;
+  testbed: string | null;
+  commit: string | null;
   created_at: string;
   performance: PerformanceMetrics;
   autonomy: AutonomyMetrics;
@@ -133,17 +175,23 @@ export const SCALAR_METRICS = {
 export type ScalarMetricName = keyof typeof SCALAR_METRICS;
 export const scalarMetricName = z.enum(Object.keys(SCALAR_METRICS) as [ScalarMetricName, ...ScalarMetricName[]]);
 
-export const benchmarkListInput = pageInput.extend({
+/** Filters shared by list, export, average and trend: project, benchmark, dimensions. */
+export const benchmarkFilter = z.object({
   project_name: z.string().min(1).optional(),
   benchmark_name: z.string().min(1).optional(),
-  since: isoTimestamp.optional(),
-  until: isoTimestamp.optional(),
+  branch: z.string().min(1).optional(),
+  testbed: z.string().min(1).optional(),
+  commit: z.string().min(1).optional(),
+});
+
+export const benchmarkListInput = pageInput.extend({
+  ...benchmarkFilter.shape,
+  since: sinceBound.optional(),
+  until: untilBound.optional(),
 });
 export type BenchmarkListInput = z.input<typeof benchmarkListInput>;
 
-export const benchmarkScopeInput = z.object({
-  project_name: z.string().min(1).optional(),
-  benchmark_name: z.string().min(1).optional(),
+export const benchmarkScopeInput = benchmarkFilter.extend({
   last: z.number().int().min(1).max(10_000).default(10),
 });
 export type BenchmarkScopeInput = z.input<typeof benchmarkScopeInput>;
@@ -162,7 +210,52 @@ export const metricCompareInput = z.object({
 });
 export type MetricCompareInput = z.input<typeof metricCompareInput>;
 
-export const trendVerdict = z.enum(["improving", "degrading", "stable"]);
+/** `insufficient_data`: fewer than 2 runs, so no direction and no "stable" either. */
+export const trendVerdict = z.enum(["improving", "degrading", "stable", "insufficient_data"]);
 export type TrendVerdict = z.infer<typeof trendVerdict>;
 export const compareVerdict = z.enum(["improved", "regressed", "unchanged"]);
 export type CompareVerdict = z.infer<typeof compareVerdict>;
+/** Direction of a change read with the metric's better side; `unchanged` below 0.1 % (gao-dev's floor). */
+export const changeDirection = compareVerdict;
+export type ChangeDirection = CompareVerdict;
+
+/**
+ * One file's runs, imported all or nothing. A run already stored with the same content is skipped; with
+ * different content it is a conflict unless `replace`. `partial` says the source carries only the scalar
+ * columns (gao-dev's CSV export), so only those are compared.
+ */
+export const benchmarkImportInput = z.object({
+  runs: z
+    .array(benchmarkRunInput.refine((r) => r.run_id !== undefined, { message: "run_id is required", path: ["run_id"] }))
+    .min(1)
+    .max(100_000),
+  replace: z.boolean().default(false),
+  partial: z.boolean().default(false),
+});
+export type BenchmarkImportInput = z.input<typeof benchmarkImportInput>;
+
+export interface BenchmarkImportResult {
+  inserted: string[];
+  replaced: string[];
+  skipped: string[];
+}
+
+export const benchmarkExportInput = benchmarkFilter.extend({
+  since: sinceBound.optional(),
+  until: untilBound.optional(),
+});
+export type BenchmarkExportInput = z.input<typeof benchmarkExportInput>;
+
+/** The run schema with timestamps without a zone read in `zone` (for files recorded with `--tz`). */
+export function benchmarkRunInputInZone(zone: string) {
+  return benchmarkRunInput.extend({
+    timestamp: z.string().transform((text, ctx) => {
+      const stored = normalizeTimestamp(text, zone);
+      if (stored === null) {
+        ctx.addIssue({ code: "custom", message: `expected an ISO-8601 timestamp, got '${text}'` });
+        return z.NEVER;
+      }
+      return stored;
+    }),
+  });
+}

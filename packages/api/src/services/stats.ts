@@ -10,6 +10,11 @@ export interface SeriesStats {
   slope: number;
   /** Change from the first to the last value, in percent of the first; null when the first is 0. */
   pct_change: number | null;
+  /**
+   * Coefficient of determination of the least-squares line (how much of the variation the trend explains,
+   * 0..1); null with fewer than 2 values or when every value is the same (the line is then undefined).
+   */
+  r_squared: number | null;
 }
 
 export function seriesStats(values: readonly number[]): SeriesStats | null {
@@ -28,6 +33,7 @@ export function seriesStats(values: readonly number[]): SeriesStats | null {
     num += (i - xMean) * (v - mean);
     den += (i - xMean) ** 2;
   });
+  const ssTotal = values.reduce((s, v) => s + (v - mean) ** 2, 0);
   const first = values[0] ?? 0;
   const last = values[n - 1] ?? 0;
   return {
@@ -39,5 +45,6 @@ export function seriesStats(values: readonly number[]): SeriesStats | null {
     max: sorted[n - 1] ?? 0,
     slope: den === 0 ? 0 : num / den,
     pct_change: first === 0 ? (last === 0 ? 0 : null) : ((last - first) / Math.abs(first)) * 100,
+    r_squared: n < 2 || den === 0 || ssTotal === 0 ? null : Math.min(1, (num * num) / (den * ssTotal)),
   };
 }

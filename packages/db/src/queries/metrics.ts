@@ -1,11 +1,14 @@
 import {
+  type BenchmarkExportInput,
   type BenchmarkListInput,
   type BenchmarkRun,
   type BenchmarkRunInput,
+  type BenchmarkRunParsed,
   type BenchmarkScopeInput,
   type Page,
   SCALAR_METRICS,
   type ScalarMetricName,
+  benchmarkExportInput,
   benchmarkListInput,
   benchmarkRunInput,
   benchmarkScopeInput,
@@ -34,25 +37,44 @@ export async function recordBenchmarkRun(h: VerdictDb, raw: BenchmarkRunInput): 
     benchmark_name: input.benchmark_name,
     version: input.version,
     metadata: input.metadata,
+    branch: input.branch ?? null,
+    testbed: input.testbed ?? null,
+    commit: input.commit ?? null,
   };
   try {
-    await h.db.transaction(async (tx) => {
-      await tx.insert(benchmarkRuns).values(runRow);
-      await tx.insert(performanceMetrics).values({ run_id, ...input.performance });
-      await tx.insert(autonomyMetrics).values({ run_id, ...input.autonomy });
-      await tx.insert(qualityMetrics).values({ run_id, ...input.quality });
-      await tx.insert(workflowMetrics).values({ run_id, ...input.workflow });
-    });
+    await h.db.transaction(async (tx) => insertRun(tx, { ...input, run_id }));
   } catch (e) {
     throw await translateDbError(h.client, e, { table: "benchmark_runs", row: runRow });
   }
   return getBenchmarkRun(h, run_id);
 }
 
+type Tx = Parameters<Parameters<VerdictDb["db"]["transaction"]>[0]>[0];
+
+/** Inserts one validated run and its four groups inside the caller's transaction. */
+export async function insertRun(tx: Tx, input: BenchmarkRunParsed & { run_id: string }): Promise<void> {
+  const { run_id } = input;
+  await tx.insert(benchmarkRuns).values({
+    run_id,
+    timestamp: input.timestamp,
+    project_name: input.project_name,
+    benchmark_name: input.benchmark_name,
+    version: input.version,
+    metadata: input.metadata,
+    branch: input.branch ?? null,
+    testbed: input.testbed ?? null,
+    commit: input.commit ?? null,
+  });
+  await tx.insert(performanceMetrics).values({ run_id, ...input.performance });
+  await tx.insert(autonomyMetrics).values({ run_id, ...input.autonomy });
+  await tx.insert(qualityMetrics).values({ run_id, ...input.quality });
+  await tx.insert(workflowMetrics).values({ run_id, ...input.workflow });
+}
+
 type RunRow = typeof benchmarkRuns.$inferSelect;
 
 /** Loads the four metric groups of the given runs, in the order of `runs`. */
-async function withMetrics(h: VerdictDb, runs: RunRow[]): Promise<BenchmarkRun[]> {
+export async function withMetrics(h: { db: Pick<VerdictDb["db"], "select"> }, runs: RunRow[]): Promise<BenchmarkRun[]> {
   if (runs.length === 0) return [];
   const ids = runs.map((r) => r.run_id);
   const [perf, auto, qual, flow] = await Promise.all([
@@ -106,6 +128,9 @@ export async function listBenchmarkRuns(h: VerdictDb, raw: BenchmarkListInput = 
   const where: (SQL | undefined)[] = [
     input.project_name ? eq(t.project_name, input.project_name) : undefined,
     input.benchmark_name ? eq(t.benchmark_name, input.benchmark_name) : undefined,
+    input.branch ? eq(t.branch, input.branch) : undefined,
+    input.testbed ? eq(t.testbed, input.testbed) : undefined,
+    input.commit ? eq(t.commit, input.commit) : undefined,
     input.since ? gte(t.timestamp, input.since) : undefined,
     input.until ? lte(t.timestamp, input.until) : undefined,
   ];
@@ -126,12 +151,19 @@ export async function listBenchmarkRuns(h: VerdictDb, raw: BenchmarkListInput = 
 /** The latest N runs of a scope, newest first. */
 export async function latestBenchmarkRuns(h: VerdictDb, raw: BenchmarkScopeInput = {}): Promise<BenchmarkRun[]> {
   const input = benchmarkScopeInput.parse(raw);
-  const page = await listBenchmarkRuns(h, {
-    ...(input.project_name ? { project_name: input.project_name } : {}),
-    ...(input.benchmark_name ? { benchmark_name: input.benchmark_name } : {}),
-    limit: Math.min(input.last, 1000),
-  });
-  return page.items;
+  const { last, ...filter } = input;
+  const runs: BenchmarkRun[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listBenchmarkRuns(h, {
+      ...filter,
+      limit: Math.min(last - runs.length, 1000),
+      ...(cursor ? { cursor } : {}),
+    });
+    runs.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && runs.length < last);
+  return runs;
 }
 
 export function metricValue(run: BenchmarkRun, metric: ScalarMetricName): number {
@@ -163,4 +195,21 @@ export async function metricSeries(
 ): Promise<{ run_id: string; timestamp: string; value: number }[]> {
   const runs = await latestBenchmarkRuns(h, raw);
   return runs.map((r) => ({ run_id: r.run_id, timestamp: r.timestamp, value: metricValue(r, raw.metric) })).reverse();
+}
+
+/** Every run matching the filters (project, benchmark, dimensions, time range), oldest first, for export. */
+export async function exportBenchmarkRuns(h: VerdictDb, raw: BenchmarkExportInput = {}): Promise<BenchmarkRun[]> {
+  const input = benchmarkExportInput.parse(raw);
+  const runs: BenchmarkRun[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<BenchmarkRun> = await listBenchmarkRuns(h, {
+      ...input,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
+    runs.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return runs.reverse();
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./columns.js";
 
 export const benchmarkRuns = sqliteTable(
@@ -11,6 +11,9 @@ export const benchmarkRuns = sqliteTable(
     benchmark_name: text("benchmark_name").notNull(),
     version: text("version").notNull(),
     metadata: text("metadata", { mode: "json" }).notNull().$type<Record<string, unknown>>().default(sql`'{}'`),
+    branch: text("branch"),
+    testbed: text("testbed"),
+    commit: text("git_commit"),
     created_at: createdAt(),
   },
   (t) => [
@@ -18,6 +21,8 @@ export const benchmarkRuns = sqliteTable(
     index("benchmark_runs_timestamp_idx").on(t.timestamp),
     index("benchmark_runs_project_timestamp_idx").on(t.project_name, t.timestamp),
     index("benchmark_runs_benchmark_timestamp_idx").on(t.benchmark_name, t.timestamp),
+    // The baseline window of `metrics check`: same project and benchmark, newest first.
+    index("benchmark_runs_scope_timestamp_idx").on(t.project_name, t.benchmark_name, t.timestamp),
   ],
 );
 
@@ -154,5 +159,35 @@ export const workflowMetrics = sqliteTable(
     check("workflow_metrics_cycle_time_range", sql`${t.avg_cycle_time_seconds} >= 0`),
     check("workflow_metrics_rework_range", sql`${t.rework_count} >= 0`),
     jsonObjectCheck("workflow_metrics_phase_distribution_json", t.phase_distribution),
+  ],
+);
+
+/** Regressions found by `metrics check`: one row per (run, metric, test), gone with its run. */
+export const metricAlerts = sqliteTable(
+  "metric_alerts",
+  {
+    alert_id: text("alert_id").primaryKey(),
+    run_id: text("run_id")
+      .notNull()
+      .references(() => benchmarkRuns.run_id, { onDelete: "cascade" }),
+    metric: text("metric").notNull(),
+    test: text("test", { enum: ["static", "percent", "zscore", "ttest"] }).notNull(),
+    direction: text("direction", { enum: ["lower", "higher"] }).notNull(),
+    value: real("value").notNull(),
+    baseline_runs: integer("baseline_runs").notNull(),
+    baseline_mean: real("baseline_mean"),
+    baseline_stddev: real("baseline_stddev"),
+    statistic: real("statistic"),
+    p_value: real("p_value"),
+    limit: real("limit_value"),
+    reason: text("reason").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [
+    check("metric_alerts_test", sql`${t.test} IN ('static', 'percent', 'zscore', 'ttest')`),
+    check("metric_alerts_direction", sql`${t.direction} IN ('lower', 'higher')`),
+    check("metric_alerts_p_value_range", sql`${t.p_value} IS NULL OR (${t.p_value} >= 0 AND ${t.p_value} <= 1)`),
+    uniqueIndex("metric_alerts_run_metric_test_idx").on(t.run_id, t.metric, t.test),
+    index("metric_alerts_created_idx").on(t.created_at),
   ],
 );
