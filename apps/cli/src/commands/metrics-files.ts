@@ -3,21 +3,16 @@
  * writing an export without ever overwriting what we did not create.
  */
 import { execFileSync } from "node:child_process";
+import { closeSync, existsSync, readSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { readGaoMetricsDb } from "@verdict/db";
+  PendingOutput,
+  commitOutputs,
+  openInputFile,
+  readGaoMetricsDb,
+  readInputText,
+  writeOutputFile,
+} from "@verdict/db";
 import {
   type Dimension,
   GAO_CSV_FILES,
@@ -29,7 +24,7 @@ import {
   readGaoJson,
   readGaoRecords,
 } from "@verdict/schema";
-import { InputFileError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 
 /** `--tz`: an IANA zone name the runtime knows. */
 export function tzFlag(value: string | undefined): string {
@@ -63,7 +58,7 @@ export function gitDimensions(): Partial<Record<Dimension, string>> {
 }
 
 function isSqlite(file: string): boolean {
-  const fd = openSync(file, "r");
+  const { fd } = openInputFile(file);
   try {
     const head = Buffer.alloc(16);
     return readSync(fd, head, 0, 16, 0) === 16 && head.toString("latin1") === "SQLite format 3\u0000";
@@ -72,18 +67,9 @@ function isSqlite(file: string): boolean {
   }
 }
 
+/** A whole input file: regular files only, at most MAX_INPUT_FILE_BYTES (see @verdict/db input-files). */
 function readText(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(
-      file,
-      null,
-      null,
-      code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(e)})`,
-    );
-  }
+  return readInputText(file);
 }
 
 /**
@@ -126,36 +112,33 @@ export function readImportPath(path: string, opts: ReadRunOptions): ReadRunsResu
 }
 
 /**
- * Writes an export: `content` is one file's text, or a folder's files by name. The data goes to a temp
- * sibling first and is renamed into place, so a reader never sees half a file; an existing target is
- * refused unless `force`. (One small function, to be swapped for the shared safe-output module.)
+ * Writes an export through the shared safe output (temp file, fsync, then into place): `content` is one
+ * file's text, or a CSV folder's files by name. An existing file is refused unless `force`, and even
+ * then only the files this export writes are replaced; `protect` (the open database) is never written.
  */
-export function writeExport(target: string, content: string | Record<string, string>, force: boolean): void {
-  if (existsSync(target) && !force) throw new UsageError(`${target} already exists (use --force to overwrite it)`);
-  const temp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-  try {
-    if (typeof content === "string") {
-      writeFileSync(temp, content, { flag: "wx" });
-      renameSync(temp, target);
-      return;
-    }
-    if (existsSync(target)) {
-      if (!statSync(target).isDirectory()) throw new UsageError(`${target} is a file; a CSV export needs a folder`);
-      // --force on an existing folder: each file is replaced on its own, atomically.
-      for (const [name, text] of Object.entries(content)) {
-        const t = join(target, `.${name}.tmp-${process.pid}`);
-        writeFileSync(t, text, { flag: "wx" });
-        renameSync(t, join(target, name));
-      }
-      return;
-    }
-    // A new folder appears whole: filled under a temp name, then renamed.
-    mkdirSync(temp);
-    for (const [name, text] of Object.entries(content)) writeFileSync(join(temp, name), text, { flag: "wx" });
-    renameSync(temp, target);
-  } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
-    if (e instanceof UsageError) throw e;
-    throw new InputFileError(target, null, null, `cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+export function writeExport(
+  target: string,
+  content: string | Record<string, string>,
+  opts: { force: boolean; protect: readonly string[] },
+): void {
+  if (typeof content === "string") {
+    writeOutputFile(target, content, opts);
+    return;
   }
+  if (existsSync(target) && !statSync(target).isDirectory())
+    throw new UsageError(`${target} is a file; a CSV export needs a folder`);
+  const outputs = Object.keys(content).map((name) => PendingOutput.create(join(target, name), opts));
+  try {
+    for (const o of outputs) {
+      try {
+        writeFileSync(o.tmp, content[basename(o.target)] ?? "");
+      } catch (e) {
+        throw o.failure(e);
+      }
+    }
+  } catch (e) {
+    for (const o of outputs) o.discard();
+    throw e;
+  }
+  commitOutputs(outputs);
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { databaseFiles } from "@verdict/db";
 import {
   DIMENSIONS,
   type Dimension,
@@ -221,7 +222,10 @@ export function registerMetricsCommands(program: Command): void {
     const format = oneOf("--format", opts.format, ["json", "csv"] as const);
     const filter = filterInput(opts);
     const runs = await withApi(g, (api) => api.metrics.export.query(filter));
-    writeExport(opts.out, format === "json" ? toGaoJsonArray(runs) : toGaoCsvFiles(runs), Boolean(opts.force));
+    writeExport(opts.out, format === "json" ? toGaoJsonArray(runs) : toGaoCsvFiles(runs), {
+      force: Boolean(opts.force),
+      protect: g.server ? [] : databaseFiles(g.db),
+    });
     if (g.json) return printJson({ out: opts.out, format, runs: runs.length });
     info(`${color.green("exported")} ${runs.length} run(s) to ${opts.out} (${format})`);
   });
