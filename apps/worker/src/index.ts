@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { ConfigError, USAGE, loadConfig } from "./config.js";
 import { createHttpExecutor } from "./executors/http.js";
-import { createIvrExecutor } from "./executors/ivr.js";
+import { createIvrExecutor } from "@verdict/ivr-runner";
 import { createLogger, errorMessage } from "./log.js";
 import { AuthError, createRpc } from "./rpc.js";
 import { Worker } from "./worker.js";

@@ -6,9 +6,7 @@ import { type VerdictDb, openDatabase, seed } from "@verdict/db";
 import type { ScenarioInput } from "@verdict/schema";
 import { freePort, tempDir, spawnListening } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIvrExecutor } from "../src/executors/ivr.js";
-import type { IvrExecutor, StepReport } from "../src/executors/types.js";
-import { ModelCache } from "../src/ivr/classifier.js";
+import { type IvrExecutor, ModelCache, type StepReport, createIvrExecutor } from "@verdict/ivr-runner";
 
 const DEMO_IVR = fileURLToPath(new URL("../../demo-ivr/src/main.ts", import.meta.url));
 const dir = tempDir("verdict-ivr-exec-");

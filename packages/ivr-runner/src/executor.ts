@@ -1,9 +1,9 @@
 import { type IntentModel, IntentDataError } from "@verdict/intent";
 import type { StepDefinition } from "@verdict/schema";
-import { ChannelTimeoutError, type IvrChannel } from "../ivr/channel.js";
-import { ModelCache } from "../ivr/classifier.js";
-import { matchPrompt } from "../ivr/match.js";
-import { WebhookChannel } from "../ivr/webhook.js";
+import { ChannelTimeoutError, type IvrChannel } from "./channel.js";
+import { ModelCache } from "./classifier.js";
+import { matchPrompt } from "./match.js";
+import { WebhookChannel } from "./webhook.js";
 import type { IvrExecutionContext, IvrExecutor, StepReport } from "./types.js";
 
 /**
