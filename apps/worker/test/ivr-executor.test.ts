@@ -274,7 +274,8 @@ describe("IVR executor: failures", () => {
     expect(none).toEqual({
       final_result: "fail",
       call_id: null,
-      error: "no IVR channel configured: give the worker --ivr-webhook URL",
+      error:
+        "no IVR channel configured: give the IVR's URL (verdict-worker --ivr-webhook URL, verdict ivr run --target URL)",
     });
   });
 });
