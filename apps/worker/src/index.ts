@@ -32,7 +32,15 @@ async function main(): Promise<number> {
     rpc,
     log,
     http: createHttpExecutor(),
-    ivr: createIvrExecutor(cfg.ivrWebhookUrl !== undefined ? { ivrWebhookUrl: cfg.ivrWebhookUrl } : {}),
+    ivr: createIvrExecutor(
+      cfg.ivrWebhookUrl !== undefined
+        ? {
+            ivrWebhookUrl: cfg.ivrWebhookUrl,
+            ivrChannel: cfg.ivrChannel,
+            ...(cfg.ivrAuthToken !== undefined ? { authToken: cfg.ivrAuthToken } : {}),
+          }
+        : {},
+    ),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
