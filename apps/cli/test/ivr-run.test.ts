@@ -1,13 +1,19 @@
 /**
  * `verdict ivr run` as the built CLI in a subprocess, against a TwiML IVR written with the twilio
  * package (in this test process, on 127.0.0.1) and a local database file: steps printed as they
- * finish, executions and steps recorded with the CallSid, exit codes 0/2/1, JUnit XML read back.
+ * finish, executions and steps recorded with the CallSid, exit codes 0/2/1, JUnit XML read back;
+ * and --server --wait through a real server and a built worker process.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { openDatabase } from "@verdict/db";
+import { type RunningServer, startServer } from "@verdict/api";
+import { createToken, openDatabase } from "@verdict/db";
 import {
+  REPO_ROOT,
   TEST_IVR_AGENT,
   type TwimlTestIvr,
+  ensureAppBuilt,
   ensureCliBuilt,
   runCli,
   startTwimlTestIvr,
@@ -118,7 +124,7 @@ describe("verdict ivr run", () => {
         expect(seen.every((q) => q.valid)).toBe(true);
         const steps = await store.client.execute({
           sql: "SELECT step_number, step_type, status FROM step_executions WHERE execution_id = ? ORDER BY step_number",
-          args: [row.execution_id],
+          args: [String(row.execution_id)],
         });
         expect(steps.rows.map((s) => `${s.step_number}:${s.step_type}:${s.status}`)).toEqual([
           "0:prompt:pass",
@@ -259,5 +265,96 @@ describe("verdict ivr run", () => {
     expect([2, 64]).toContain(usage.status);
     expect(expectOneLineError(usage, usage.status ?? -1)).toContain("--target <url> is required");
     expect(existsSync(dir.file("none.xml"))).toBe(false);
+  });
+});
+
+describe("verdict ivr run --server --wait", () => {
+  let server: RunningServer;
+  let worker: ChildProcess;
+  let token = "";
+  let serverDb: Awaited<ReturnType<typeof openDatabase>>;
+  const serverDbUrl = `file:${dir.file("server.db")}`;
+
+  beforeAll(async () => {
+    const workerJs = ensureAppBuilt("apps/worker", "apps/worker/dist/index.js");
+    serverDb = await openDatabase({ url: serverDbUrl, migrate: true });
+    token = (await createToken(serverDb, "ivr-run-test", "write")).token;
+    server = await startServer({ db: serverDb, port: 0, log: () => undefined });
+    worker = spawn(
+      process.execPath,
+      [
+        workerJs,
+        "--server",
+        server.url,
+        "--token",
+        token,
+        "--kinds",
+        "ivr",
+        "--ivr-webhook",
+        ivr.url,
+        "--ivr-channel",
+        "twiml",
+        "--poll-ms",
+        "50",
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, VERDICT_IVR_AUTH_TOKEN: ivr.authToken },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      worker.kill("SIGTERM");
+      await once(worker, "exit");
+    }
+    await server?.close();
+    serverDb?.close();
+  });
+
+  it("queues the executions for a real worker, follows them and exits 2 when one fails", async () => {
+    const junit = dir.file("server.xml");
+    const r = await runCli(
+      [
+        "--server",
+        server.url,
+        "--token",
+        token,
+        "ivr",
+        "run",
+        PASSING,
+        FAILING,
+        "--wait",
+        "--poll-ms",
+        "100",
+        "--junit",
+        junit,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/✓ step 4 validate \d+ ms {2}transferred to \+1 \(555\) 010-0200/);
+    expect(r.stdout).toMatch(/^PASS balance then agent {2}execution \S+ {2}call CA[0-9a-f]{32}$/m);
+    expect(r.stdout).toMatch(/^FAIL transfer to the wrong number {2}execution \S+ {2}call CA[0-9a-f]{32}$/m);
+    expect(r.stdout).toMatch(/1 passed, 1 failed\n$/);
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(readFileSync(junit, "utf8"));
+    expect(xml.testsuites).toMatchObject({ tests: "9", failures: "1", skipped: "1" });
+
+    const usage = await runCli([
+      "--server",
+      server.url,
+      "--token",
+      token,
+      "ivr",
+      "run",
+      PASSING,
+      "--target",
+      ivr.url,
+      "--wait",
+    ]);
+    expect([2, 64]).toContain(usage.status);
+    expect(expectOneLineError(usage, usage.status ?? -1)).toContain("drop --target");
   });
 });
