@@ -154,7 +154,7 @@ describe("verdict ivr run", () => {
     expect(xml.testsuites.testsuite[0].testcase[3].name).toBe("step 3 dtmf: ask for an agent");
     const props = xml.testsuites.testsuite[0].properties.property as { name: string; value: string }[];
     expect(props.find((p) => p.name === "call_id")?.value).toMatch(/^CA[0-9a-f]{32}$/);
-  });
+  }, 120_000);
 
   it("exits 2 when a step fails, with the failure in the JUnit report and --json output", async () => {
     const junit = dir.file("fail.xml");
@@ -209,7 +209,32 @@ describe("verdict ivr run", () => {
       junit,
     ]);
     expect(expectOneLineError(again, 1)).toContain("already exists (use --force to replace it)");
-  });
+    expect(readFileSync(junit, "utf8")).toContain('tests="9"'); // untouched
+    const forced = await runCli(
+      [
+        "--db",
+        db,
+        "ivr",
+        "run",
+        FAILING,
+        "--target",
+        ivr.url,
+        "--channel",
+        "twiml",
+        "--auth-token-env",
+        "TEST_TWILIO_TOKEN",
+        "--junit",
+        junit,
+        "--force",
+      ],
+      { env: env() },
+    );
+    expect(forced.status, forced.stderr).toBe(2);
+    const replaced = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(
+      readFileSync(junit, "utf8"),
+    );
+    expect(replaced.testsuites).toMatchObject({ tests: "3", failures: "1" });
+  }, 120_000);
 
   it("a wrong auth token: the IVR answers 403, the step errs with a clear message, the CallSid is recorded", async () => {
     const r = await runCli(
@@ -235,7 +260,7 @@ describe("verdict ivr run", () => {
     const sid = /call (CA[0-9a-f]{32})/.exec(r.stdout)?.[1];
     expect(sid).toBeDefined();
     expect(ivr.requests.filter((q) => q.params.CallSid === sid)).toMatchObject([{ valid: false }]);
-  });
+  }, 120_000);
 
   it("exit 1 on errors: a bad scenario file, an unknown scenario id, an unreachable target", async () => {
     const bad = dir.file("bad.yaml");
@@ -265,7 +290,7 @@ describe("verdict ivr run", () => {
     expect([2, 64]).toContain(usage.status);
     expect(expectOneLineError(usage, usage.status ?? -1)).toContain("--target <url> is required");
     expect(existsSync(dir.file("none.xml"))).toBe(false);
-  });
+  }, 120_000);
 });
 
 describe("verdict ivr run --server --wait", () => {
@@ -356,5 +381,5 @@ describe("verdict ivr run --server --wait", () => {
     ]);
     expect([2, 64]).toContain(usage.status);
     expect(expectOneLineError(usage, usage.status ?? -1)).toContain("drop --target");
-  });
+  }, 120_000);
 });
