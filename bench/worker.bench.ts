@@ -24,7 +24,7 @@ import {
   recordStepExecutions,
   startExecution,
 } from "@verdict/db";
-import type { StepDefinitionInput, StepExecutionInput } from "@verdict/schema";
+import { type StepDefinitionInput, type StepExecutionInput, recordedStepType } from "@verdict/schema";
 import { tempDir } from "@verdict/testing";
 import { fmt, table } from "./lib/measure.js";
 
@@ -197,7 +197,7 @@ async function baselineRound(): Promise<{ seconds: number; steps: number }> {
     const rows: StepExecutionInput[] = steps.map((s, n) => ({
       execution_id: exe.execution_id,
       step_number: n,
-      step_type: s.type,
+      step_type: recordedStepType(s.type),
       status: "pass",
       started_at: now,
       ended_at: now,

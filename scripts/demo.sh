@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run demo — the whole IVR testing loop on this machine, in one command:
-#   build (if needed) → embedded database with seed data (temp dir) → demo IVR, API server, worker →
-#   enqueue the sample scenarios → wait for them → print the results → stop everything it started.
+#   build (if needed) → embedded database with seed data (temp dir) → the demo IVR in its TwiML dialect,
+#   tested with `verdict ivr run` → demo IVR (webhook), API server, worker → enqueue the sample
+#   scenarios → wait for them → print the results → stop everything it started.
 #
 # Environment: VERDICT_DEMO_DB=URL runs against that database instead of a temp one (npm run setup uses
 # the embedded default, file:data/verdict.db, so the results stay there to explore);
@@ -99,6 +100,16 @@ verdict --db "$DB" scenarios show demo-wrong-intent >/dev/null 2>&1 ||
 # A token per demo run, so running it again on a kept database does not collide with an old one.
 TOKEN="$(verdict --db "$DB" tokens create --name "demo-$(date +%s)-$$" --scope write 2>/dev/null)"
 [ -n "$TOKEN" ] || die "could not create an API token"
+
+say "the same IVR speaking TwiML, tested in one command: verdict ivr run (in-process, no server or worker)"
+start_bg demo-ivr-twiml node "$ROOT/apps/demo-ivr/dist/main.js" --port 0 --host 127.0.0.1 --dialect twiml
+wait_listening demo-ivr-twiml "$LAST_PID"
+TWIML_URL="$LISTEN_URL"
+verdict --db "$DB" ivr run bank-balance bank-transfer-dtmf bank-agent \
+  "$ROOT/apps/demo-ivr/scenarios/demo-twiml-agent.yaml" \
+  --target "$TWIML_URL" --channel twiml --junit "$DEMO_DIR/ivr-run.junit.xml" ||
+  die "verdict ivr run over TwiML failed (exit $?)"
+echo "demo: JUnit report $DEMO_DIR/ivr-run.junit.xml" >&2
 
 say "start the demo IVR, the API server and a worker (all on 127.0.0.1)"
 start_bg demo-ivr node "$ROOT/apps/demo-ivr/dist/main.js" --port 0 --host 127.0.0.1

@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import { apiFailure } from "./api.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerIvrCommands } from "./commands/ivr.js";
+import { registerIvrRunCommand } from "./commands/ivr-run.js";
 import { registerMetricsCommands } from "./commands/metrics.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
@@ -32,6 +33,7 @@ function buildProgram(): Command {
   registerDbCommands(program);
   registerServerCommands(program);
   registerIvrCommands(program);
+  registerIvrRunCommand(program);
   registerTrainingEvalCommands(program);
   registerMetricsCommands(program);
   const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 export interface DemoIvrConfig {
   host: string;
   port: number;
+  dialect: "webhook" | "twiml";
   hangDtmf: string | null;
   hangPhrase: string | null;
   delayMs: number;
@@ -20,10 +21,12 @@ export class ConfigError extends Error {
   }
 }
 
-export const USAGE = `usage: verdict-demo-ivr --port <port> [--host 127.0.0.1] [--hang-dtmf 7] [--hang-phrase "hold forever"] [--no-hang] [--delay-ms 0] [--quiet]
+export const USAGE = `usage: verdict-demo-ivr --port <port> [--host 127.0.0.1] [--dialect webhook|twiml] [--hang-dtmf 7] [--hang-phrase "hold forever"] [--no-hang] [--delay-ms 0] [--quiet]
 
 A small banking IVR (Acme Bank) speaking Verdict's webhook protocol:
   POST /webhook {"call_id": "...", "input": {"type": "start" | "dtmf" | "speech" | "hangup", ...}}  ->  {"prompt": "..."}
+  --dialect twiml: Twilio's voice webhooks instead (form fields in, TwiML out): POST /twiml/voice starts a call,
+  its <Gather action="input"> takes Digits / SpeechResult, an agent is a <Dial>, goodbye a <Hangup>.
   GET /health
 --hang-dtmf / --hang-phrase: inputs the IVR never answers, to test timeouts (--no-hang turns them off).`;
 
@@ -43,6 +46,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       options: {
         host: { type: "string" },
         port: { type: "string" },
+        dialect: { type: "string" },
         "hang-dtmf": { type: "string" },
         "hang-phrase": { type: "string" },
         "no-hang": { type: "boolean" },
@@ -65,9 +69,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const hangPhrase = (values["hang-phrase"] as string | undefined) ?? "hold forever";
   if (hangPhrase.trim() === "") throw new ConfigError("--hang-phrase: must not be empty");
   const noHang = values["no-hang"] === true;
+  const dialect = (values.dialect as string | undefined) ?? "webhook";
+  if (dialect !== "webhook" && dialect !== "twiml") {
+    throw new ConfigError(`--dialect: expected webhook or twiml, got '${dialect}'`);
+  }
   return {
     host: (values.host as string | undefined) ?? env.VERDICT_DEMO_IVR_HOST ?? "127.0.0.1",
     port: whole("--port", portText, 0, 65535),
+    dialect,
     hangDtmf: noHang ? null : hangDtmf,
     hangPhrase: noHang ? null : hangPhrase,
     delayMs: whole("--delay-ms", (values["delay-ms"] as string | undefined) ?? "0", 0, 60_000),

@@ -6,3 +6,4 @@ export {
   startDemoIvr,
   webhookRequest,
 } from "./server.js";
+export { AGENT_NUMBER, NO_INPUT_PROMPT, twimlDocument, twimlTurn } from "./twiml.js";

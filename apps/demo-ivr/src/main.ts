@@ -25,6 +25,7 @@ async function main(): Promise<number> {
     ivr = await startDemoIvr({
       host: config.host,
       port: config.port,
+      dialect: config.dialect,
       hangDtmf: config.hangDtmf,
       hangPhrase: config.hangPhrase,
       delayMs: config.delayMs,
@@ -45,7 +46,13 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  line({ msg: "listening", url: ivr.url, hang_dtmf: config.hangDtmf, hang_phrase: config.hangPhrase });
+  line({
+    msg: "listening",
+    url: ivr.url,
+    dialect: config.dialect,
+    hang_dtmf: config.hangDtmf,
+    hang_phrase: config.hangPhrase,
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       line({ msg: "shutting down", signal, calls: ivr.calls });

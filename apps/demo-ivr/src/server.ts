@@ -2,6 +2,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { type CallState, step } from "./bank.js";
+import { twimlInput, twimlTurn } from "./twiml.js";
 
 /**
  * The webhook protocol Verdict's HTTP IVR channel speaks: the caller side POSTs
@@ -21,6 +22,8 @@ export type WebhookRequest = z.infer<typeof webhookRequest>;
 export interface DemoIvrOptions {
   host: string;
   port: number;
+  /** webhook: Verdict's JSON protocol at /webhook; twiml: Twilio's voice webhooks at /twiml (see ./twiml.ts). */
+  dialect?: "webhook" | "twiml";
   /** DTMF input after which the IVR never answers (to test timeouts); null for none. */
   hangDtmf: string | null;
   /** Speech containing this phrase is never answered; null for none. */
@@ -66,13 +69,56 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 export async function startDemoIvr(options: DemoIvrOptions): Promise<RunningDemoIvr> {
-  const calls = new Map<string, { state: CallState; seen: number }>();
+  const calls = new Map<string, { state: CallState; seen: number; prompt: string }>();
+  const dialect = options.dialect ?? "webhook";
+
+  const sendXml = (res: ServerResponse, xml: string) => {
+    res.writeHead(200, { "content-type": "text/xml", "content-length": Buffer.byteLength(xml) });
+    res.end(xml);
+  };
+
+  const handleTwiml = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (req.method !== "POST" && req.method !== "GET") return send(res, 405, { error: "use POST (or GET)" });
+    const raw = req.method === "POST" ? await readBody(req) : "";
+    if (raw === null) return send(res, 413, { error: `request body larger than ${BODY_LIMIT} bytes` });
+    const params = req.method === "POST" ? new URLSearchParams(raw) : new URL(req.url ?? "/", "http://x").searchParams;
+    const callSid = params.get("CallSid");
+    if (!callSid) return send(res, 400, { error: "CallSid: required (a Twilio voice webhook request)" });
+    const input = twimlInput(path, params);
+    if (input === null) return send(res, 404, { error: `no such endpoint: ${path}` });
+    const hangs =
+      input !== "reprompt" &&
+      ((input.type === "dtmf" && options.hangDtmf !== null && input.digits === options.hangDtmf) ||
+        (input.type === "speech" &&
+          options.hangPhrase !== null &&
+          input.text.toLowerCase().includes(options.hangPhrase.toLowerCase())));
+    if (hangs) {
+      options.log({ msg: "hanging", call_id: callSid, input: input.type });
+      return;
+    }
+    const turn = twimlTurn(calls.get(callSid), input, callSid);
+    if (turn.kind === "error") return send(res, turn.status, { error: turn.message });
+    if (turn.state.menu === "ended") calls.delete(callSid);
+    else calls.set(callSid, { state: turn.state, seen: Date.now(), prompt: turn.prompt });
+    if (options.delayMs > 0) await new Promise((r) => setTimeout(r, options.delayMs));
+    options.log({
+      msg: "turn",
+      call_id: callSid,
+      input: input === "reprompt" ? "no input" : describe(input),
+      menu: turn.state.menu,
+    });
+    sendXml(res, turn.xml);
+  };
   const describe = (input: WebhookRequest["input"]) =>
     input.type === "dtmf" ? `dtmf ${input.digits}` : input.type === "speech" ? `speech "${input.text}"` : input.type;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/health") return send(res, 200, { ok: true, calls: calls.size });
+    if (dialect === "twiml") {
+      if (path?.startsWith("/twiml")) return handleTwiml(req, res, path);
+      return send(res, 404, { error: `no such endpoint: ${path} (this IVR speaks TwiML at /twiml)` });
+    }
     if (path !== "/" && path !== "/webhook") return send(res, 404, { error: `no such endpoint: ${path}` });
     if (req.method !== "POST") return send(res, 405, { error: "use POST with a JSON body {call_id, input}" });
     const raw = await readBody(req);
@@ -105,7 +151,7 @@ export async function startDemoIvr(options: DemoIvrOptions): Promise<RunningDemo
     }
     const turn = step(current?.state, input);
     if (input.type === "hangup") calls.delete(call_id);
-    else calls.set(call_id, { state: turn.state, seen: Date.now() });
+    else calls.set(call_id, { state: turn.state, seen: Date.now(), prompt: turn.prompt });
     if (options.delayMs > 0) await new Promise((r) => setTimeout(r, options.delayMs));
     options.log({ msg: "turn", call_id, input: describe(input), understood: turn.understood, menu: turn.state.menu });
     send(res, 200, { prompt: turn.prompt });
@@ -136,7 +182,7 @@ export async function startDemoIvr(options: DemoIvrOptions): Promise<RunningDemo
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}/webhook`,
+    url: `http://${host}:${port}/${dialect === "twiml" ? "twiml/voice" : "webhook"}`,
     get calls() {
       return calls.size;
     },

@@ -13,6 +13,10 @@ export interface WorkerConfig {
   concurrency: number;
   kinds: ("ivr" | "http")[];
   ivrWebhookUrl: string | undefined;
+  /** The protocol the IVR speaks: webhook (Verdict's JSON) or twiml (Twilio's voice webhooks). */
+  ivrChannel: "webhook" | "twiml";
+  /** TwiML: the account's auth token signing every request, from VERDICT_IVR_AUTH_TOKEN (never a flag). */
+  ivrAuthToken: string | undefined;
   /** Lease asked for at each claim; heartbeats go every third of it. */
   leaseMs: number;
   /** Wait between claims when the queue is empty. */
@@ -45,6 +49,8 @@ Options:
   --concurrency <n>      items run at once (default 1)
   --kinds <list>         ivr,http (default: both with --ivr-webhook, else http)
   --ivr-webhook <url>    the IVR under test, for ivr items (env VERDICT_IVR_WEBHOOK)
+  --ivr-channel <kind>   webhook (Verdict's JSON, default) or twiml (Twilio's voice webhooks; signed with
+                         the auth token in env VERDICT_IVR_AUTH_TOKEN) (env VERDICT_IVR_CHANNEL)
   --lease-ms <ms>        lease per claim; heartbeats every third (default 30000)
   --poll-ms <ms>         wait between claims while the queue is empty (default 500)
   --flush-ms <ms>        longest a step report is held before sending (default 200)
@@ -73,6 +79,8 @@ const schema = z.object({
   concurrency: positiveInt("--concurrency", 1, 256),
   kinds: z.array(workKind).min(1),
   ivrWebhookUrl: httpUrl("--ivr-webhook").optional(),
+  ivrChannel: z.enum(["webhook", "twiml"], { error: "--ivr-channel: expected webhook or twiml" }),
+  ivrAuthToken: z.string().min(1).optional(),
   leaseMs: positiveInt("--lease-ms", 1000, 600_000),
   pollMs: positiveInt("--poll-ms", 10, 60_000),
   flushMs: positiveInt("--flush-ms", 1, 60_000),
@@ -102,6 +110,7 @@ export function loadConfig(
         concurrency: { type: "string" },
         kinds: { type: "string" },
         "ivr-webhook": { type: "string" },
+        "ivr-channel": { type: "string" },
         "lease-ms": { type: "string" },
         "poll-ms": { type: "string" },
         "flush-ms": { type: "string" },
@@ -144,6 +153,8 @@ export function loadConfig(
     concurrency: str("concurrency") ?? env.VERDICT_WORKER_CONCURRENCY ?? "1",
     kinds: [...new Set(kinds)],
     ivrWebhookUrl: webhook,
+    ivrChannel: str("ivr-channel") ?? (env.VERDICT_IVR_CHANNEL || "webhook"),
+    ivrAuthToken: env.VERDICT_IVR_AUTH_TOKEN || undefined,
     leaseMs: str("lease-ms") ?? "30000",
     pollMs: str("poll-ms") ?? "500",
     flushMs: str("flush-ms") ?? "200",
@@ -161,6 +172,6 @@ export function loadConfig(
     const message = issue?.message ?? "invalid";
     throw new ConfigError(message.startsWith("--") ? message : `${flag}: ${message}`);
   }
-  const { token, ivrWebhookUrl, ...rest } = parsed.data;
-  return { ...rest, token, ivrWebhookUrl };
+  const { token, ivrWebhookUrl, ivrAuthToken, ...rest } = parsed.data;
+  return { ...rest, token, ivrWebhookUrl, ivrAuthToken };
 }

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { ConfigError, USAGE, loadConfig } from "./config.js";
 import { createHttpExecutor } from "./executors/http.js";
-import { createIvrExecutor } from "./executors/ivr.js";
+import { createIvrExecutor } from "@verdict/ivr-runner";
 import { createLogger, errorMessage } from "./log.js";
 import { AuthError, createRpc } from "./rpc.js";
 import { Worker } from "./worker.js";
@@ -32,7 +32,15 @@ async function main(): Promise<number> {
     rpc,
     log,
     http: createHttpExecutor(),
-    ivr: createIvrExecutor(cfg.ivrWebhookUrl !== undefined ? { ivrWebhookUrl: cfg.ivrWebhookUrl } : {}),
+    ivr: createIvrExecutor(
+      cfg.ivrWebhookUrl !== undefined
+        ? {
+            ivrWebhookUrl: cfg.ivrWebhookUrl,
+            ivrChannel: cfg.ivrChannel,
+            ...(cfg.ivrAuthToken !== undefined ? { authToken: cfg.ivrAuthToken } : {}),
+          }
+        : {},
+    ),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ClaimedHttpItem, ClaimedItem, ClaimedIvrItem, TrainingSample } from "@verdict/schema";
 import type { WorkerConfig } from "./config.js";
 import type { HttpExecutor } from "./executors/http.js";
-import type { IvrExecutor } from "./executors/types.js";
+import type { IvrExecutor } from "@verdict/ivr-runner";
 import { type Logger, errorMessage } from "./log.js";
 import { StepReporter } from "./reporter.js";
 import { AuthError, RejectedError, type Rpc, backoffMs } from "./rpc.js";

@@ -3,8 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { freePort, spawnListening } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChannelError, ChannelTimeoutError } from "../src/ivr/channel.js";
-import { WebhookChannel } from "../src/ivr/webhook.js";
+import { ChannelError, ChannelTimeoutError, WebhookChannel } from "@verdict/ivr-runner";
 
 const DEMO_IVR = fileURLToPath(new URL("../../demo-ivr/src/main.ts", import.meta.url));
 

@@ -208,6 +208,13 @@ describe("backoff and flags", () => {
     expect(loadConfig(["--ivr-webhook", "http://127.0.0.1:9"], { VERDICT_SERVER: "http://h:1" })).toMatchObject({
       kinds: ["ivr", "http"],
     });
+    expect(
+      loadConfig(["--ivr-webhook", "http://127.0.0.1:9/voice", "--ivr-channel", "twiml"], {
+        VERDICT_SERVER: "http://h:1",
+        VERDICT_IVR_AUTH_TOKEN: "secret",
+      }),
+    ).toMatchObject({ ivrChannel: "twiml", ivrAuthToken: "secret" });
+    expect(err(["--ivr-channel", "sip"])).toBe("--ivr-channel: expected webhook or twiml");
     expect(err(["--lease-ms", "10"])).toBe("--lease-ms: must be at least 1000");
     expect(err(["--id", "has space"])).toMatch(/^--id: /);
     expect(err(["--bogus"])).toMatch(/Unknown option '--bogus'/);

@@ -21,13 +21,67 @@ const stepBase = {
   timeout_ms: z.number().int().positive().max(3_600_000).optional(),
 };
 
-/** Wait for the IVR to play a prompt; optionally check its text. */
-export const promptStep = z.object({
-  type: z.literal("prompt"),
+const validRegex = (s: string) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const regexText = z.string().min(1).refine(validRegex, "not a valid regular expression");
+
+/** How alike a prompt must be to the expected text for "similar" (normalized Levenshtein, 0..1). */
+export const DEFAULT_SIMILARITY = 0.8;
+
+/**
+ * A check of a prompt's text, combinable with all/any:
+ * { contains } | { exact } | { regex } | { similar, threshold? } | { all: [...] } | { any: [...] }.
+ */
+export type TextCheck =
+  | { contains: string }
+  | { exact: string }
+  | { regex: string }
+  | { similar: string; threshold?: number | undefined }
+  | { all: TextCheck[] }
+  | { any: TextCheck[] };
+export const textCheck: z.ZodType<TextCheck> = z.lazy(() =>
+  z.union([
+    z.strictObject({ contains: z.string().min(1) }),
+    z.strictObject({ exact: z.string().min(1) }),
+    z.strictObject({ regex: regexText }),
+    z.strictObject({ similar: z.string().min(1), threshold: rate01.optional() }),
+    z.strictObject({ all: z.array(textCheck).min(1).max(50) }),
+    z.strictObject({ any: z.array(textCheck).min(1).max(50) }),
+  ]),
+);
+
+export const matchMode = z.enum(["contains", "exact", "regex", "similar"]);
+export type MatchMode = z.infer<typeof matchMode>;
+
+const textExpectation = {
   expected_text: z.string().min(1).optional(),
-  match: z.enum(["contains", "exact", "regex"]).default("contains"),
-  ...stepBase,
-});
+  match: matchMode.default("contains"),
+  /** For match "similar": the least similarity that passes (default 0.8). */
+  similarity: rate01.optional(),
+  /** A combined check (all/any of contains, exact, regex, similar); instead of expected_text. */
+  expect: textCheck.optional(),
+};
+const oneTextExpectation = (s: { expected_text?: string | undefined; expect?: TextCheck | undefined }) =>
+  s.expected_text === undefined || s.expect === undefined;
+const oneTextExpectationError = {
+  message: "give expected_text (with match) or expect, not both",
+  path: ["expect"],
+};
+
+/** Wait for the IVR to play a prompt; optionally check its text. */
+export const promptStep = z
+  .object({
+    type: z.literal("prompt"),
+    ...textExpectation,
+    ...stepBase,
+  })
+  .refine(oneTextExpectation, oneTextExpectationError);
 
 /** Say something and expect the IVR's answer to be classified as an intent. */
 export const intentStep = z.object({
@@ -58,11 +112,73 @@ export const validateStep = z
     path: ["expected_intent"],
   });
 
-export const stepDefinition = z.discriminatedUnion("type", [promptStep, intentStep, dtmfStep, validateStep]);
+/**
+ * Stay silent for `seconds` and expect the IVR's no-input handling: its next prompt (checked like a
+ * prompt step's). Recorded as a prompt step.
+ */
+export const noInputStep = z
+  .strictObject({
+    type: z.literal("no_input"),
+    seconds: z.number().positive().max(600),
+    ...textExpectation,
+    ...stepBase,
+  })
+  .refine(oneTextExpectation, oneTextExpectationError);
+
+/** Expect the IVR to have transferred the call (TwiML <Dial>), optionally to a given number or SIP URI. */
+export const expectTransferStep = z.strictObject({
+  type: z.literal("expect_transfer"),
+  /** The number or SIP URI dialled; phone numbers compare ignoring spaces, dashes, dots and parentheses. */
+  to: z.string().min(1).max(200).optional(),
+  ...stepBase,
+});
+
+/** Expect the IVR to have ended the call (<Hangup>, <Reject>, or the end of its instructions). */
+export const expectHangupStep = z.strictObject({
+  type: z.literal("expect_hangup"),
+  ...stepBase,
+});
+
+/** Expect the IVR to have played audio (<Play>) whose URL matches a regular expression. */
+export const expectAudioStep = z.strictObject({
+  type: z.literal("expect_audio"),
+  url_pattern: regexText,
+  ...stepBase,
+});
+
+export const stepDefinition = z.discriminatedUnion("type", [
+  promptStep,
+  intentStep,
+  dtmfStep,
+  validateStep,
+  noInputStep,
+  expectTransferStep,
+  expectHangupStep,
+  expectAudioStep,
+]);
 export type StepDefinition = z.infer<typeof stepDefinition>;
 export type StepDefinitionInput = z.input<typeof stepDefinition>;
+export type StepKind = StepDefinition["type"];
+/** The step types a step execution is recorded under (the seed's four). */
 export const stepType = z.enum(["prompt", "intent", "dtmf", "validate"]);
 export type StepType = z.infer<typeof stepType>;
+
+/** The type a step of this kind is recorded under: no_input is a prompt, the outcome checks are validations. */
+export function recordedStepType(kind: StepKind): StepType {
+  switch (kind) {
+    case "prompt":
+    case "intent":
+    case "dtmf":
+    case "validate":
+      return kind;
+    case "no_input":
+      return "prompt";
+    case "expect_transfer":
+    case "expect_hangup":
+    case "expect_audio":
+      return "validate";
+  }
+}
 
 export const scenarioInput = z.object({
   scenario_id: identifier.optional(),

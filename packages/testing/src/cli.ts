@@ -22,7 +22,7 @@ function mtime(file: string): number {
 }
 
 /** Workspace libraries an app's build output imports (their dist must be fresh too). */
-const LIBRARIES = ["packages/api", "packages/db", "packages/schema"];
+const LIBRARIES = ["packages/api", "packages/db", "packages/schema", "packages/ivr-runner", "packages/intent"];
 
 function isStale(app: string, entry: string): boolean {
   if (!existsSync(join(REPO_ROOT, entry)) || newestMtime(join(REPO_ROOT, app, "src")) > mtime(join(REPO_ROOT, entry)))

@@ -17,3 +17,4 @@ export { type TempDir, tempDir } from "./temp.js";
 export { CLI_PATH, type CliResult, ensureAppBuilt, ensureCliBuilt, runCli, runScript } from "./cli.js";
 export { type ListeningProcess, spawnListening } from "./listening.js";
 export { eventually } from "./eventually.js";
+export { TEST_IVR_AGENT, TEST_IVR_SIP, TEST_IVR_TEXT, type TwimlTestIvr, startTwimlTestIvr } from "./twiml-ivr.js";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { checkOutputTarget, databaseFiles, writeOutputFile } from "@verdict/db";
 import {
+  type StepDefinition,
   type TrainingInput,
   executionStatus,
   finalResult,
@@ -14,6 +15,27 @@ import { InputFileError } from "../errors.js";
 import { globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
 import { csvField, nonBlankLines, parseCsvLine, readStructuredFile } from "../input-files.js";
 import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+
+function stepDetail(st: StepDefinition): string | undefined {
+  switch (st.type) {
+    case "dtmf":
+      return st.digits;
+    case "intent":
+      return `${st.utterance ?? ""} → ${st.expected_intent}`;
+    case "prompt":
+      return st.expected_text ?? (st.expect ? JSON.stringify(st.expect) : undefined);
+    case "validate":
+      return st.expected_intent ?? st.expected_text;
+    case "no_input":
+      return `${st.seconds} s silent${st.expected_text ? ` → ${st.expected_text}` : ""}`;
+    case "expect_transfer":
+      return st.to ?? "any transfer";
+    case "expect_hangup":
+      return "the IVR hangs up";
+    case "expect_audio":
+      return st.url_pattern;
+  }
+}
 
 export function registerIvrCommands(program: Command): void {
   const scenarios = program.command("scenarios").description("IVR test scenarios");
@@ -61,14 +83,7 @@ export function registerIvrCommands(program: Command): void {
         "#": i,
         type: st.type,
         name: st.name,
-        detail:
-          st.type === "dtmf"
-            ? st.digits
-            : st.type === "intent"
-              ? `${st.utterance ?? ""} → ${st.expected_intent}`
-              : st.type === "prompt"
-                ? st.expected_text
-                : (st.expected_intent ?? st.expected_text),
+        detail: stepDetail(st),
         timeout_ms: st.timeout_ms,
       })),
       ["#", "type", "name", "detail", "timeout_ms"],

@@ -12,7 +12,38 @@ export interface ChannelCallOptions {
   signal?: AbortSignal;
 }
 
+/** A transfer the IVR made (TwiML <Dial>): where to, and how the dialled leg ended. */
+export interface CallTransfer {
+  kind: string;
+  target: string;
+  status: string;
+}
+
+/** How the IVR ended the call: <Hangup>, <Reject>, or its instructions ran out. */
+export interface CallEnd {
+  by: "hangup" | "reject" | "completed";
+  detail: string;
+}
+
+/** What happened on the call so far, for the outcome steps. */
+export interface CallEvents {
+  transfers: readonly CallTransfer[];
+  ended: CallEnd | null;
+  /** URLs of the audio the IVR played, in order. */
+  audio: readonly string[];
+}
+
 export interface IvrChannel {
+  /** The call's id once one is being placed (also after a failed start), if the channel knows it. */
+  readonly currentCallId?: string | null;
+  /**
+   * Stays silent for `seconds`: true when the IVR's no-input handling ran (its next prompt is then
+   * pending), false when the IVR would still be waiting. Channels that cannot tell leave it out.
+   */
+  sendSilence?(seconds: number, opts?: ChannelCallOptions): Promise<boolean>;
+  /** Transfers, the end of the call and audio played so far; channels that cannot tell leave it out. */
+  events?(): CallEvents;
+
   /** Places a call to `target` (e.g. a phone number) and returns the call id once it is connected. */
   startCall(target: string, opts?: ChannelCallOptions): Promise<string>;
   sendDtmf(digits: string, opts?: ChannelCallOptions): Promise<void>;

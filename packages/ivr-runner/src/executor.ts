@@ -1,9 +1,10 @@
 import { type IntentModel, IntentDataError } from "@verdict/intent";
-import type { StepDefinition } from "@verdict/schema";
-import { ChannelTimeoutError, type IvrChannel } from "../ivr/channel.js";
-import { ModelCache } from "../ivr/classifier.js";
-import { matchPrompt } from "../ivr/match.js";
-import { WebhookChannel } from "../ivr/webhook.js";
+import { type StepDefinition, recordedStepType } from "@verdict/schema";
+import { type CallEvents, ChannelTimeoutError, type IvrChannel } from "./channel.js";
+import { ModelCache } from "./classifier.js";
+import { type MatchResult, checkText, matchPrompt } from "./match.js";
+import { TwimlChannel } from "./twiml.js";
+import { WebhookChannel } from "./webhook.js";
 import type { IvrExecutionContext, IvrExecutor, StepReport } from "./types.js";
 
 /**
@@ -21,20 +22,39 @@ import type { IvrExecutionContext, IvrExecutor, StepReport } from "./types.js";
  *   The answer stays pending for a following prompt step. Without an utterance it classifies
  *   the pending (or next) prompt.
  * - validate: checks the last prompt heard (intent and/or text) without sending anything.
+ * - no_input: stays silent for `seconds`; the IVR's no-input prompt becomes the pending prompt and
+ *   is checked like a prompt step's (fails when the IVR would still be waiting). Recorded as prompt.
+ * - expect_transfer / expect_hangup / expect_audio: check what happened on the call so far (a
+ *   transfer, optionally to `to`; the IVR ending the call; audio played whose URL matches
+ *   url_pattern), on channels that can tell (TwiML). Recorded as validate.
+ * Prompt checks: expected_text with match contains | exact | regex | similar (threshold
+ * `similarity`), or `expect`, a combination (all/any) of those.
  *
  * Every step is reported. A step that fails or errs ends the scenario: the IVR is then in an
  * unknown menu, so the remaining steps are reported as skipped. final_result is "pass" iff
  * every step passed. The call is always hung up.
  */
 export interface IvrExecutorConfig {
-  /** Where the IVR under test answers the webhook protocol (see ../ivr/webhook.ts). */
+  /** Where the IVR under test answers: the webhook protocol (./webhook.ts) or TwiML (./twiml.ts). */
   ivrWebhookUrl?: string;
+  /** Which protocol ivrWebhookUrl speaks (default webhook). */
+  ivrChannel?: ChannelKind;
+  /** TwiML: the auth token that signs every request (X-Twilio-Signature). */
+  authToken?: string;
   /** Timeout of a step that has no timeout_ms (default 10 000 ms). */
   defaultStepTimeoutMs?: number;
   /** The channel for one call; by default a WebhookChannel on ivrWebhookUrl. */
   channel?: () => IvrChannel;
   /** Trained models by samples hash; shared by every run of this executor by default. */
   models?: ModelCache;
+}
+
+export type ChannelKind = "webhook" | "twiml";
+
+/** A channel of this kind for one call to the IVR at `url`. */
+export function createChannel(kind: ChannelKind, url: string, authToken?: string): IvrChannel {
+  if (kind === "twiml") return new TwimlChannel({ url, ...(authToken !== undefined ? { authToken } : {}) });
+  return new WebhookChannel({ url });
 }
 
 type Outcome = Pick<
@@ -53,6 +73,41 @@ interface CallState {
 
 const fmt = (p: number) => p.toFixed(2);
 
+function verdictOf(m: MatchResult): "pass" | "fail" | "error" {
+  return m.ok ? "pass" : m.invalid ? "error" : "fail";
+}
+
+/** The text check of a prompt or no_input step; passes when the step expects nothing. */
+function checkPrompt(prompt: string, step: Extract<StepDefinition, { type: "prompt" | "no_input" }>): Outcome {
+  let m: MatchResult | null = null;
+  if (step.expect !== undefined) m = checkText(prompt, step.expect);
+  else if (step.expected_text !== undefined) m = matchPrompt(prompt, step.expected_text, step.match, step.similarity);
+  if (m === null) return { status: "pass", transcript: prompt, error: null };
+  return { status: verdictOf(m), transcript: prompt, error: m.reason };
+}
+
+/** Phone numbers compare without spaces, dashes, dots and parentheses; SIP URIs case-insensitively. */
+function dialable(target: string): string {
+  const t = target.trim().toLowerCase();
+  return t.startsWith("sip:") ? t : t.replace(/[\s().-]+/g, "");
+}
+
+function cannotTell(kind: string): Outcome {
+  return {
+    status: "error",
+    error: `${kind} needs a channel that reports transfers, hang-ups and audio (the twiml channel); this one cannot tell`,
+  };
+}
+
+function describeEvents(e: CallEvents): string {
+  const parts = [
+    e.transfers.length > 0 ? `transfers: ${e.transfers.map((t) => t.target).join(", ")}` : "no transfer",
+    e.ended ? `ended: ${e.ended.detail}` : "call still up",
+    e.audio.length > 0 ? `audio: ${e.audio.join(", ")}` : "no audio",
+  ];
+  return parts.join("; ");
+}
+
 function stepLabel(i: number, step: StepDefinition): string {
   return `step ${i}${step.name ? ` (${step.name})` : ""}`;
 }
@@ -61,7 +116,9 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
   const defaultTimeout = config.defaultStepTimeoutMs ?? 10_000;
   const models = config.models ?? new ModelCache();
   const url = config.ivrWebhookUrl;
-  const makeChannel = config.channel ?? (url !== undefined ? () => new WebhookChannel({ url }) : null);
+  const makeChannel =
+    config.channel ??
+    (url !== undefined ? () => createChannel(config.ivrChannel ?? "webhook", url, config.authToken) : null);
 
   function classify(
     model: IntentModel | null,
@@ -125,9 +182,61 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
         const prompt = call.pending ?? (await answer());
         call.pending = null;
         call.last = prompt;
-        if (step.expected_text === undefined) return { status: "pass", transcript: prompt, error: null };
-        const m = matchPrompt(prompt, step.expected_text, step.match);
-        return { status: m.ok ? "pass" : m.invalid ? "error" : "fail", transcript: prompt, error: m.reason };
+        return checkPrompt(prompt, step);
+      }
+      case "no_input": {
+        if (channel.sendSilence === undefined) {
+          return { status: "error", error: "this channel cannot stay silent (no_input needs the twiml channel)" };
+        }
+        call.pending = null;
+        const reacted = await channel.sendSilence(step.seconds, { signal });
+        if (!reacted) {
+          return {
+            status: "fail",
+            error: `after ${step.seconds} s of silence the IVR is still waiting for input (its <Gather> timeout is longer)`,
+          };
+        }
+        const prompt = await answer();
+        call.pending = null;
+        return checkPrompt(prompt, step);
+      }
+      case "expect_transfer": {
+        const events = channel.events?.();
+        if (events === undefined) return cannotTell(step.type);
+        const seen = events.transfers.map((t) => `${t.target} (${t.kind}, ${t.status})`).join(", ");
+        if (events.transfers.length === 0) {
+          return { status: "fail", error: "the IVR did not transfer the call", transcript: describeEvents(events) };
+        }
+        if (step.to !== undefined) {
+          const want = dialable(step.to);
+          if (!events.transfers.some((t) => dialable(t.target) === want)) {
+            return {
+              status: "fail",
+              error: `expected a transfer to ${step.to}, the IVR transferred to ${seen}`,
+              transcript: seen,
+            };
+          }
+        }
+        return { status: "pass", error: null, transcript: `transferred to ${seen}` };
+      }
+      case "expect_hangup": {
+        const events = channel.events?.();
+        if (events === undefined) return cannotTell(step.type);
+        if (events.ended === null) {
+          return { status: "fail", error: "the IVR has not ended the call", transcript: describeEvents(events) };
+        }
+        return { status: "pass", error: null, transcript: `the IVR ended the call: ${events.ended.detail}` };
+      }
+      case "expect_audio": {
+        const events = channel.events?.();
+        if (events === undefined) return cannotTell(step.type);
+        const re = new RegExp(step.url_pattern);
+        const hit = events.audio.find((u) => re.test(u));
+        if (hit === undefined) {
+          const played = events.audio.length === 0 ? "no audio" : events.audio.join(", ");
+          return { status: "fail", error: `no audio played matches /${step.url_pattern}/ (played: ${played})` };
+        }
+        return { status: "pass", error: null, transcript: `played ${hit}` };
       }
       case "dtmf": {
         await channel.sendDtmf(step.digits, { signal });
@@ -174,7 +283,8 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
         return {
           final_result: "fail",
           call_id: null,
-          error: "no IVR channel configured: give the worker --ivr-webhook URL",
+          error:
+            "no IVR channel configured: give the IVR's URL (verdict-worker --ivr-webhook URL, verdict ivr run --target URL)",
         };
       }
       let channel: IvrChannel;
@@ -213,7 +323,7 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
             const ended = Date.now();
             ctx.report({
               step_number: i,
-              step_type: step.type,
+              step_type: recordedStepType(step.type),
               expected_intent: o.expected_intent ?? (step.type === "intent" ? step.expected_intent : null),
               actual_intent: o.actual_intent ?? null,
               confidence: o.confidence ?? null,
@@ -263,7 +373,9 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
       } finally {
         await channel.hangUp().catch(() => undefined);
       }
-      return { final_result: failure === null ? "pass" : "fail", call_id: call.callId, error: failure };
+      // The call's id even when placing it failed (the IVR then saw it in its logs).
+      const callId = call.callId ?? channel.currentCallId ?? null;
+      return { final_result: failure === null ? "pass" : "fail", call_id: callId, error: failure };
     },
   };
 }
