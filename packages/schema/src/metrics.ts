@@ -3,6 +3,7 @@ import {
   identifier,
   isoTimestamp,
   jsonObject,
+  jsonRecordOf,
   nonNegative,
   nonNegativeInt,
   pageInput,
@@ -11,8 +12,8 @@ import {
 } from "./common.js";
 
 /** Named numeric breakdowns stored as JSON columns (phase → seconds, agent → tokens, severity → count). */
-export const numberMap = z.record(z.string(), z.number());
-export const countMap = z.record(z.string(), nonNegativeInt);
+export const numberMap = jsonRecordOf(z.number());
+export const countMap = jsonRecordOf(nonNegativeInt);
 
 export const performanceMetrics = z.object({
   total_time_seconds: nonNegative.default(0),
