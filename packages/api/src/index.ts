@@ -19,5 +19,6 @@ export {
   type LogEntry,
 } from "./server.js";
 export { toTRPCError } from "./errors.js";
+export { parseAllowedHost } from "./hosts.js";
 export { seriesStats, type SeriesStats } from "./services/stats.js";
 export { compareBenchmarkRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";

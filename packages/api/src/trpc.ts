@@ -39,7 +39,13 @@ const t = initTRPC.context<Context>().create({
     const refused = cause instanceof RequestRefused ? cause : null;
     const target =
       cause instanceof TransportError || refused ? (refused ?? (cause as TransportError)).field : cause?.target;
-    const field = first ? first.path.map(String).join(".") : typeof target === "string" ? target : null;
+    const field = first
+      ? first.path.map(String).join(".")
+      : typeof target === "string"
+        ? target
+        : error.code === "UNSUPPORTED_MEDIA_TYPE"
+          ? "content-type"
+          : null;
     const internal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
