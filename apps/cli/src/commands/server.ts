@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { ServerConfigError, isLoopback, startServer } from "@verdict/api";
+import { ServerConfigError, isLoopback, parseAllowedHost, startServer } from "@verdict/api";
 import { SchemaMismatchError, openDatabase } from "@verdict/db";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
@@ -17,9 +17,22 @@ export function registerServerCommands(program: Command): void {
     .option("--no-auth", "accept requests without a token (loopback addresses only)")
     .option("--migrate", "apply pending migrations before serving")
     .option("--body-limit <bytes>", "largest request body accepted (413 past it)", String(8 * 1024 * 1024))
+    .option(
+      "--allowed-host <host>",
+      "also accept this name (or name:port) in Host/Origin headers, e.g. behind a proxy; repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(
       async (
-        opts: { host: string; port: string; auth: boolean; migrate?: boolean; bodyLimit: string },
+        opts: {
+          host: string;
+          port: string;
+          auth: boolean;
+          migrate?: boolean;
+          bodyLimit: string;
+          allowedHost: string[];
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
@@ -27,6 +40,8 @@ export function registerServerCommands(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port: expected 0-65535, got '${opts.port}'`);
         const bodyLimit = parsePositiveInt("--body-limit", opts.bodyLimit) ?? 0;
+        for (const a of opts.allowedHost)
+          if (!parseAllowedHost(a)) throw new UsageError(`--allowed-host: '${a}' is not a host name or host:port`);
         if (!opts.auth && !isLoopback(opts.host)) {
           throw new UsageError(`--no-auth is only allowed when bound to a loopback address, not ${opts.host}`);
         }
@@ -44,7 +59,14 @@ export function registerServerCommands(program: Command): void {
         }
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
-          server = await startServer({ db, host: opts.host, port, auth: opts.auth, bodyLimitBytes: bodyLimit });
+          server = await startServer({
+            db,
+            host: opts.host,
+            port,
+            auth: opts.auth,
+            bodyLimitBytes: bodyLimit,
+            allowedHosts: opts.allowedHost,
+          });
         } catch (e) {
           db.close();
           if (e instanceof ServerConfigError) throw new UsageError(e.message);
