@@ -68,14 +68,14 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
  * A zod schema that accepts what `check` accepts and passes the value through untouched: no copy,
  * so keys zod would drop (`__proto__`) survive, and no recursion, so no depth overflows the stack.
  */
-function jsonSchema<T>(check: (v: unknown) => JsonProblem | null): z.ZodType<T> {
+function jsonSchema<T>(check: (v: unknown) => JsonProblem | null): z.ZodType<T, T> {
   return z.custom<T>().superRefine((v, ctx) => {
     const problem = check(v);
     if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, input: v });
   });
 }
 
-export const jsonValue: z.ZodType<JsonValue> = jsonSchema<JsonValue>((v) => jsonProblem(v));
+export const jsonValue: z.ZodType<JsonValue, JsonValue> = jsonSchema<JsonValue>((v) => jsonProblem(v));
 
 function objectProblem(v: unknown): JsonProblem | null {
   if (typeof v !== "object" || v === null || Array.isArray(v))
@@ -85,9 +85,9 @@ function objectProblem(v: unknown): JsonProblem | null {
     };
   return jsonProblem(v);
 }
-export const jsonObject: z.ZodType<{ [key: string]: JsonValue }> = jsonSchema<{ [key: string]: JsonValue }>(
-  objectProblem,
-);
+export const jsonObject: z.ZodType<{ [key: string]: JsonValue }, { [key: string]: JsonValue }> = jsonSchema<{
+  [key: string]: JsonValue;
+}>(objectProblem);
 
 /**
  * A JSON object whose named keys must also satisfy `known` (checked, not copied: the value is kept
@@ -109,7 +109,7 @@ export function jsonObjectWith<S extends z.ZodObject>(known: S) {
  * A JSON object of `value`s under any keys (`__proto__` included: z.record drops that key, this
  * keeps it), checked without copying. For values without defaults or transforms.
  */
-export function jsonRecordOf<V>(value: z.ZodType<V>): z.ZodType<{ [key: string]: V }> {
+export function jsonRecordOf<V>(value: z.ZodType<V>): z.ZodType<{ [key: string]: V }, { [key: string]: V }> {
   return jsonSchema<{ [key: string]: V }>((v) => {
     const problem = objectProblem(v);
     if (problem) return problem;
