@@ -190,12 +190,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > bodyLimit) {
-      res.writeHead(413, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ error: `request body of ${declared} bytes exceeds the limit of ${bodyLimit}` }));
-      req.resume();
-      return;
-    }
+    if (declared > bodyLimit)
+      return refuse(
+        new RequestRefused(413, "body", `body: request body of ${declared} bytes exceeds the limit of ${bodyLimit}`),
+      );
     if (!isTrpc) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found" }));

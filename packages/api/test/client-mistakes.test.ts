@@ -219,7 +219,14 @@ describe("content type and size", () => {
       body: stream,
       duplex: "half",
     } as RequestInit);
-    expect(res.status).toBe(413);
+    const chunked = await answer(res);
+    expect(chunked.status).toBe(413);
+    expect(chunked.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(chunked.field).toBe("body");
+    // With a content-length the server refuses before reading, in the same shape.
+    const declared = await post("ivr.training.add", big);
+    expect(declared.status).toBe(413);
+    expect(declared.code).toBe("PAYLOAD_TOO_LARGE");
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 });
