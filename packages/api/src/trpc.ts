@@ -19,10 +19,19 @@ export interface Context {
   /** A bad token (as opposed to none) is reported differently. */
   tokenProblem: "missing" | "unknown" | null;
   requestId: string;
+  /** In-process calls (the CLI's local mode) see an internal error's own message; HTTP clients a generic one. */
+  exposeInternalErrors?: boolean;
 }
 
 export function createLocalContext(db: VerdictDb): Context {
-  return { db, caller: { name: "local", scope: "admin" }, authRequired: false, tokenProblem: null, requestId: "local" };
+  return {
+    db,
+    caller: { name: "local", scope: "admin" },
+    authRequired: false,
+    tokenProblem: null,
+    requestId: "local",
+    exposeInternalErrors: true,
+  };
 }
 
 /** What a client sees of a fault that is not its mistake; the full error goes to the server log. */
@@ -46,7 +55,7 @@ const t = initTRPC.context<Context>().create({
         : error.code === "UNSUPPORTED_MEDIA_TYPE"
           ? "content-type"
           : null;
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !ctx?.exposeInternalErrors;
     return {
       ...shape,
       message: internal

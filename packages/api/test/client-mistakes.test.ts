@@ -6,7 +6,7 @@
  * storage faults map to 503 without SQL text.
  */
 import { TRPCError } from "@trpc/server";
-import { type LogEntry, type RunningServer, startServer, toTRPCError } from "@verdict/api";
+import { type LogEntry, type RunningServer, createLocalClient, startServer, toTRPCError } from "@verdict/api";
 import { StorageError, type VerdictDb, createToken, openDatabase, seed } from "@verdict/db";
 import { MAX_JSON_DEPTH } from "@verdict/schema";
 import { tempDir } from "@verdict/testing";
@@ -247,6 +247,8 @@ describe("real faults", () => {
       expect(a.message).not.toMatch(/select|training_data|from/i);
       const logged = logs.find((l) => l.msg === "procedure failed" && l.request_id === "req-fault-1");
       expect(String(logged?.error)).toMatch(/intent_training_data/);
+      // In-process (the CLI's local mode) the user is the operator: the cause is shown.
+      await expect(createLocalClient(other).ivr.training.list.query({})).rejects.toThrow(/intent_training_data/);
     } finally {
       await broken.close();
     }
