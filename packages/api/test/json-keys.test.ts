@@ -14,6 +14,7 @@ import {
   startServer,
 } from "@verdict/api";
 import { type VerdictDb, createToken, openDatabase } from "@verdict/db";
+import type { JsonValue } from "@verdict/schema";
 import { tempDir } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -23,10 +24,10 @@ let server: RunningServer;
 let api: VerdictClient;
 
 /** A fresh value each time, with the three keys as own properties (as JSON.parse makes them). */
-function hostile(): Record<string, unknown> {
+function hostile(): { [key: string]: JsonValue } {
   return JSON.parse(
     '{"__proto__":{"polluted":"yes","n":[1,{"__proto__":2}]},"constructor":{"prototype":{"x":null}},"prototype":"p","plain":{"constructor":"c"}}',
-  ) as Record<string, unknown>;
+  ) as { [key: string]: JsonValue };
 }
 const HOSTILE_TEXT = JSON.stringify(hostile());
 
