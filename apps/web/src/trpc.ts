@@ -1,15 +1,14 @@
 import { QueryClient } from "@tanstack/react-query";
 import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import type { AppRouter, RouterOutputs } from "@verdict/api/client";
-import superjson from "superjson";
+import { type AppRouter, type RouterOutputs, transformer } from "@verdict/api/client";
 
 export type { RouterOutputs };
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 /** Same origin as the page: the session cookie (HttpOnly, SameSite=Strict) carries the login. */
 export const trpcClient = createTRPCClient<AppRouter>({
-  links: [httpBatchLink({ url: "/trpc", transformer: superjson, maxURLLength: 8000 })],
+  links: [httpBatchLink({ url: "/trpc", transformer, maxURLLength: 8000 })],
 });
 
 /** A tRPC error the server answered with UNAUTHORIZED: the page sends the user to the login form. */

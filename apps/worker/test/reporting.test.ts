@@ -100,7 +100,14 @@ describe("step reports", () => {
     // first two report calls, so the worker never hears back and retries them.
     const proxy = createServer((req, res) => {
       const fwd = request(
-        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+        // As a reverse proxy does, it addresses the server by the server's own host (it checks Host).
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, host: upstream.host },
+        },
         (up) => {
           if ((req.url ?? "").includes("queue.report") && dropped < 2) {
             dropped++;

@@ -1,7 +1,10 @@
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import superjson from "superjson";
 import type { AppRouter } from "./root.js";
+import { transformer } from "./transport.js";
+
+/** The wire encoding of every Verdict client (the dashboard builds its own link with it). */
+export { transformer };
 
 // Type-only import of the router: a client bundle gets the types, never the database driver.
 export type { AppRouter };
@@ -26,7 +29,7 @@ export function createVerdictClient(opts: VerdictClientOptions) {
     links: [
       httpBatchLink({
         url: trpcEndpoint(opts.url),
-        transformer: superjson,
+        transformer,
         maxItems: opts.maxBatchSize ?? 50,
         maxURLLength: 8000,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),

@@ -19,6 +19,7 @@ export {
   type LogEntry,
 } from "./server.js";
 export { toTRPCError } from "./errors.js";
+export { parseAllowedHost } from "./hosts.js";
 export { seriesStats, type SeriesStats } from "./services/stats.js";
 export { compareBenchmarkRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";
 export { checkBenchmarkRun } from "./services/metrics-check.js";

@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { TRPCError } from "@trpc/server";
 import { type VerdictDb, verifyToken } from "@verdict/db";
+import { RequestRefused, refusalError, toTRPCError } from "./errors.js";
+import { type HostPolicy, hostPolicy, parseAllowedHost } from "./hosts.js";
+import { readInput } from "./request-body.js";
 import { appRouter } from "./root.js";
 import { health } from "./services/admin.js";
 import type { Context } from "./trpc.js";
@@ -28,6 +32,11 @@ export interface ServerOptions {
   auth?: boolean;
   /** Largest accepted request body; larger ones get 413. */
   bodyLimitBytes?: number;
+  /**
+   * Host names (or host:port) accepted in Host and Origin headers besides the addresses the server
+   * listens on; anything else gets 421 (Host) or 403 (Origin).
+   */
+  allowedHosts?: readonly string[];
   /** How long shutdown waits for in-flight requests before cutting them. */
   shutdownGraceMs?: number;
   log?: Logger;
@@ -67,18 +76,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!auth && !isLoopback(host)) {
     throw new ServerConfigError(`--no-auth is only allowed on a loopback address, not ${host}`);
   }
+  for (const a of opts.allowedHosts ?? [])
+    if (!parseAllowedHost(a)) throw new ServerConfigError(`--allowed-host: '${a}' is not a host name or host:port`);
   const { db } = opts;
   const sessions = new WebSessions();
   const web = opts.web ? createWebHandler({ ...opts.web, sessions, verify: (token) => verifyToken(db, token) }) : null;
+
+  /** Refusals found before tRPC runs; createContext throws them so the answer has tRPC's error shape. */
+  const refusals = new WeakMap<IncomingMessage, TRPCError>();
 
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: bodyLimit,
     createContext: async ({ req }): Promise<Context> => {
+      const refused = refusals.get(req);
+      if (refused) throw refused;
       const requestId = String(req.headers["x-request-id"] ?? "");
       const token = bearer(req);
-      const caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
+      let caller: Awaited<ReturnType<typeof verifyToken>>;
+      try {
+        caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
+      } catch (e) {
+        throw toTRPCError(e);
+      }
       return {
         db,
         caller,
@@ -87,9 +108,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         requestId,
       };
     },
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        log({ level: "error", msg: "procedure failed", path, error: error.message });
+    onError: ({ error, path, req }) => {
+      const requestId = req.headers["x-request-id"];
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        // The client got a generic message; the whole error (cause and stack) is logged here.
+        const cause = error.cause instanceof Error ? error.cause : error;
+        log({
+          level: "error",
+          msg: "procedure failed",
+          request_id: requestId,
+          path,
+          error: error.message,
+          cause: cause.name,
+          stack: cause.stack,
+        });
+      } else if (error.code === "SERVICE_UNAVAILABLE") {
+        log({ level: "warn", msg: "storage unavailable", request_id: requestId, path, error: error.message });
+      }
     },
   });
 
@@ -122,6 +157,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     const url = req.url ?? "/";
+    const isTrpc = url.startsWith("/trpc/");
+    const refuse = (refusal: RequestRefused) => {
+      if (isTrpc) {
+        refusals.set(req, refusalError(refusal));
+        if (refusal.status === 413) res.setHeader("connection", "close");
+        trpc(req, res);
+        return;
+      }
+      res.writeHead(refusal.status, { "content-type": "application/json", connection: "close" });
+      res.end(JSON.stringify({ error: refusal.message }));
+      req.resume();
+    };
+    const policy = hosts;
+    if (!policy) {
+      res.writeHead(503, { "content-type": "application/json", connection: "close" });
+      res.end(JSON.stringify({ error: "server is starting" }));
+      return;
+    }
+    const badHost = policy.checkHost(req.headers.host);
+    if (badHost) return refuse(new RequestRefused(421, "host", badHost));
+    const origin = req.headers.origin;
+    const badOrigin = policy.checkOrigin(typeof origin === "string" ? origin : undefined);
+    if (badOrigin) return refuse(new RequestRefused(403, "origin", badOrigin));
     if (url === "/health" || url.startsWith("/health?")) {
       health({ db })
         .then((body) => {
@@ -129,19 +187,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           res.end(JSON.stringify(body));
         })
         .catch((e: unknown) => {
+          const mapped = toTRPCError(e);
+          const message = mapped.code === "INTERNAL_SERVER_ERROR" ? "health check failed" : mapped.message;
+          if (mapped.code === "INTERNAL_SERVER_ERROR")
+            log({ level: "error", msg: "health failed", request_id: requestId, error: mapped.message });
           res.writeHead(503, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+          res.end(JSON.stringify({ ok: false, error: message, request_id: requestId }));
         });
       return;
     }
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > bodyLimit) {
-      res.writeHead(413, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ error: `request body of ${declared} bytes exceeds the limit of ${bodyLimit}` }));
-      req.resume();
-      return;
-    }
-    if (!url.startsWith("/trpc/") && web) {
+    if (declared > bodyLimit)
+      return refuse(
+        new RequestRefused(413, "body", `body: request body of ${declared} bytes exceeds the limit of ${bodyLimit}`),
+      );
+    if (!isTrpc && web) {
       web(req, res).catch((e: unknown) => {
         log({ level: "error", msg: "dashboard request failed", error: e instanceof Error ? e.message : String(e) });
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
@@ -149,14 +209,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
       return;
     }
-    if (!url.startsWith("/trpc/")) {
+    if (!isTrpc) {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not found" }));
+      req.resume();
       return;
     }
-    trpc(req, res);
+    readInput(req, bodyLimit).then(
+      (refusal) => (refusal ? refuse(refusal) : trpc(req, res)),
+      () => res.destroy(),
+    );
   };
 
+  let hosts: HostPolicy | null = null;
   const server = createHttpServer(handle);
   // Clients (undici's fetch among them) pool connections; a long idle timeout keeps a pooled socket
   // from being closed by us just as a client reuses it, which surfaces as "other side closed".
@@ -172,6 +237,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${urlHost}:${address.port}`;
+  hosts = hostPolicy(host, address.port, opts.allowedHosts ?? []);
   log({ level: "info", msg: "listening", url, auth });
 
   let closed: Promise<void> | null = null;

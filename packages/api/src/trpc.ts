@@ -1,8 +1,8 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { TokenScope, VerdictDb } from "@verdict/db";
-import superjson from "superjson";
 import { ZodError } from "zod";
-import { toTRPCError } from "./errors.js";
+import { RequestRefused, toTRPCError } from "./errors.js";
+import { TransportError, transformer } from "./transport.js";
 
 /** Who is calling: a token's name and scope, or the local user of an embedded database. */
 export interface Caller {
@@ -19,27 +19,55 @@ export interface Context {
   /** A bad token (as opposed to none) is reported differently. */
   tokenProblem: "missing" | "unknown" | null;
   requestId: string;
+  /** In-process calls (the CLI's local mode) see an internal error's own message; HTTP clients a generic one. */
+  exposeInternalErrors?: boolean;
 }
 
 export function createLocalContext(db: VerdictDb): Context {
-  return { db, caller: { name: "local", scope: "admin" }, authRequired: false, tokenProblem: null, requestId: "local" };
+  return {
+    db,
+    caller: { name: "local", scope: "admin" },
+    authRequired: false,
+    tokenProblem: null,
+    requestId: "local",
+    exposeInternalErrors: true,
+  };
+}
+
+/** What a client sees of a fault that is not its mistake; the full error goes to the server log. */
+export function internalErrorMessage(requestId: string | undefined): string {
+  return `internal server error${requestId ? ` (request id ${requestId})` : ""}; the server log has the details`;
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  errorFormatter({ shape, error }) {
+  transformer,
+  errorFormatter({ shape, error, ctx }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const first = zod?.issues[0];
+    const cause = error.cause as { target?: unknown } | undefined;
+    const refused = cause instanceof RequestRefused ? cause : null;
+    const target =
+      cause instanceof TransportError || refused ? (refused ?? (cause as TransportError)).field : cause?.target;
     const field = first
       ? first.path.map(String).join(".")
-      : ((error.cause as { target?: string } | undefined)?.target ?? null);
+      : typeof target === "string"
+        ? target
+        : error.code === "UNSUPPORTED_MEDIA_TYPE"
+          ? "content-type"
+          : null;
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && !ctx?.exposeInternalErrors;
     return {
       ...shape,
-      message: first ? `${field || "input"}: ${first.message}` : shape.message,
+      message: internal
+        ? internalErrorMessage(ctx?.requestId)
+        : first
+          ? `${field || "input"}: ${first.message}`
+          : shape.message,
       data: {
         ...shape.data,
+        ...(refused ? { httpStatus: refused.status } : {}),
         stack: undefined,
-        field: field || null,
+        field: internal ? null : field || null,
         issues: zod ? zod.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) : null,
       },
     };
@@ -52,7 +80,7 @@ export const createCallerFactory = t.createCallerFactory;
 /** Every procedure maps our typed errors to tRPC codes in one place. */
 const errorAdapter = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error.cause ?? result.error);
+  if (!result.ok) throw toTRPCError(result.error);
   return result;
 });
 

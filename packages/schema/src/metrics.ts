@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { identifier, jsonObject, nonNegative, nonNegativeInt, pageInput, percent, rate01 } from "./common.js";
+import {
+  identifier,
+  jsonObject,
+  jsonRecordOf,
+  nonNegative,
+  nonNegativeInt,
+  pageInput,
+  percent,
+  rate01,
+} from "./common.js";
 import { normalizeTimestamp, rangeBound } from "./metrics-time.js";
 
 /**
@@ -35,10 +44,10 @@ export const DIMENSIONS = ["branch", "testbed", "commit"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** Named numeric breakdowns stored as JSON columns (phase → seconds, agent → tokens, severity → count). */
-export const numberMap = z.record(z.string(), z.number());
+export const numberMap = jsonRecordOf(z.number());
 /** Durations (seconds) must not be negative. */
-export const durationMap = z.record(z.string(), nonNegative);
-export const countMap = z.record(z.string(), nonNegativeInt);
+export const durationMap = jsonRecordOf(nonNegative);
+export const countMap = jsonRecordOf(nonNegativeInt);
 
 export const performanceMetrics = z.strictObject({
   total_time_seconds: nonNegative.default(0),

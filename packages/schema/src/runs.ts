@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { identifier, isoTimestamp, jsonObject, jsonValue, pageInput } from "./common.js";
+import { identifier, isoTimestamp, jsonObject, jsonObjectWith, jsonValue, pageInput } from "./common.js";
 
 export const instanceStatus = z.enum(["pass", "fail"]);
 export type InstanceStatus = z.infer<typeof instanceStatus>;
@@ -10,8 +10,8 @@ export type ActionType = z.infer<typeof actionType>;
  * What a tool observed when it ran one step. The named keys are indexed into columns;
  * everything else is kept as-is so an export gives back exactly what was imported.
  */
-export const observation = z
-  .object({
+export const observation = jsonObjectWith(
+  z.object({
     ok: z.boolean().optional(),
     protocol: z.string().optional(),
     status_code: z.number().int().nullable().optional(),
@@ -22,8 +22,8 @@ export const observation = z
     action_name: z.string().optional(),
     service: z.string().nullable().optional(),
     attempts: z.array(jsonValue).optional(),
-  })
-  .catchall(jsonValue);
+  }),
+);
 export type Observation = z.infer<typeof observation>;
 
 export const runInput = z.object({

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { ServerConfigError, isLoopback, startServer } from "@verdict/api";
+import { ServerConfigError, isLoopback, parseAllowedHost, startServer } from "@verdict/api";
 import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
@@ -21,6 +21,12 @@ export function registerServerCommands(program: Command): void {
     .option("--body-limit <bytes>", "largest request body accepted (413 past it)", String(8 * 1024 * 1024))
     .option("--no-web", "do not serve the dashboard at /")
     .option("--open", "open the dashboard in the default browser (signed in through the one-time link)")
+    .option(
+      "--allowed-host <host>",
+      "also accept this name (or name:port) in Host/Origin headers, e.g. behind a proxy; repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(
       async (
         opts: {
@@ -31,6 +37,7 @@ export function registerServerCommands(program: Command): void {
           bodyLimit: string;
           web: boolean;
           open?: boolean;
+          allowedHost: string[];
         },
         cmd: Command,
       ) => {
@@ -39,6 +46,8 @@ export function registerServerCommands(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`--port: expected 0-65535, got '${opts.port}'`);
         const bodyLimit = parsePositiveInt("--body-limit", opts.bodyLimit) ?? 0;
+        for (const a of opts.allowedHost)
+          if (!parseAllowedHost(a)) throw new UsageError(`--allowed-host: '${a}' is not a host name or host:port`);
         if (!opts.auth && !isLoopback(opts.host)) {
           throw new UsageError(`--no-auth is only allowed when bound to a loopback address, not ${opts.host}`);
         }
@@ -64,6 +73,7 @@ export function registerServerCommands(program: Command): void {
             auth: opts.auth,
             bodyLimitBytes: bodyLimit,
             ...(webDir ? { web: { dir: webDir } } : {}),
+            allowedHosts: opts.allowedHost,
           });
         } catch (e) {
           db.close();

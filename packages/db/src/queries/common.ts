@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { ValidationError } from "../errors.js";
 
 export function newId(prefix: string): string {
@@ -14,13 +15,37 @@ export function encodeCursor(values: readonly (string | number | null)[]): strin
   return Buffer.from(JSON.stringify(values)).toString("base64url");
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number | null)[] {
+/** What each position of a cursor holds: a text sort key or an integer (rowid, id). */
+export type CursorKind = "string" | "int";
+type CursorValue<K extends CursorKind> = K extends "int" ? number : string;
+
+const CURSOR_ELEMENT = {
+  string: z.string().max(10_000),
+  int: z
+    .number()
+    .int()
+    .min(-(2 ** 53))
+    .max(2 ** 53),
+} as const;
+
+/**
+ * The sort key a cursor carries, checked position by position against `kinds`: anything else
+ * (not base64url JSON, wrong length, wrong element types) is a ValidationError on `cursor`.
+ */
+export function decodeCursor<const K extends readonly CursorKind[]>(
+  cursor: string,
+  kinds: K,
+): { -readonly [I in keyof K]: CursorValue<K[I]> } {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(parsed) && parsed.length === arity) return parsed as (string | number | null)[];
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    // fall through to the error below
+    throw new ValidationError("cursor", "not a cursor returned by this query");
   }
+  const shape = z.array(z.unknown()).length(kinds.length);
+  const r = shape.safeParse(parsed);
+  if (r.success && kinds.every((k, i) => CURSOR_ELEMENT[k].safeParse(r.data[i]).success))
+    return r.data as { -readonly [I in keyof K]: CursorValue<K[I]> };
   throw new ValidationError("cursor", "not a cursor returned by this query");
 }
 

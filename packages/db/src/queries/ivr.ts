@@ -85,7 +85,7 @@ export async function listScenarios(
   const where: SQL[] = [];
   if (input.name_contains) where.push(like(testScenarios.name, `%${input.name_contains}%`));
   if (input.cursor) {
-    const [name, id] = decodeCursor(input.cursor, 2);
+    const [name, id] = decodeCursor(input.cursor, ["string", "string"]);
     const c = or(
       lt(testScenarios.name, String(name)) as SQL,
       and(eq(testScenarios.name, String(name)), lt(testScenarios.scenario_id, String(id))) as SQL,
@@ -179,7 +179,7 @@ export async function listExecutions(h: VerdictDb, raw: ExecutionListInput = {})
     input.until ? lte(t.start_time, input.until) : undefined,
   ];
   if (input.cursor) {
-    const [start, id] = decodeCursor(input.cursor, 2);
+    const [start, id] = decodeCursor(input.cursor, ["string", "string"]);
     where.push(
       or(
         lt(t.start_time, String(start ?? "")),
@@ -294,7 +294,7 @@ export async function listTrainingSamples(h: VerdictDb, raw: TrainingListInput =
     input.source ? eq(t.source, input.source) : undefined,
   ];
   if (input.cursor) {
-    const [created, id] = decodeCursor(input.cursor, 2);
+    const [created, id] = decodeCursor(input.cursor, ["string", "string"]);
     where.push(
       or(lt(t.created_at, String(created)), and(eq(t.created_at, String(created)), lt(t.training_id, String(id)))),
     );

@@ -135,7 +135,7 @@ export async function listBenchmarkRuns(h: VerdictDb, raw: BenchmarkListInput = 
     input.until ? lte(t.timestamp, input.until) : undefined,
   ];
   if (input.cursor) {
-    const [ts, id] = decodeCursor(input.cursor, 2);
+    const [ts, id] = decodeCursor(input.cursor, ["string", "string"]);
     where.push(or(lt(t.timestamp, String(ts)), and(eq(t.timestamp, String(ts)), lt(t.run_id, String(id)))));
   }
   const rows = await h.db

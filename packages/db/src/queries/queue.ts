@@ -797,7 +797,7 @@ export async function listWorkItems(h: VerdictDb, raw: QueueListInput = {}): Pro
     args.push(value);
   }
   if (input.cursor) {
-    const [enqueued, rowid] = decodeCursor(input.cursor, 2);
+    const [enqueued, rowid] = decodeCursor(input.cursor, ["string", "int"]);
     where.push("(enqueued_at > ? OR (enqueued_at = ? AND rowid > ?))");
     args.push(String(enqueued), String(enqueued), Number(rowid));
   }

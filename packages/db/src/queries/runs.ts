@@ -203,7 +203,7 @@ export async function listRuns(h: VerdictDb, raw: RunListInput = {}): Promise<Pa
     args.push(input.until);
   }
   if (input.cursor) {
-    const [started, id] = decodeCursor(input.cursor, 2);
+    const [started, id] = decodeCursor(input.cursor, ["string", "string"]);
     where.push("(started_at < ? OR (started_at = ? AND id < ?))");
     args.push(String(started), String(started), String(id));
   }
@@ -263,7 +263,7 @@ export async function queryInstances(
   const filterSql = where.join(" AND ");
   const filterArgs = [...args];
   if (input.cursor) {
-    const [rowid] = decodeCursor(input.cursor, 1);
+    const [rowid] = decodeCursor(input.cursor, ["int"]);
     where.push("rowid > ?");
     args.push(Number(rowid));
   }
@@ -332,7 +332,7 @@ export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Pag
     args.push(input.instance_status);
   }
   if (input.cursor) {
-    const [id] = decodeCursor(input.cursor, 1);
+    const [id] = decodeCursor(input.cursor, ["int"]);
     where.push("s.id > ?");
     args.push(Number(id));
   }
@@ -378,7 +378,7 @@ export async function queryAssertions(h: VerdictDb, raw: AssertionQueryInput): P
     args.push(input.assertion_name);
   }
   if (input.cursor) {
-    const [id] = decodeCursor(input.cursor, 1);
+    const [id] = decodeCursor(input.cursor, ["int"]);
     where.push("id > ?");
     args.push(Number(id));
   }
