@@ -99,8 +99,8 @@ export async function listMetricAlerts(h: VerdictDb, raw: MetricAlertsInput = {}
     input.testbed ? eq(r.testbed, input.testbed) : undefined,
   ];
   if (input.cursor) {
-    const [ts, id] = decodeCursor(input.cursor, 2);
-    where.push(or(lt(a.created_at, String(ts)), and(eq(a.created_at, String(ts)), lt(a.alert_id, String(id)))));
+    const [ts, id] = decodeCursor(input.cursor, ["string", "string"]);
+    where.push(or(lt(a.created_at, ts), and(eq(a.created_at, ts), lt(a.alert_id, id))));
   }
   const rows = await h.db
     .select({
