@@ -3,3 +3,4 @@ export * from "./ivr.js";
 export * from "./metrics.js";
 export * from "./runs.js";
 export * from "./queue.js";
+export * from "./run-gates.js";

@@ -6,7 +6,6 @@
  */
 import { type Command, Option } from "commander";
 import {
-  type GateRule,
   type ImportProgress,
   type ImportResult,
   ImportInterruptedError,
@@ -18,9 +17,9 @@ import {
   exportRun,
   importRuns,
   migrateUp,
-  parseGateRule,
   readApplied,
 } from "@verdict/db";
+import { GATE_HELP, PERCENTILE_METHODS, type PercentileMethod, readGateRule } from "@verdict/schema";
 import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
 import { InputFileError, UsageError } from "../errors.js";
@@ -221,10 +220,15 @@ export function registerRunDataCommands(runs: Command): void {
     .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
     .argument("<run>", "run id")
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
-    .action(async (runId: string, opts: { scenarioSteps?: boolean }, cmd: Command) => {
+    .addOption(percentilesOption())
+    .action(async (runId: string, opts: { scenarioSteps?: boolean; percentiles: PercentileMethod }, cmd: Command) => {
       const g = globalsOf(cmd);
       const s = await withRunsApi(g, (api) =>
-        api.runs.summary.query({ run_id: runId, scenario_steps: Boolean(opts.scenarioSteps) }),
+        api.runs.summary.query({
+          run_id: runId,
+          scenario_steps: Boolean(opts.scenarioSteps),
+          percentiles: opts.percentiles,
+        }),
       );
       if (g.json) return printJson(s);
       printKeyValues({
@@ -237,6 +241,7 @@ export function registerRunDataCommands(runs: Command): void {
         fail: s.instances.fail,
         "  of which errors": s.instances.error,
         pass_rate: pct(s.instances.pass_rate),
+        "run duration ms": ms(s.totals.duration_ms),
         "duration p50/p95/p99 ms": `${ms(s.instances.duration_ms.p50) ?? "-"} / ${ms(s.instances.duration_ms.p95) ?? "-"} / ${ms(s.instances.duration_ms.p99) ?? "-"}`,
         steps: s.steps.total,
         "steps not ok": s.steps.failed,
@@ -409,34 +414,28 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
-    .description("check a run against requirements; exit 2 when any does not hold")
+    .description("check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold")
     .argument("<run>", "run id")
     .requiredOption(
       "--fail-on <expr>",
-      "a requirement METRIC OP NUMBER, e.g. 'pass_rate>=99' or 'p95_latency_ms<1000'; repeatable (metrics: pass_rate, error_count, fail_count, p50_latency_ms, p95_latency_ms, p99_latency_ms; operators: < <= > >= == !=)",
+      `a requirement, repeatable: ${GATE_HELP}`,
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
-    .action(async (runId: string, opts: { failOn: string[] }, cmd: Command) => {
+    .addOption(percentilesOption())
+    .action(async (runId: string, opts: { failOn: string[]; percentiles: PercentileMethod }, cmd: Command) => {
       const g = globalsOf(cmd);
-      let rules: GateRule[];
-      try {
-        rules = opts.failOn.map(parseGateRule);
-      } catch (e) {
-        throw new UsageError(e instanceof Error ? e.message : String(e));
+      // The same reader as the router's input schema: a bad rule is a usage error before anything is asked.
+      for (const expr of opts.failOn) {
+        const r = readGateRule(expr);
+        if (typeof r === "string") throw new UsageError(`--fail-on: ${r}`);
       }
       const r = await withRunsApi(g, (api) =>
-        api.runs.gate.query({ run_id: runId, fail_on: rules.map((x) => x.expr) }),
+        api.runs.gate.query({ run_id: runId, fail_on: opts.failOn, percentiles: opts.percentiles }),
       );
       if (g.json) printJson(r);
       else {
-        for (const rule of r.rules) {
-          const v = r.violations.find((x) => x.expr === rule.expr);
-          if (v) process.stdout.write(`${color.red("FAIL")} ${v.message}\n`);
-          else
-            process.stdout.write(
-              `${color.green("ok")}   ${rule.expr} (${rule.metric} is ${fmt(r.metrics[rule.metric])})\n`,
-            );
-        }
+        for (const rule of r.rules)
+          process.stdout.write(`${rule.passed ? color.green("ok  ") : color.red("FAIL")} ${rule.message}\n`);
         info(
           r.passed
             ? `gate passed for ${r.run_id}`
@@ -447,7 +446,9 @@ export function registerRunDataCommands(runs: Command): void {
     });
 }
 
-function fmt(n: number | null): string {
-  if (n === null) return "-";
-  return Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
+/** `--percentiles linear|nearest`: turbulence's interpolation by default. */
+function percentilesOption(): Option {
+  return new Option("--percentiles <method>", "linear (turbulence's interpolation) or nearest (nearest rank)")
+    .choices(PERCENTILE_METHODS)
+    .default("linear");
 }

@@ -16,9 +16,11 @@ import {
 } from "@verdict/db";
 import {
   assertionQueryInput,
+  gateInput,
   identifier,
   instanceQueryInput,
   isoTimestamp,
+  percentileMethod,
   runInput,
   runListInput,
   stepQueryInput,
@@ -46,8 +48,12 @@ export const runsRouter = {
     query: readProcedure.input(assertionQueryInput).query(({ ctx, input }) => queryAssertions(ctx.db, input)),
   },
   summary: readProcedure
-    .input(runRef.extend({ scenario_steps: z.boolean().default(false) }))
-    .query(({ ctx, input }) => runSummary(ctx.db, input.run_id, { stepLatencyByScenario: input.scenario_steps })),
+    .input(
+      runRef.extend({ scenario_steps: z.boolean().default(false), percentiles: percentileMethod.default("linear") }),
+    )
+    .query(({ ctx, input }) =>
+      runSummary(ctx.db, input.run_id, { stepLatencyByScenario: input.scenario_steps, percentiles: input.percentiles }),
+    ),
   failures: readProcedure
     .input(runRef.extend({ top: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => runFailures(ctx.db, input.run_id, { top: input.top })),
@@ -58,6 +64,6 @@ export const runsRouter = {
     .input(z.object({ sut_name: z.string().min(1), last: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => flakyScenarios(ctx.db, input.sut_name, { last: input.last })),
   gate: readProcedure
-    .input(runRef.extend({ fail_on: z.array(z.string().min(1)).min(1).max(50) }))
-    .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on)),
+    .input(gateInput.extend({ run_id: identifier, percentiles: percentileMethod.default("linear") }))
+    .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on, { percentiles: input.percentiles })),
 } satisfies TRPCRouterRecord;

@@ -1,118 +1,98 @@
-/** `runs gate`: a run checked against requirements like `pass_rate>=99`. */
+/**
+ * `runs gate`: a run checked against `--fail-on` rules (grammar in @verdict/schema run-gates.ts).
+ * The metrics are turbulence's summary numbers (totals.ts): with no instances pass_rate is 0, with
+ * no step latencies the percentiles are 0, as in turbulence's RunSummary, so a rule gives the verdict
+ * turbulence's Threshold gives on the same run.
+ */
+import { type GateMetric, type GateRule, gateHolds, readGateRule } from "@verdict/schema";
 import { ValidationError } from "../../errors.js";
 import type { VerdictDb } from "../../open.js";
-import { DEFAULT_METHOD, type Source, percentileAt } from "./percentiles.js";
-import { requireRun } from "./shared.js";
-import { countInstancesByStatus } from "./summary.js";
+import { DEFAULT_METHOD, type PercentileMethod, percentileAt } from "./percentiles.js";
+import { latencyCount, onlyRun, requireRun, stepLatencySource } from "./shared.js";
+import { instanceCounts } from "./summary.js";
+import { passRatePercent } from "./totals.js";
 
-export const GATE_METRICS = [
-  "pass_rate",
-  "error_count",
-  "fail_count",
-  "p50_latency_ms",
-  "p95_latency_ms",
-  "p99_latency_ms",
-] as const;
-export type GateMetric = (typeof GATE_METRICS)[number];
-export const GATE_OPERATORS = ["<=", ">=", "==", "!=", "<", ">"] as const;
-export type GateOperator = (typeof GATE_OPERATORS)[number];
-
-/** A requirement the run must meet, e.g. `pass_rate>=99`; the gate fails when it does not hold. */
-export interface GateRule {
-  expr: string;
-  metric: GateMetric;
-  op: GateOperator;
-  threshold: number;
-}
-
-const RULE = /^\s*([a-z0-9_]+)\s*(<=|>=|==|!=|<|>)\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*$/i;
-
-export function parseGateRule(expr: string): GateRule {
-  const m = RULE.exec(expr);
-  const help = `expected METRIC OP NUMBER like pass_rate>=99 (metrics: ${GATE_METRICS.join(", ")}; operators: < <= > >= == !=)`;
-  if (!m) throw new ValidationError("fail-on", `cannot read '${expr}': ${help}`);
-  const metric = (m[1] ?? "").toLowerCase();
-  if (!(GATE_METRICS as readonly string[]).includes(metric))
-    throw new ValidationError("fail-on", `unknown metric '${m[1]}' in '${expr}': ${help}`);
-  return { expr: expr.trim(), metric: metric as GateMetric, op: m[2] as GateOperator, threshold: Number(m[3]) };
-}
-
-function holds(actual: number, op: GateOperator, threshold: number): boolean {
-  switch (op) {
-    case "<":
-      return actual < threshold;
-    case "<=":
-      return actual <= threshold;
-    case ">":
-      return actual > threshold;
-    case ">=":
-      return actual >= threshold;
-    case "==":
-      return actual === threshold;
-    case "!=":
-      return actual !== threshold;
-  }
-}
-
-export interface GateViolation extends GateRule {
-  actual: number | null;
+export interface GateCheck extends GateRule {
+  actual: number;
+  passed: boolean;
   message: string;
 }
 
 export interface GateResult {
   run_id: string;
   passed: boolean;
-  metrics: Record<GateMetric, number | null>;
-  rules: GateRule[];
-  violations: GateViolation[];
+  percentiles: PercentileMethod;
+  metrics: Record<GateMetric, number>;
+  /** Metrics that are 0 because the run has nothing to measure (no instances, no step latencies). */
+  no_data: GateMetric[];
+  rules: GateCheck[];
+  violations: GateCheck[];
 }
 
-/** The gate metrics of a run: instance counts and step-latency percentiles (see the conventions above). */
-export async function gateMetrics(h: VerdictDb, runId: string): Promise<Record<GateMetric, number | null>> {
+/** The gate metrics of a run, as turbulence's summary has them (0 where there is nothing to measure). */
+export async function gateMetrics(
+  h: VerdictDb,
+  runId: string,
+  method: PercentileMethod = DEFAULT_METHOD,
+): Promise<Record<GateMetric, number> & { no_data: GateMetric[] }> {
   await requireRun(h, runId);
-  const c = await countInstancesByStatus(h, runId);
-  const n = Number(
-    (
-      await h.client.execute({
-        sql: "SELECT count(latency_ms) AS n FROM steps INDEXED BY steps_run_latency_idx WHERE run_id = ?",
-        args: [runId],
-      })
-    ).rows[0]?.n ?? 0,
-  );
-  const s: Source = {
-    from: "steps INDEXED BY steps_run_latency_idx",
-    where: "run_id = ?",
-    args: [runId],
-    col: "latency_ms",
-  };
+  const c = await instanceCounts(h.client, runId, await onlyRun(h.client, runId));
+  const n = await latencyCount(h.client, runId);
+  const at = async (p: number) => (await percentileAt(h.client, stepLatencySource(runId), n, p, method)) ?? 0;
+  const no_data: GateMetric[] = [];
+  if (c.instances === 0) no_data.push("pass_rate");
+  if (n === 0) no_data.push("p50_latency_ms", "p95_latency_ms", "p99_latency_ms");
   return {
-    pass_rate: c.pass_rate,
+    pass_rate: passRatePercent(c.pass, c.instances),
     error_count: c.error,
     fail_count: c.fail,
-    p50_latency_ms: await percentileAt(h.client, s, n, 50, DEFAULT_METHOD),
-    p95_latency_ms: await percentileAt(h.client, s, n, 95, DEFAULT_METHOD),
-    p99_latency_ms: await percentileAt(h.client, s, n, 99, DEFAULT_METHOD),
+    p50_latency_ms: await at(50),
+    p95_latency_ms: await at(95),
+    p99_latency_ms: await at(99),
+    no_data,
   };
 }
 
-/** Checks a run against rules like `pass_rate>=99`; a metric without data (no steps) violates its rule. */
-export async function evaluateGate(h: VerdictDb, runId: string, exprs: readonly string[]): Promise<GateResult> {
-  if (exprs.length === 0)
-    throw new ValidationError("fail-on", "give at least one rule, e.g. --fail-on 'pass_rate>=99'");
-  const rules = exprs.map(parseGateRule);
-  const metrics = await gateMetrics(h, runId);
-  const violations: GateViolation[] = [];
-  for (const r of rules) {
-    const actual = metrics[r.metric];
-    if (actual === null) {
-      violations.push({ ...r, actual, message: `${r.expr}: ${r.metric} has no data in run '${runId}'` });
-    } else if (!holds(actual, r.op, r.threshold)) {
-      violations.push({ ...r, actual, message: `${r.expr}: ${r.metric} is ${fmt(actual)}` });
-    }
-  }
-  return { run_id: runId, passed: violations.length === 0, metrics, rules, violations };
-}
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
-function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
+/** Checks a run against rules (parsed, or expressions to parse); every rule is reported with its actual value. */
+export async function evaluateGate(
+  h: VerdictDb,
+  runId: string,
+  rules: readonly (GateRule | string)[],
+  opts: { percentiles?: PercentileMethod } = {},
+): Promise<GateResult> {
+  if (rules.length === 0)
+    throw new ValidationError("fail-on", "give at least one rule, e.g. --fail-on 'pass_rate>=0.99'");
+  const parsed = rules.map((r) => {
+    if (typeof r !== "string") return r;
+    const p = readGateRule(r);
+    if (typeof p === "string") throw new ValidationError("fail-on", p);
+    return p;
+  });
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const { no_data, ...metrics } = await gateMetrics(h, runId, method);
+  const checks = parsed.map((r): GateCheck => {
+    const actual = metrics[r.metric];
+    const passed = gateHolds(actual, r.op, r.compare_to);
+    const target =
+      r.compare_to === r.threshold ? String(r.threshold) : `${String(r.compare_to)} (${r.threshold} as a ratio)`;
+    const note = no_data.includes(r.metric) ? " (no data: 0 as in turbulence)" : "";
+    return {
+      ...r,
+      actual,
+      passed,
+      message: `${r.expr}: ${r.metric} is ${fmt(actual)}${note}, required ${r.op} ${target}`,
+    };
+  });
+  const violations = checks.filter((c) => !c.passed);
+  return {
+    run_id: runId,
+    passed: violations.length === 0,
+    percentiles: method,
+    metrics,
+    no_data,
+    rules: checks,
+    violations,
+  };
 }

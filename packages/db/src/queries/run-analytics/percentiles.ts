@@ -11,11 +11,11 @@
  * `pick`/`combine` pair.
  */
 import type { InValue } from "@libsql/client";
+import type { PercentileMethod } from "@verdict/schema";
 import type { SqlExecutor } from "../runs.js";
 
-export const PERCENTILE_METHODS = ["linear", "nearest"] as const;
-export type PercentileMethod = (typeof PERCENTILE_METHODS)[number];
-export const DEFAULT_METHOD: PercentileMethod = "nearest";
+export type { PercentileMethod };
+export const DEFAULT_METHOD: PercentileMethod = "linear";
 
 export interface Percentiles {
   count: number;
