@@ -71,3 +71,36 @@ describe("verdict runs gate on turbulence's own runs", () => {
     ).toContain("--fail-on: unknown metric 'Pass_rate'");
   });
 });
+
+describe("verdict runs report", () => {
+  it("--json answers turbulence's report questions; text prints every section", async () => {
+    const r = await cli(["--json", "runs", "report", "run_real_001", "--top", "2"]);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    // turbulence's report on this run: Timeout 13, Connection Error 13, Other Error 8, 4xx Client Error 7
+    expect(j.error_categories.map((c: { category: string; count: number }) => [c.category, c.count])).toEqual([
+      ["Connection Error", 13],
+      ["Timeout", 13],
+      ["Other Error", 8],
+      ["4xx Client Error", 7],
+    ]);
+    expect(j.failures_by_service).toEqual([
+      { service: "deadsvc", fail_count: 13 },
+      { service: "slowsvc", fail_count: 13 },
+      { service: "api", fail_count: 7 },
+    ]);
+    expect(j.slowest_instances).toHaveLength(2);
+    const text = await cli(["runs", "report", "run_wt_v1"]);
+    expect(text.status, text.stderr).toBe(0);
+    for (const h of [
+      "by scenario × action",
+      "by service",
+      "failures by service",
+      "error categories",
+      "failing assertions",
+      "slowest instances",
+    ])
+      expect(text.stdout).toContain(h);
+    expect(text.stdout).toMatch(/payment_captured\s+6/);
+  });
+});

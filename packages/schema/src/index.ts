@@ -4,3 +4,4 @@ export * from "./metrics.js";
 export * from "./runs.js";
 export * from "./queue.js";
 export * from "./run-gates.js";
+export * from "./run-questions.js";

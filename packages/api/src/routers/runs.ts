@@ -5,8 +5,13 @@ import {
   createRun,
   evaluateGate,
   flakyScenarios,
+  errorCategories,
   runFailures,
+  runReport,
   runSummary,
+  scenarioActions,
+  serviceStats,
+  slowestInstances,
   deleteRun,
   getRun,
   listRuns,
@@ -22,6 +27,7 @@ import {
   isoTimestamp,
   percentileMethod,
   runInput,
+  runReportInput,
   runListInput,
   stepQueryInput,
 } from "@verdict/schema";
@@ -66,4 +72,13 @@ export const runsRouter = {
   gate: readProcedure
     .input(gateInput.extend({ run_id: identifier, percentiles: percentileMethod.default("linear") }))
     .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on, { percentiles: input.percentiles })),
+  /** Every question of turbulence's report at once (and the slowest instances). */
+  report: readProcedure.input(runReportInput).query(({ ctx, input }) => runReport(ctx.db, input.run_id, input)),
+  /** Per scenario × action: steps, not-ok steps, mean and p50/p95/p99 latency. */
+  actions: readProcedure.input(runReportInput).query(({ ctx, input }) => scenarioActions(ctx.db, input.run_id, input)),
+  /** Per service: requests, not-ok steps, latency percentiles. */
+  services: readProcedure.input(runReportInput).query(({ ctx, input }) => serviceStats(ctx.db, input.run_id, input)),
+  /** Turbulence's error categories with counts and example instances. */
+  errors: readProcedure.input(runReportInput).query(({ ctx, input }) => errorCategories(ctx.db, input.run_id, input)),
+  slowest: readProcedure.input(runReportInput).query(({ ctx, input }) => slowestInstances(ctx.db, input.run_id, input)),
 } satisfies TRPCRouterRecord;

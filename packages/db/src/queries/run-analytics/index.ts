@@ -6,3 +6,4 @@ export * from "./failures.js";
 export * from "./compare.js";
 export * from "./flaky.js";
 export * from "./gate.js";
+export * from "./report.js";
