@@ -104,3 +104,48 @@ describe("verdict runs report", () => {
     expect(text.stdout).toMatch(/payment_captured\s+6/);
   });
 });
+
+describe("verdict runs instance and step filters", () => {
+  it("prints one instance's steps in order; --json gives observations; unknown instance is one line", async () => {
+    const j = JSON.parse((await cli(["--json", "runs", "instance", "run_real_001", "inst_1e36a1ccfddc"])).stdout);
+    expect(j.steps.map((s: { action_name: string }) => s.action_name)).toEqual([
+      "list_products",
+      "premium_branch",
+      "standard_missing",
+      "skipped_when_not_premium",
+      "slow_call",
+      "dead_call",
+    ]);
+    expect(j.steps[4].observation.errors).toEqual([expect.stringContaining("timeout")]);
+    const text = await cli(["runs", "instance", "run_real_001", "inst_1e36a1ccfddc"]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/slow_call\s+http\s+slowsvc/);
+    expect(expectOneLineError(await cli(["runs", "instance", "run_real_001", "inst_nope"]), 1)).toBe(
+      "error: instance 'inst_nope' not found",
+    );
+  });
+
+  it("runs steps filters by instance, step name and status code; runs instances --has-error", async () => {
+    const s = JSON.parse(
+      (
+        await cli([
+          "--json",
+          "runs",
+          "steps",
+          "run_real_001",
+          "--step-name",
+          "standard_missing",
+          "--status-code",
+          "404",
+        ])
+      ).stdout,
+    );
+    expect(s.items.length).toBe(7);
+    const one = JSON.parse(
+      (await cli(["--json", "runs", "steps", "run_real_001", "--instance", "inst_1e36a1ccfddc"])).stdout,
+    );
+    expect(one.items).toHaveLength(6);
+    const e = JSON.parse((await cli(["--json", "runs", "instances", "run_real_001", "--has-error"])).stdout);
+    expect(e.total).toBe(8);
+  });
+});

@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import { PERCENTILE_METHODS, type PercentileMethod } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { globalsOf, parsePositiveInt } from "../globals.js";
-import { color, printJson, printTable } from "../output.js";
+import { color, printJson, printKeyValues, printTable } from "../output.js";
 
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
 const pct = (n: number) => `${n.toFixed(2)}%`;
@@ -85,4 +85,78 @@ export function registerRunReportCommands(runs: Command): void {
         );
       },
     );
+
+  runs
+    .command("instance")
+    .description("one instance: its steps in order with their observation, and its assertions")
+    .argument("<run>", "run id")
+    .argument("<instance>", "instance id")
+    .option("--full", "print each step's whole observation (headers, body, attempts, turbulence, branch)")
+    .action(async (runId: string, instanceId: string, opts: { full?: boolean }, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const t = await withApi(g, (api) => api.runs.instances.get.query({ run_id: runId, instance_id: instanceId }), {
+        domains: ["runs"],
+      });
+      if (g.json) return printJson(t);
+      const i = t.instance;
+      printKeyValues({
+        instance: i.id,
+        scenario: i.scenario_id,
+        correlation_id: i.correlation_id,
+        status: i.status === "pass" ? color.green("pass") : color.red("fail"),
+        started_at: i.started_at,
+        duration_ms: ms(i.duration_ms),
+        error: i.error,
+        variation: i.variations === null ? null : JSON.stringify(i.variations),
+      });
+      heading("steps");
+      printTable(
+        t.steps.map((s) => {
+          const o = s.observation as Record<string, unknown>;
+          return {
+            "#": s.step_index,
+            step: s.action_name,
+            type: s.action_type,
+            service: s.service,
+            status: s.status_code,
+            ok: s.ok === null ? "-" : s.ok ? color.green("ok") : color.red("not ok"),
+            latency_ms: ms(s.latency_ms),
+            attempts: Array.isArray(o.attempts) ? o.attempts.length : null,
+            turbulence: o.turbulence ? "yes" : null,
+            branch: o.branch_taken ?? (o.condition_skipped === true ? "skipped" : null),
+            errors: Array.isArray(o.errors) ? o.errors.map(String).join("; ") : null,
+            assertions: s.assertions.map((a) => `${a.assertion_name}:${a.passed ? "pass" : "fail"}`).join(", "),
+          };
+        }),
+        [
+          "#",
+          "step",
+          "type",
+          "service",
+          "status",
+          "ok",
+          "latency_ms",
+          "attempts",
+          "turbulence",
+          "branch",
+          "errors",
+          "assertions",
+        ],
+      );
+      if (opts.full)
+        for (const s of t.steps) {
+          heading(`step ${s.step_index} ${s.action_name}: observation`);
+          process.stdout.write(`${JSON.stringify(s.observation, null, 2)}\n`);
+        }
+      heading("assertions");
+      printTable(
+        t.assertions.map((a) => ({
+          ...a,
+          passed: a.passed ? color.green("pass") : color.red("fail"),
+          expected: JSON.stringify(a.expected),
+          actual: JSON.stringify(a.actual),
+        })),
+        ["step_index", "assertion_name", "passed", "expected", "actual", "error"],
+      );
+    });
 }

@@ -6,6 +6,7 @@ import {
   evaluateGate,
   flakyScenarios,
   errorCategories,
+  getInstanceTimeline,
   runFailures,
   runReport,
   runSummary,
@@ -23,6 +24,7 @@ import {
   assertionQueryInput,
   gateInput,
   identifier,
+  instanceGetInput,
   instanceQueryInput,
   isoTimestamp,
   percentileMethod,
@@ -46,6 +48,10 @@ export const runsRouter = {
   delete: writeProcedure.input(runRef).mutation(({ ctx, input }) => deleteRun(ctx.db, input.run_id)),
   instances: {
     query: readProcedure.input(instanceQueryInput).query(({ ctx, input }) => queryInstances(ctx.db, input)),
+    /** One instance with its steps in order (observation and assertions of each) and its assertions. */
+    get: readProcedure
+      .input(instanceGetInput)
+      .query(({ ctx, input }) => getInstanceTimeline(ctx.db, input.run_id, input.instance_id)),
   },
   steps: {
     query: readProcedure.input(stepQueryInput).query(({ ctx, input }) => querySteps(ctx.db, input)),

@@ -7,3 +7,4 @@ export * from "./compare.js";
 export * from "./flaky.js";
 export * from "./gate.js";
 export * from "./report.js";
+export * from "./instance.js";
