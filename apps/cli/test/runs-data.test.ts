@@ -332,8 +332,8 @@ describe("export and analysis commands", () => {
 
   it("compare reports the regression and the fix; flaky finds the scenarios that flipped", async () => {
     const c = JSON.parse((await cli(db, ["--json", "runs", "compare", "base", "next"])).stdout);
-    expect(c.totals).toMatchObject({ regressions: 1, fixes: 1 });
-    expect(c.regressions).toEqual([
+    expect(c.paired).toMatchObject({ regressions: 1, fixes: 1 });
+    expect(c.paired.regression_examples).toEqual([
       {
         scenario_id: "s1",
         variation: { user: "u2" },
@@ -343,12 +343,20 @@ describe("export and analysis commands", () => {
       },
     ]);
     // durations s1: base [100, 200], next [150, 3000]; linear percentiles (turbulence's)
-    const s1 = c.scenarios.find((s: { scenario_id: string }) => s.scenario_id === "s1");
+    const s1 = c.scenarios.find((s: { key: string }) => s.key === "s1");
     expect(s1.p50_delta_ms).toBe(1425);
     expect(s1.p95_delta_ms).toBeCloseTo(2662.5, 9);
+    // two instances a side cannot make a significant change
+    expect(c.regressions).toEqual([]);
     const text = await cli(db, ["runs", "compare", "base", "next"]);
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/regressions\s+1/);
+    expect(text.stdout).toContain("no significant change");
+    expect(text.stdout).toContain("by action");
+    const alias = JSON.parse(
+      (await cli(db, ["--json", "runs", "compare", "previous", "latest", "--sut", "bank"])).stdout,
+    );
+    expect(alias.b).toBe("third");
+    expectOneLineError(await cli(db, ["runs", "compare", "base", "next", "--alpha", "2"]), 2);
 
     const fl = JSON.parse((await cli(db, ["--json", "runs", "flaky", "--sut", "bank", "--last", "3"])).stdout);
     expect(fl.scenarios).toEqual([

@@ -14,11 +14,13 @@ import {
   evaluateGate,
   flakyScenarios,
   importRunFolder,
+  mannWhitneyU,
   nearestRank,
   normalizeMessage,
   openDatabase,
   runFailures,
   runSummary,
+  twoProportionZ,
 } from "@verdict/db";
 import { readGateRule } from "@verdict/schema";
 import { type InstancePlan, type RunFolderSpec, currentRun, writeRunFolder } from "./turbulence-fixtures.js";
@@ -239,7 +241,7 @@ describe("failure patterns", () => {
 });
 
 describe("compare", () => {
-  it("pairs instances by scenario + variation and reports regressions, fixes and latency deltas", async () => {
+  it("pairs instances by scenario + variation (paired view: regressions and fixes)", async () => {
     const v = (n: number) => ({ user: `u${n}` });
     await load(
       currentRun("cmp-a", [
@@ -267,36 +269,95 @@ describe("compare", () => {
       ),
     );
     const c = await compareRuns(h, "cmp-a", "cmp-b");
-    expect(c.totals).toMatchObject({
-      regressions: 1,
-      fixes: 1,
-      a_pass_rate: (100 * 5) / 6,
-      b_pass_rate: (100 * 5) / 6,
-    });
-    const s1 = c.scenarios.find((s) => s.scenario_id === "s1");
-    expect(s1).toMatchObject({
-      regressions: 1,
-      fixes: 0,
-      only_in_a: 0,
-      only_in_b: 0,
-      a: { instances: 3, pass_rate: 100, p50_ms: 200, p95_ms: refLinear([100, 200, 300], 95) },
-      b: { instances: 3, p50_ms: 330, p95_ms: refLinear([110, 330, 900], 95) },
-      p50_delta_ms: 130,
-      p95_delta_ms: (refLinear([110, 330, 900], 95) ?? 0) - (refLinear([100, 200, 300], 95) ?? 0),
-    });
-    expect(s1?.pass_rate_delta).toBeCloseTo(-100 / 3, 9);
-    expect(c.scenarios.find((s) => s.scenario_id === "s2")).toMatchObject({ regressions: 0, fixes: 1, only_in_b: 1 });
-    expect(c.scenarios.find((s) => s.scenario_id === "s3")).toMatchObject({
-      only_in_a: 1,
-      b: { instances: 0, pass_rate: null },
-      pass_rate_delta: null,
-    });
-    expect(c.regressions).toEqual([
+    expect(c.paired).toMatchObject({ matched: 5, regressions: 1, fixes: 1, only_in_a: 1, only_in_b: 1 });
+    expect(c.paired.regression_examples).toEqual([
       { scenario_id: "s1", variation: v(2), a_instance_id: "inst-0001", b_instance_id: "inst-0001", b_error: "boom" },
     ]);
-    expect(c.fixes).toEqual([
+    expect(c.paired.fix_examples).toEqual([
       { scenario_id: "s2", variation: v(1), a_instance_id: "inst-0003", b_instance_id: "inst-0003", b_error: null },
     ]);
+    const s1 = c.scenarios.find((s) => s.key === "s1");
+    expect(s1).toMatchObject({
+      a: { n: 3, pass_rate: 100, p50_ms: 200, p95_ms: refLinear([100, 200, 300], 95) },
+      b: { n: 3, p50_ms: 330, p95_ms: refLinear([110, 330, 900], 95) },
+      p50_delta_ms: 130,
+    });
+    expect(s1?.pass_rate_delta).toBeCloseTo(-100 / 3, 9);
+    // three instances a side: nothing is significant, so nothing is flagged
+    expect(s1?.verdict).toBe("no significant change");
+    expect(c.regressions).toEqual([]);
+    expect(c.scenarios.find((s) => s.key === "s3")).toMatchObject({
+      verdict: "only in one run",
+      b: { n: 0, pass_rate: null },
+      pass_rate_delta: null,
+    });
+  });
+
+  it("flags a regression only when significant: pass rate by a z test, latency by Mann-Whitney U", async () => {
+    const s1 = (passes: number, base: number) =>
+      Array.from({ length: 40 }, (_, i) => ({
+        scenario: "s1",
+        passed: i < passes,
+        durationMs: base + ((i * 7) % 50),
+        // failing instances of B get a second step that fails with HTTP 500 (a new 5xx category)
+        latencies: i >= passes && base > 100 ? [10 + (i % 5), 20] : [10 + (i % 5)],
+      }));
+    const s2 = Array.from({ length: 10 }, (_, i) => ({
+      scenario: "s2",
+      passed: true,
+      durationMs: 50 + i,
+      latencies: [5],
+    }));
+    const s3 = [0, 1, 2].map(() => ({
+      scenario: "s3",
+      passed: null,
+      error: "connection timeout after 30s",
+      latencies: [],
+    }));
+    await load(currentRun("sig-a", [...s1(38, 100), ...s2, ...s3], { sut: "sig" }));
+    await load(currentRun("sig-b", [...s1(20, 130), ...s2], { sut: "sig", startSec: 5000 }));
+
+    const c = await compareRuns(h, "previous", "latest", { sut: "sig" });
+    expect([c.a, c.b]).toEqual(["sig-a", "sig-b"]);
+    const rel = (got: number | undefined, want: number) => expect(Math.abs((got ?? 0) / want - 1)).toBeLessThan(1e-6);
+    // Reference values: scipy.stats (norm.sf for the pooled z; mannwhitneyu(b, a, method="asymptotic")).
+    const x = c.scenarios.find((s) => s.key === "s1");
+    expect(x?.pass_rate_test?.z).toBeCloseTo(-4.507047772525209, 9);
+    rel(x?.pass_rate_test?.p_value, 6.573583741144829e-6);
+    expect(x?.latency_test?.u).toBe(1471);
+    rel(x?.latency_test?.p_value, 1.1013393899858363e-10);
+    expect(x?.verdict).toBe("regression");
+    expect(x?.reasons).toHaveLength(2);
+    expect(c.run.pass_rate_test?.z).toBeCloseTo(-3.6162911502808264, 9);
+    rel(c.run.pass_rate_test?.p_value, 0.00029885422703207444);
+    expect(c.scenarios.find((s) => s.key === "s2")?.verdict).toBe("no significant change");
+    expect(c.scenarios.find((s) => s.key === "s3")?.verdict).toBe("only in one run");
+    expect(c.actions.find((s) => s.key === "step_1")?.verdict).toBe("only in one run");
+    expect(c.regressions).toEqual([
+      expect.stringMatching(/^run: pass rate 90\.6% -> 60\.0% \(p=0\.00030\)$/),
+      // B's failing instances add 20 ms steps: the run's step latency shifts up too
+      expect.stringMatching(/^run: latency p50 11 ms -> 13 ms, p95 14 ms -> 20 ms \(Mann-Whitney p=0\.0072\)$/),
+      expect.stringMatching(/^scenario s1: pass rate 95\.0% -> 50\.0% \(p<0\.0001\)$/),
+      expect.stringMatching(/^scenario s1: latency p50 /),
+    ]);
+    expect(c.improvements).toEqual([]);
+    expect(c.errors.map((e) => [e.category, e.change, e.a_count, e.b_count])).toEqual([
+      ["5xx Server Error", "new", 0, 20],
+      ["Timeout", "vanished", 3, 0],
+    ]);
+    // a stricter alpha keeps only what is still significant
+    const strict = await compareRuns(h, "sig-a", "sig-b", { alpha: 1e-5 });
+    expect(strict.regressions.map((r) => r.split(":")[0])).toEqual(["scenario s1", "scenario s1"]);
+    await expect(compareRuns(h, "previous", "latest", { sut: "nobody" })).rejects.toThrow(NotFoundError);
+  });
+
+  it("Mann-Whitney U with ties matches scipy; a z test with nothing to tell apart says p = 1", () => {
+    const r = mannWhitneyU([100, 200, 300, 300, 150, 120], [150, 3000, 300, 400, 500, 220, 310]);
+    expect(r?.u).toBe(35.5);
+    expect(r?.p_value).toBeCloseTo(0.044022195041670056, 6);
+    expect(twoProportionZ(5, 5, 7, 7)).toEqual({ z: 0, p_value: 1 });
+    expect(twoProportionZ(0, 0, 1, 2)).toBeNull();
+    expect(mannWhitneyU([], [1])).toBeNull();
   });
 });
 

@@ -69,9 +69,24 @@ export const runsRouter = {
   failures: readProcedure
     .input(runRef.extend({ top: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => runFailures(ctx.db, input.run_id, { top: input.top })),
+  /** B against baseline A; `latest`/`previous` name the newest runs (of `sut_name` when given). */
   compare: readProcedure
-    .input(z.object({ run_a: identifier, run_b: identifier, examples: z.number().int().min(0).max(1000).default(20) }))
-    .query(({ ctx, input }) => compareRuns(ctx.db, input.run_a, input.run_b, { examples: input.examples })),
+    .input(
+      z.object({
+        run_a: identifier,
+        run_b: identifier,
+        examples: z.number().int().min(0).max(1000).default(20),
+        alpha: z.number().gt(0).lt(1).default(0.05),
+        sut_name: z.string().min(1).optional(),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      compareRuns(ctx.db, input.run_a, input.run_b, {
+        examples: input.examples,
+        alpha: input.alpha,
+        ...(input.sut_name ? { sut: input.sut_name } : {}),
+      }),
+    ),
   flaky: readProcedure
     .input(z.object({ sut_name: z.string().min(1), last: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => flakyScenarios(ctx.db, input.sut_name, { last: input.last })),

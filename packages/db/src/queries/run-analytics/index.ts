@@ -8,3 +8,4 @@ export * from "./flaky.js";
 export * from "./gate.js";
 export * from "./report.js";
 export * from "./instance.js";
+export * from "./stats.js";
