@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type VerdictDb, importRunFolder, openDatabase, percentileOfSorted, runSummary } from "@verdict/db";
+import { type VerdictDb, importRunFolder, openDatabase, percentileOfSorted, runSummary, runTotals } from "@verdict/db";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "turbulence-analytics");
 const RUNS = readdirSync(FIXTURES).sort();
@@ -42,6 +42,10 @@ describe("turbulence's summary.json numbers", () => {
       const expected = summaryOf(run);
       const s = await runSummary(h, run);
       expect(s.percentiles).toBe("linear");
+      // the light path (gate, export) gives the same totals
+      const { latency_count, ...light } = await runTotals(h, run);
+      expect(light).toEqual(s.totals);
+      expect(latency_count).toBe(s.steps.latency_ms.count);
       const numbers = Object.entries(expected).filter(([, v]) => typeof v === "number");
       // every run has the counts and duration; the older writer (run_wt_v1) has no percentiles
       expect(numbers.length).toBeGreaterThanOrEqual(10);

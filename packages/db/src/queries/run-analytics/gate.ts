@@ -7,10 +7,8 @@
 import { type GateMetric, type GateRule, gateHolds, readGateRule } from "@verdict/schema";
 import { ValidationError } from "../../errors.js";
 import type { VerdictDb } from "../../open.js";
-import { DEFAULT_METHOD, type PercentileMethod, percentileAt } from "./percentiles.js";
-import { latencyCount, onlyRun, requireRun, stepLatencySource } from "./shared.js";
-import { instanceCounts } from "./summary.js";
-import { passRatePercent } from "./totals.js";
+import { DEFAULT_METHOD, type PercentileMethod } from "./percentiles.js";
+import { runTotals } from "./summary.js";
 
 export interface GateCheck extends GateRule {
   actual: number;
@@ -29,26 +27,23 @@ export interface GateResult {
   violations: GateCheck[];
 }
 
-/** The gate metrics of a run, as turbulence's summary has them (0 where there is nothing to measure). */
+/** The gate metrics of a run: turbulence's totals (0 where there is nothing to measure). */
 export async function gateMetrics(
   h: VerdictDb,
   runId: string,
   method: PercentileMethod = DEFAULT_METHOD,
 ): Promise<Record<GateMetric, number> & { no_data: GateMetric[] }> {
-  await requireRun(h, runId);
-  const c = await instanceCounts(h.client, runId, await onlyRun(h.client, runId));
-  const n = await latencyCount(h.client, runId);
-  const at = async (p: number) => (await percentileAt(h.client, stepLatencySource(runId), n, p, method)) ?? 0;
+  const t = await runTotals(h, runId, method);
   const no_data: GateMetric[] = [];
-  if (c.instances === 0) no_data.push("pass_rate");
-  if (n === 0) no_data.push("p50_latency_ms", "p95_latency_ms", "p99_latency_ms");
+  if (t.total_instances === 0) no_data.push("pass_rate");
+  if (t.latency_count === 0) no_data.push("p50_latency_ms", "p95_latency_ms", "p99_latency_ms");
   return {
-    pass_rate: passRatePercent(c.pass, c.instances),
-    error_count: c.error,
-    fail_count: c.fail,
-    p50_latency_ms: await at(50),
-    p95_latency_ms: await at(95),
-    p99_latency_ms: await at(99),
+    pass_rate: t.pass_rate,
+    error_count: t.error_count,
+    fail_count: t.fail_count,
+    p50_latency_ms: t.p50_latency_ms,
+    p95_latency_ms: t.p95_latency_ms,
+    p99_latency_ms: t.p99_latency_ms,
     no_data,
   };
 }

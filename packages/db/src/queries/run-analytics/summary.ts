@@ -26,10 +26,20 @@ import {
   fromPositions,
   fromReads,
   groupReads,
+  percentileAt,
   percentilesOf,
   windowKeep,
 } from "./percentiles.js";
-import { type Batch, batchOn, groupCounts, onlyRun, requireRun, runRows, stepLatencySource } from "./shared.js";
+import {
+  type Batch,
+  batchOn,
+  groupCounts,
+  latencyCount,
+  onlyRun,
+  requireRun,
+  runRows,
+  stepLatencySource,
+} from "./shared.js";
 import { type TurbulenceTotals, passRatePercent, runDurationMs } from "./totals.js";
 
 export interface InstanceCounts {
@@ -369,4 +379,47 @@ async function stepLatencyByScenario(
   const out = new Map<string, Percentiles>();
   for (const [g, e] of groups) out.set(g, fromPositions(e.at, e.n, e.total, method));
   return out;
+}
+
+/**
+ * Just turbulence's totals of a run (what its summary.json holds), without the per-group breakdown:
+ * the gate's metrics, and what an export can write as summary.json for a run that had none.
+ */
+export async function runTotals(
+  h: VerdictDb,
+  runId: string,
+  method: PercentileMethod = DEFAULT_METHOD,
+): Promise<TurbulenceTotals & { latency_count: number }> {
+  const run = await requireRun(h, runId);
+  const x = h.client;
+  const single = await onlyRun(x, runId);
+  const c = await instanceCounts(x, runId, single);
+  const steps = await runRows(x, "steps", "steps_run_instance_idx", runId, single);
+  const assertions = await runRows(x, "assertions", "assertions_run_instance_idx", runId, single);
+  const aFailed = Number(
+    (
+      await x.execute({
+        sql: "SELECT count(*) AS n FROM assertions INDEXED BY assertions_run_passed_name_idx WHERE run_id = ? AND passed = 0",
+        args: [runId],
+      })
+    ).rows[0]?.n ?? 0,
+  );
+  const n = await latencyCount(x, runId);
+  const at = async (p: number) => (await percentileAt(x, stepLatencySource(runId), n, p, method)) ?? 0;
+  return {
+    total_instances: c.instances,
+    pass_count: c.pass,
+    fail_count: c.fail,
+    error_count: c.error,
+    pass_rate: passRatePercent(c.pass, c.instances),
+    duration_ms: runDurationMs(run.started_at, run.completed_at),
+    total_steps: steps,
+    total_assertions: assertions,
+    assertions_passed: assertions - aFailed,
+    assertions_failed: aFailed,
+    p50_latency_ms: await at(50),
+    p95_latency_ms: await at(95),
+    p99_latency_ms: await at(99),
+    latency_count: n,
+  };
 }
