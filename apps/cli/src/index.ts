@@ -9,6 +9,7 @@ import { registerMetricsCommands } from "./commands/metrics.js";
 import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
 import { registerRunDataCommands } from "./commands/runs-data.js";
+import { registerRunReportCommands } from "./commands/runs-report.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
   registerRunQueryCommands(runs);
   registerRunDataCommands(runs);
+  registerRunReportCommands(runs);
   registerQueueCommands(program);
   exitOverrideAll(program);
   return program;

@@ -332,8 +332,8 @@ describe("export and analysis commands", () => {
 
   it("compare reports the regression and the fix; flaky finds the scenarios that flipped", async () => {
     const c = JSON.parse((await cli(db, ["--json", "runs", "compare", "base", "next"])).stdout);
-    expect(c.totals).toMatchObject({ regressions: 1, fixes: 1 });
-    expect(c.regressions).toEqual([
+    expect(c.paired).toMatchObject({ regressions: 1, fixes: 1 });
+    expect(c.paired.regression_examples).toEqual([
       {
         scenario_id: "s1",
         variation: { user: "u2" },
@@ -342,13 +342,21 @@ describe("export and analysis commands", () => {
         b_error: "timeout after 3000ms",
       },
     ]);
-    expect(c.scenarios.find((s: { scenario_id: string }) => s.scenario_id === "s1")).toMatchObject({
-      p50_delta_ms: 50,
-      p95_delta_ms: 2800,
-    });
+    // durations s1: base [100, 200], next [150, 3000]; linear percentiles (turbulence's)
+    const s1 = c.scenarios.find((s: { key: string }) => s.key === "s1");
+    expect(s1.p50_delta_ms).toBe(1425);
+    expect(s1.p95_delta_ms).toBeCloseTo(2662.5, 9);
+    // two instances a side cannot make a significant change
+    expect(c.regressions).toEqual([]);
     const text = await cli(db, ["runs", "compare", "base", "next"]);
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/regressions\s+1/);
+    expect(text.stdout).toContain("no significant change");
+    expect(text.stdout).toContain("by action");
+    const alias = JSON.parse(
+      (await cli(db, ["--json", "runs", "compare", "previous", "latest", "--sut", "bank"])).stdout,
+    );
+    expect(alias.b).toBe("third");
+    expectOneLineError(await cli(db, ["runs", "compare", "base", "next", "--alpha", "2"]), 2);
 
     const fl = JSON.parse((await cli(db, ["--json", "runs", "flaky", "--sut", "bank", "--last", "3"])).stdout);
     expect(fl.scenarios).toEqual([
@@ -374,8 +382,8 @@ describe("export and analysis commands", () => {
       "p99_latency_ms<100000",
     ]);
     expect(bad.status).toBe(2);
-    expect(bad.stdout).toContain("FAIL pass_rate>=99: pass_rate is 66.667");
-    expect(bad.stdout).toContain("FAIL error_count==0: error_count is 1");
+    expect(bad.stdout).toContain("FAIL pass_rate>=99: pass_rate is 66.67, required >= 99");
+    expect(bad.stdout).toContain("FAIL error_count==0: error_count is 1, required == 0");
     expect(bad.stdout).toMatch(/ok\s+p99_latency_ms<100000/);
     expect(bad.stderr).toContain("gate failed for next: 2 of 3 requirement(s) not met");
     const j = await cli(db, ["--json", "runs", "gate", "next", "--fail-on", "pass_rate>=99"]);
@@ -387,7 +395,7 @@ describe("export and analysis commands", () => {
     expect(good.status, good.stdout + good.stderr).toBe(0);
     expect(good.stderr).toContain("gate passed for third");
     expect(expectOneLineError(await cli(db, ["runs", "gate", "third", "--fail-on", "pass_rate=>99"]), 2)).toContain(
-      "fail-on: cannot read 'pass_rate=>99'",
+      "--fail-on: cannot read 'pass_rate=>99'",
     );
   });
 });

@@ -324,7 +324,18 @@ describe("run analytics procedures over HTTP", () => {
     expect(gate.passed).toBe(false);
     expect(gate.violations.map((v) => v.expr)).toEqual(["pass_rate>=99"]);
     const same = await api.runs.compare.query({ run_a: "seed-run-001", run_b: "seed-run-001" });
-    expect(same.totals).toMatchObject({ regressions: 0, fixes: 0 });
+    expect(same.regressions).toEqual([]);
+    expect(same.run.verdict).toBe("no significant change");
+    expect(same.paired).toMatchObject({ regressions: 0, fixes: 0 });
+    const latest = await api.runs.compare.query({ run_a: "latest", run_b: "latest", sut_name: "shop-api" });
+    expect(latest.b).toBe("seed-run-001");
+    const report = await api.runs.report.query({ run_id: "seed-run-001", top: 3 });
+    expect(report.slowest_instances).toHaveLength(3);
+    const one = await api.runs.instances.get.query({
+      run_id: "seed-run-001",
+      instance_id: report.slowest_instances[0]?.instance_id ?? "",
+    });
+    expect(one.steps.length).toBeGreaterThan(0);
     const flaky = await api.runs.flaky.query({ sut_name: "shop-api", last: 5 });
     expect(flaky.runs.map((r) => r.id)).toEqual(["seed-run-001"]);
     expect(flaky.scenarios).toEqual([]); // one run cannot flip

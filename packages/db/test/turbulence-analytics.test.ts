@@ -8,20 +8,21 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   NotFoundError,
-  ValidationError,
   type VerdictDb,
   compareRuns,
   countInstancesByStatus,
   evaluateGate,
   flakyScenarios,
   importRunFolder,
+  mannWhitneyU,
   nearestRank,
   normalizeMessage,
   openDatabase,
-  parseGateRule,
   runFailures,
   runSummary,
+  twoProportionZ,
 } from "@verdict/db";
+import { readGateRule } from "@verdict/schema";
 import { type InstancePlan, type RunFolderSpec, currentRun, writeRunFolder } from "./turbulence-fixtures.js";
 
 let root: string;
@@ -40,10 +41,23 @@ async function load(spec: RunFolderSpec, name = String(spec.manifest.run_id)) {
 }
 
 /** Reference: nearest-rank percentile of a plain array. */
-function ref(values: number[], p: number): number | null {
+function refNearest(values: number[], p: number): number | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
   return s[nearestRank(p, s.length) - 1] ?? null;
+}
+
+/** Reference: turbulence's utils/stats.py calculate_percentile (linear between the two closest ranks). */
+function refLinear(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const k = (s.length - 1) * (p / 100);
+  const f = Math.floor(k);
+  const c = Math.ceil(k);
+  if (f === c) return s[k] ?? null;
+  const d0 = s[f] as number;
+  const d1 = s[c] as number;
+  return d0 + (d1 - d0) * (k - f);
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -58,7 +72,10 @@ function rng(seed: number) {
 }
 
 describe("run summary", () => {
-  it("matches a plain nearest-rank computation over the source, overall and per group", async () => {
+  it.each([
+    ["linear", refLinear],
+    ["nearest", refNearest],
+  ] as const)("matches a plain %s computation over the source, overall and per group", async (method, ref) => {
     const rand = rng(7);
     const plans: InstancePlan[] = Array.from({ length: 700 }, (_, i) => ({
       scenario: ["checkout", "browse", "login"][i % 3] ?? "x",
@@ -67,7 +84,8 @@ describe("run summary", () => {
       latencies: Array.from({ length: 1 + (i % 4) }, () => Math.round(Math.exp(rand() * 6) * 4) / 4),
       durationMs: i % 50 === 0 ? undefined : Math.round(rand() * 5000),
     }));
-    const spec = currentRun("sum-1", plans);
+    const runId = `sum-${method}`;
+    const spec = currentRun(runId, plans);
     // a few steps without a latency, and a step without a service
     const st = spec.steps as { observation: Record<string, unknown>; step_name: string }[];
     for (let i = 0; i < st.length; i += 97)
@@ -75,7 +93,7 @@ describe("run summary", () => {
     delete (st[5] as { observation: Record<string, unknown> }).observation.service;
     await load(spec);
 
-    const s = await runSummary(h, "sum-1", { stepLatencyByScenario: true });
+    const s = await runSummary(h, runId, { stepLatencyByScenario: true, percentiles: method });
     const inst = spec.instances as {
       scenario_id: string;
       passed: boolean | null;
@@ -106,7 +124,7 @@ describe("run summary", () => {
       values: number[],
     ) => {
       expect(got.count).toBe(values.length);
-      expect(got.min).toBe(ref(values, 0.0001));
+      expect(got.min).toBe(ref(values, 0));
       expect(got.p50).toBe(ref(values, 50));
       expect(got.p95).toBe(ref(values, 95));
       expect(got.p99).toBe(ref(values, 99));
@@ -154,13 +172,15 @@ describe("run summary", () => {
     }
     expect(s.assertions).toEqual({ total: 700, passed: pass, failed: 700 - pass });
     // Walking the service half on a helper thread (second connection) gives the same answer.
-    expect(await runSummary(h, "sum-1", { stepLatencyByScenario: true, parallel: true })).toEqual(s);
+    expect(await runSummary(h, runId, { stepLatencyByScenario: true, parallel: true, percentiles: method })).toEqual(s);
     // With another run in the database, totals come from range counts instead of whole-table counts: same answer.
     await load(
-      currentRun("sum-other", [{ scenario: "checkout", passed: false, latencies: [1, 2, 3] }], { startSec: 9999 }),
+      currentRun(`sum-other-${method}`, [{ scenario: "checkout", passed: false, latencies: [1, 2, 3] }], {
+        startSec: 9999,
+      }),
     );
-    expect(await runSummary(h, "sum-1", { stepLatencyByScenario: true })).toEqual(s);
-    expect(await countInstancesByStatus(h, "sum-1")).toEqual({
+    expect(await runSummary(h, runId, { stepLatencyByScenario: true, percentiles: method })).toEqual(s);
+    expect(await countInstancesByStatus(h, runId)).toEqual({
       instances: 700,
       pass,
       fail: 700 - pass,
@@ -221,7 +241,7 @@ describe("failure patterns", () => {
 });
 
 describe("compare", () => {
-  it("pairs instances by scenario + variation and reports regressions, fixes and latency deltas", async () => {
+  it("pairs instances by scenario + variation (paired view: regressions and fixes)", async () => {
     const v = (n: number) => ({ user: `u${n}` });
     await load(
       currentRun("cmp-a", [
@@ -249,36 +269,95 @@ describe("compare", () => {
       ),
     );
     const c = await compareRuns(h, "cmp-a", "cmp-b");
-    expect(c.totals).toMatchObject({
-      regressions: 1,
-      fixes: 1,
-      a_pass_rate: (100 * 5) / 6,
-      b_pass_rate: (100 * 5) / 6,
-    });
-    const s1 = c.scenarios.find((s) => s.scenario_id === "s1");
-    expect(s1).toMatchObject({
-      regressions: 1,
-      fixes: 0,
-      only_in_a: 0,
-      only_in_b: 0,
-      a: { instances: 3, pass_rate: 100, p50_ms: 200, p95_ms: 300 },
-      b: { instances: 3, p50_ms: 330, p95_ms: 900 },
-      p50_delta_ms: 130,
-      p95_delta_ms: 600,
-    });
-    expect(s1?.pass_rate_delta).toBeCloseTo(-100 / 3, 9);
-    expect(c.scenarios.find((s) => s.scenario_id === "s2")).toMatchObject({ regressions: 0, fixes: 1, only_in_b: 1 });
-    expect(c.scenarios.find((s) => s.scenario_id === "s3")).toMatchObject({
-      only_in_a: 1,
-      b: { instances: 0, pass_rate: null },
-      pass_rate_delta: null,
-    });
-    expect(c.regressions).toEqual([
+    expect(c.paired).toMatchObject({ matched: 5, regressions: 1, fixes: 1, only_in_a: 1, only_in_b: 1 });
+    expect(c.paired.regression_examples).toEqual([
       { scenario_id: "s1", variation: v(2), a_instance_id: "inst-0001", b_instance_id: "inst-0001", b_error: "boom" },
     ]);
-    expect(c.fixes).toEqual([
+    expect(c.paired.fix_examples).toEqual([
       { scenario_id: "s2", variation: v(1), a_instance_id: "inst-0003", b_instance_id: "inst-0003", b_error: null },
     ]);
+    const s1 = c.scenarios.find((s) => s.key === "s1");
+    expect(s1).toMatchObject({
+      a: { n: 3, pass_rate: 100, p50_ms: 200, p95_ms: refLinear([100, 200, 300], 95) },
+      b: { n: 3, p50_ms: 330, p95_ms: refLinear([110, 330, 900], 95) },
+      p50_delta_ms: 130,
+    });
+    expect(s1?.pass_rate_delta).toBeCloseTo(-100 / 3, 9);
+    // three instances a side: nothing is significant, so nothing is flagged
+    expect(s1?.verdict).toBe("no significant change");
+    expect(c.regressions).toEqual([]);
+    expect(c.scenarios.find((s) => s.key === "s3")).toMatchObject({
+      verdict: "only in one run",
+      b: { n: 0, pass_rate: null },
+      pass_rate_delta: null,
+    });
+  });
+
+  it("flags a regression only when significant: pass rate by a z test, latency by Mann-Whitney U", async () => {
+    const s1 = (passes: number, base: number) =>
+      Array.from({ length: 40 }, (_, i) => ({
+        scenario: "s1",
+        passed: i < passes,
+        durationMs: base + ((i * 7) % 50),
+        // failing instances of B get a second step that fails with HTTP 500 (a new 5xx category)
+        latencies: i >= passes && base > 100 ? [10 + (i % 5), 20] : [10 + (i % 5)],
+      }));
+    const s2 = Array.from({ length: 10 }, (_, i) => ({
+      scenario: "s2",
+      passed: true,
+      durationMs: 50 + i,
+      latencies: [5],
+    }));
+    const s3 = [0, 1, 2].map(() => ({
+      scenario: "s3",
+      passed: null,
+      error: "connection timeout after 30s",
+      latencies: [],
+    }));
+    await load(currentRun("sig-a", [...s1(38, 100), ...s2, ...s3], { sut: "sig" }));
+    await load(currentRun("sig-b", [...s1(20, 130), ...s2], { sut: "sig", startSec: 5000 }));
+
+    const c = await compareRuns(h, "previous", "latest", { sut: "sig" });
+    expect([c.a, c.b]).toEqual(["sig-a", "sig-b"]);
+    const rel = (got: number | undefined, want: number) => expect(Math.abs((got ?? 0) / want - 1)).toBeLessThan(1e-6);
+    // Reference values: scipy.stats (norm.sf for the pooled z; mannwhitneyu(b, a, method="asymptotic")).
+    const x = c.scenarios.find((s) => s.key === "s1");
+    expect(x?.pass_rate_test?.z).toBeCloseTo(-4.507047772525209, 9);
+    rel(x?.pass_rate_test?.p_value, 6.573583741144829e-6);
+    expect(x?.latency_test?.u).toBe(1471);
+    rel(x?.latency_test?.p_value, 1.1013393899858363e-10);
+    expect(x?.verdict).toBe("regression");
+    expect(x?.reasons).toHaveLength(2);
+    expect(c.run.pass_rate_test?.z).toBeCloseTo(-3.6162911502808264, 9);
+    rel(c.run.pass_rate_test?.p_value, 0.00029885422703207444);
+    expect(c.scenarios.find((s) => s.key === "s2")?.verdict).toBe("no significant change");
+    expect(c.scenarios.find((s) => s.key === "s3")?.verdict).toBe("only in one run");
+    expect(c.actions.find((s) => s.key === "step_1")?.verdict).toBe("only in one run");
+    expect(c.regressions).toEqual([
+      expect.stringMatching(/^run: pass rate 90\.6% -> 60\.0% \(p=0\.00030\)$/),
+      // B's failing instances add 20 ms steps: the run's step latency shifts up too
+      expect.stringMatching(/^run: latency p50 11 ms -> 13 ms, p95 14 ms -> 20 ms \(Mann-Whitney p=0\.0072\)$/),
+      expect.stringMatching(/^scenario s1: pass rate 95\.0% -> 50\.0% \(p<0\.0001\)$/),
+      expect.stringMatching(/^scenario s1: latency p50 /),
+    ]);
+    expect(c.improvements).toEqual([]);
+    expect(c.errors.map((e) => [e.category, e.change, e.a_count, e.b_count])).toEqual([
+      ["5xx Server Error", "new", 0, 20],
+      ["Timeout", "vanished", 3, 0],
+    ]);
+    // a stricter alpha keeps only what is still significant
+    const strict = await compareRuns(h, "sig-a", "sig-b", { alpha: 1e-5 });
+    expect(strict.regressions.map((r) => r.split(":")[0])).toEqual(["scenario s1", "scenario s1"]);
+    await expect(compareRuns(h, "previous", "latest", { sut: "nobody" })).rejects.toThrow(NotFoundError);
+  });
+
+  it("Mann-Whitney U with ties matches scipy; a z test with nothing to tell apart says p = 1", () => {
+    const r = mannWhitneyU([100, 200, 300, 300, 150, 120], [150, 3000, 300, 400, 500, 220, 310]);
+    expect(r?.u).toBe(35.5);
+    expect(r?.p_value).toBeCloseTo(0.044022195041670056, 6);
+    expect(twoProportionZ(5, 5, 7, 7)).toEqual({ z: 0, p_value: 1 });
+    expect(twoProportionZ(0, 0, 1, 2)).toBeNull();
+    expect(mannWhitneyU([], [1])).toBeNull();
   });
 });
 
@@ -344,25 +423,26 @@ describe("flaky", () => {
 });
 
 describe("gate", () => {
-  it("parses rules and refuses unknown metrics or operators with a clear message", () => {
-    expect(parseGateRule("pass_rate>=99")).toEqual({
+  it("reads rules with the schema's grammar and refuses unknown metrics or operators with a clear message", () => {
+    expect(readGateRule("pass_rate>=99")).toEqual({
       expr: "pass_rate>=99",
       metric: "pass_rate",
       op: ">=",
       threshold: 99,
+      compare_to: 99,
     });
-    expect(parseGateRule(" p95_latency_ms < 1000.5 ")).toMatchObject({
+    expect(readGateRule(" p95_latency_ms < 1000.5 ")).toMatchObject({
       metric: "p95_latency_ms",
       op: "<",
       threshold: 1000.5,
     });
-    expect(parseGateRule("error_count==0").op).toBe("==");
-    expect(() => parseGateRule("speed>3")).toThrow(ValidationError);
-    expect(() => parseGateRule("speed>3")).toThrow("fail-on: unknown metric 'speed' in 'speed>3'");
-    expect(() => parseGateRule("pass_rate=>99")).toThrow("fail-on: cannot read 'pass_rate=>99'");
+    expect(readGateRule("pass_rate>=0.99")).toMatchObject({ threshold: 0.99, compare_to: 99 });
+    expect(readGateRule("error_count==0")).toMatchObject({ op: "==" });
+    expect(readGateRule("speed>3")).toMatch(/^unknown metric 'speed' in 'speed>3'/);
+    expect(readGateRule("pass_rate=>99")).toMatch(/^cannot read 'pass_rate=>99'/);
   });
 
-  it("lists each violated rule with the actual value; metrics without data violate", async () => {
+  it("lists each violated rule with the actual value; linear step-latency percentiles", async () => {
     await load(
       currentRun("gate-1", [
         { scenario: "s", passed: true, latencies: [100, 200] },
@@ -370,16 +450,17 @@ describe("gate", () => {
         { scenario: "s", passed: null, error: "x", latencies: [2000] },
       ]),
     );
-    const ok = await evaluateGate(h, "gate-1", ["p50_latency_ms<=200", "fail_count<2", "pass_rate>60"]);
+    const lat = [100, 200, 300, 2000];
+    const ok = await evaluateGate(h, "gate-1", ["p50_latency_ms<=250", "fail_count<2", "pass_rate>60"]);
     expect(ok.passed).toBe(true);
     expect(ok.violations).toEqual([]);
     expect(ok.metrics).toEqual({
-      pass_rate: (100 * 2) / 3,
+      pass_rate: (2 / 3) * 100,
       error_count: 1,
       fail_count: 1,
-      p50_latency_ms: 200,
-      p95_latency_ms: 2000,
-      p99_latency_ms: 2000,
+      p50_latency_ms: 250,
+      p95_latency_ms: refLinear(lat, 95),
+      p99_latency_ms: refLinear(lat, 99),
     });
     const bad = await evaluateGate(h, "gate-1", [
       "pass_rate>=99",
@@ -389,18 +470,12 @@ describe("gate", () => {
     ]);
     expect(bad.passed).toBe(false);
     expect(bad.violations.map((v) => [v.expr, v.actual, v.message])).toEqual([
-      ["pass_rate>=99", (100 * 2) / 3, "pass_rate>=99: pass_rate is 66.667"],
-      ["p95_latency_ms<1000", 2000, "p95_latency_ms<1000: p95_latency_ms is 2000"],
-      ["error_count==0", 1, "error_count==0: error_count is 1"],
+      ["pass_rate>=99", (2 / 3) * 100, "pass_rate>=99: pass_rate is 66.67, required >= 99"],
+      ["p95_latency_ms<1000", refLinear(lat, 95), "p95_latency_ms<1000: p95_latency_ms is 1745.00, required < 1000"],
+      ["error_count==0", 1, "error_count==0: error_count is 1, required == 0"],
     ]);
-    await load(currentRun("gate-empty", [{ scenario: "s", passed: true, latencies: [] }]));
-    const empty = await evaluateGate(h, "gate-empty", ["p99_latency_ms<5", "pass_rate==100"]);
-    expect(empty.violations).toEqual([
-      expect.objectContaining({
-        metric: "p99_latency_ms",
-        actual: null,
-        message: "p99_latency_ms<5: p99_latency_ms has no data in run 'gate-empty'",
-      }),
-    ]);
+    const nearest = await evaluateGate(h, "gate-1", ["p50_latency_ms<=200"], { percentiles: "nearest" });
+    expect(nearest.metrics.p50_latency_ms).toBe(200);
+    expect(nearest.passed).toBe(true);
   });
 });

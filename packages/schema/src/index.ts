@@ -7,3 +7,5 @@ export * from "./metrics-time.js";
 export * from "./metrics-json.js";
 export * from "./metrics-check.js";
 export * from "./metrics-gao.js";
+export * from "./run-gates.js";
+export * from "./run-questions.js";

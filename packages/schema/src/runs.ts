@@ -140,6 +140,8 @@ export const instanceQueryInput = pageInput.extend({
   since: isoTimestamp.optional(),
   until: isoTimestamp.optional(),
   error_contains: z.string().min(1).optional(),
+  /** true: only instances with an error message; false: only those without. */
+  has_error: z.boolean().optional(),
   with_total: z.boolean().default(false),
 });
 export type InstanceQueryInput = z.input<typeof instanceQueryInput>;
@@ -151,6 +153,14 @@ export const stepQueryInput = pageInput.extend({
   ok: z.boolean().optional(),
   min_latency_ms: z.number().min(0).optional(),
   instance_status: instanceStatus.optional(),
+  instance_id: z.string().min(1).optional(),
+  /** The instance's correlation id (turbulence writes the same one on its steps). */
+  correlation_id: z.string().min(1).optional(),
+  /** The step's name (turbulence's step_name, Verdict's action_name column). */
+  step_name: z.string().min(1).optional(),
+  /** The observation's action_name (the step's name when the observation has none). */
+  action_name: z.string().min(1).optional(),
+  status_code: z.number().int().optional(),
 });
 export type StepQueryInput = z.input<typeof stepQueryInput>;
 

@@ -6,7 +6,6 @@
  */
 import { type Command, Option } from "commander";
 import {
-  type GateRule,
   type ImportProgress,
   type ImportResult,
   ImportInterruptedError,
@@ -18,9 +17,9 @@ import {
   exportRun,
   importRuns,
   migrateUp,
-  parseGateRule,
   readApplied,
 } from "@verdict/db";
+import { GATE_HELP, PERCENTILE_METHODS, type PercentileMethod, readGateRule } from "@verdict/schema";
 import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
 import { InputFileError, UsageError } from "../errors.js";
@@ -226,10 +225,15 @@ export function registerRunDataCommands(runs: Command): void {
     .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
     .argument("<run>", "run id")
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
-    .action(async (runId: string, opts: { scenarioSteps?: boolean }, cmd: Command) => {
+    .addOption(percentilesOption())
+    .action(async (runId: string, opts: { scenarioSteps?: boolean; percentiles: PercentileMethod }, cmd: Command) => {
       const g = globalsOf(cmd);
       const s = await withRunsApi(g, (api) =>
-        api.runs.summary.query({ run_id: runId, scenario_steps: Boolean(opts.scenarioSteps) }),
+        api.runs.summary.query({
+          run_id: runId,
+          scenario_steps: Boolean(opts.scenarioSteps),
+          percentiles: opts.percentiles,
+        }),
       );
       if (g.json) return printJson(s);
       printKeyValues({
@@ -242,6 +246,7 @@ export function registerRunDataCommands(runs: Command): void {
         fail: s.instances.fail,
         "  of which errors": s.instances.error,
         pass_rate: pct(s.instances.pass_rate),
+        "run duration ms": ms(s.totals.duration_ms),
         "duration p50/p95/p99 ms": `${ms(s.instances.duration_ms.p50) ?? "-"} / ${ms(s.instances.duration_ms.p95) ?? "-"} / ${ms(s.instances.duration_ms.p99) ?? "-"}`,
         steps: s.steps.total,
         "steps not ok": s.steps.failed,
@@ -354,45 +359,65 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("compare")
-    .description("compare run B against baseline A: regressions, fixes and latency per scenario")
-    .argument("<a>", "baseline run id")
-    .argument("<b>", "run id to compare")
-    .action(async (a: string, b: string, _opts: unknown, cmd: Command) => {
+    .description(
+      "compare run B against baseline A per scenario and action: pass rate (two-proportion z test), latency (Mann-Whitney U), new and vanished error categories; exit 0 either way",
+    )
+    .argument("<a>", "baseline run id, or latest / previous")
+    .argument("<b>", "run id to compare, or latest / previous")
+    .option("--alpha <p>", "significance level of the tests", "0.05")
+    .option("--sut <name>", "latest / previous among this SUT's runs")
+    .action(async (a: string, b: string, opts: { alpha: string; sut?: string }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const c = await withRunsApi(g, (api) => api.runs.compare.query({ run_a: a, run_b: b }));
+      const alpha = Number(opts.alpha);
+      if (!(alpha > 0 && alpha < 1))
+        throw new UsageError(`--alpha: expected a number between 0 and 1, got '${opts.alpha}'`);
+      const c = await withRunsApi(g, (api) =>
+        api.runs.compare.query({ run_a: a, run_b: b, alpha, ...(opts.sut ? { sut_name: opts.sut } : {}) }),
+      );
       if (g.json) return printJson(c);
+      const p = (t: { p_value: number } | null) => (t === null ? "-" : t.p_value.toPrecision(2));
+      const verdict = (v: string) =>
+        v === "regression" ? color.red(v) : v === "improvement" ? color.green(v) : color.dim(v);
       printKeyValues({
         baseline: c.a,
         compared: c.b,
-        pass_rate: `${pct(c.totals.a_pass_rate)} -> ${pct(c.totals.b_pass_rate)}`,
-        regressions: c.totals.regressions,
-        fixes: c.totals.fixes,
-        "step p95 ms": `${ms(c.totals.a_p95_latency_ms) ?? "-"} -> ${ms(c.totals.b_p95_latency_ms) ?? "-"}`,
+        pass_rate: `${pct(c.run.a.pass_rate)} -> ${pct(c.run.b.pass_rate)} (p ${p(c.run.pass_rate_test)})`,
+        "step latency p50": `${ms(c.run.a.p50_ms) ?? "-"} -> ${ms(c.run.b.p50_ms) ?? "-"} ms (p ${p(c.run.latency_test)})`,
+        "step latency p95": `${ms(c.run.a.p95_ms) ?? "-"} -> ${ms(c.run.b.p95_ms) ?? "-"} ms`,
+        verdict: verdict(c.run.verdict),
       });
-      process.stdout.write(`\n${color.bold("by scenario")} (duration ms)\n`);
-      printTable(
-        c.scenarios.map((s) => ({
-          scenario: s.scenario_id,
-          a_n: s.a.instances,
-          b_n: s.b.instances,
-          a_pass: pct(s.a.pass_rate),
-          b_pass: pct(s.b.pass_rate),
-          regressions: s.regressions ? color.red(String(s.regressions)) : 0,
-          fixes: s.fixes ? color.green(String(s.fixes)) : 0,
-          unmatched: s.only_in_a + s.only_in_b,
-          p50_delta: ms(s.p50_delta_ms),
-          p95_delta: ms(s.p95_delta_ms),
-        })),
-        ["scenario", "a_n", "b_n", "a_pass", "b_pass", "regressions", "fixes", "unmatched", "p50_delta", "p95_delta"],
-      );
-      if (c.regressions.length) {
-        process.stdout.write(`\n${color.bold("regressions")} (passed in ${c.a}, failed in ${c.b})\n`);
+      const table = (title: string, rows: typeof c.scenarios) => {
+        process.stdout.write(`\n${color.bold(title)}\n`);
         printTable(
-          c.regressions.map((r) => ({ ...r, variation: JSON.stringify(r.variation) })),
-          ["scenario_id", "variation", "a_instance_id", "b_instance_id", "b_error"],
+          rows.map((s) => ({
+            name: s.key,
+            a_n: s.a.n,
+            b_n: s.b.n,
+            a_pass: pct(s.a.pass_rate),
+            b_pass: pct(s.b.pass_rate),
+            p_pass: p(s.pass_rate_test),
+            a_p50: ms(s.a.p50_ms),
+            b_p50: ms(s.b.p50_ms),
+            p95_delta: ms(s.p95_delta_ms),
+            p_latency: p(s.latency_test),
+            verdict: verdict(s.verdict),
+          })),
+          ["name", "a_n", "b_n", "a_pass", "b_pass", "p_pass", "a_p50", "b_p50", "p95_delta", "p_latency", "verdict"],
         );
-      }
-      info(color.dim(`matching: ${c.matching}`));
+      };
+      table("by scenario (instances; duration ms)", c.scenarios);
+      table("by action (steps ok; latency ms)", c.actions);
+      process.stdout.write(`\n${color.bold("error categories")}\n`);
+      printTable(c.errors, ["category", "change", "a_count", "b_count"]);
+      process.stdout.write(`\n${color.bold(`significant at alpha ${c.alpha}`)}\n`);
+      for (const r of c.regressions) process.stdout.write(`${color.red("regression")}  ${r}\n`);
+      for (const r of c.improvements) process.stdout.write(`${color.green("improvement")} ${r}\n`);
+      if (!c.regressions.length && !c.improvements.length) process.stdout.write("no significant change\n");
+      info(
+        color.dim(
+          `paired instances: ${c.paired.matched} matched (${c.paired.regressions} pass->fail, ${c.paired.fixes} fail->pass), ${c.paired.only_in_a + c.paired.only_in_b} unmatched`,
+        ),
+      );
     });
 
   runs
@@ -414,34 +439,28 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
-    .description("check a run against requirements; exit 2 when any does not hold")
+    .description("check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold")
     .argument("<run>", "run id")
     .requiredOption(
       "--fail-on <expr>",
-      "a requirement METRIC OP NUMBER, e.g. 'pass_rate>=99' or 'p95_latency_ms<1000'; repeatable (metrics: pass_rate, error_count, fail_count, p50_latency_ms, p95_latency_ms, p99_latency_ms; operators: < <= > >= == !=)",
+      `a requirement, repeatable: ${GATE_HELP}`,
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
-    .action(async (runId: string, opts: { failOn: string[] }, cmd: Command) => {
+    .addOption(percentilesOption())
+    .action(async (runId: string, opts: { failOn: string[]; percentiles: PercentileMethod }, cmd: Command) => {
       const g = globalsOf(cmd);
-      let rules: GateRule[];
-      try {
-        rules = opts.failOn.map(parseGateRule);
-      } catch (e) {
-        throw new UsageError(e instanceof Error ? e.message : String(e));
+      // The same reader as the router's input schema: a bad rule is a usage error before anything is asked.
+      for (const expr of opts.failOn) {
+        const r = readGateRule(expr);
+        if (typeof r === "string") throw new UsageError(`--fail-on: ${r}`);
       }
       const r = await withRunsApi(g, (api) =>
-        api.runs.gate.query({ run_id: runId, fail_on: rules.map((x) => x.expr) }),
+        api.runs.gate.query({ run_id: runId, fail_on: opts.failOn, percentiles: opts.percentiles }),
       );
       if (g.json) printJson(r);
       else {
-        for (const rule of r.rules) {
-          const v = r.violations.find((x) => x.expr === rule.expr);
-          if (v) process.stdout.write(`${color.red("FAIL")} ${v.message}\n`);
-          else
-            process.stdout.write(
-              `${color.green("ok")}   ${rule.expr} (${rule.metric} is ${fmt(r.metrics[rule.metric])})\n`,
-            );
-        }
+        for (const rule of r.rules)
+          process.stdout.write(`${rule.passed ? color.green("ok  ") : color.red("FAIL")} ${rule.message}\n`);
         info(
           r.passed
             ? `gate passed for ${r.run_id}`
@@ -452,7 +471,9 @@ export function registerRunDataCommands(runs: Command): void {
     });
 }
 
-function fmt(n: number | null): string {
-  if (n === null) return "-";
-  return Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
+/** `--percentiles linear|nearest`: turbulence's interpolation by default. */
+function percentilesOption(): Option {
+  return new Option("--percentiles <method>", "linear (turbulence's interpolation) or nearest (nearest rank)")
+    .choices(PERCENTILE_METHODS)
+    .default("linear");
 }

@@ -1,10 +1,17 @@
 import type { Command } from "commander";
 import { instanceStatus } from "@verdict/schema";
 import { withApi } from "../api.js";
-import { globalsOf, parsePositiveInt, isoFlag, oneOf } from "../globals.js";
+import { UsageError } from "../errors.js";
+import { type GlobalOptions, globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
+
+/** Locally only the runs domain is required, so a per-run database file (from `runs import`) works. */
+function withRunsApi<T>(g: GlobalOptions, fn: Parameters<typeof withApi<T>>[1]): Promise<T> {
+  return withApi(g, fn, { domains: ["runs"] });
+}
+
 export function registerRunQueryCommands(runs: Command): void {
   runs
     .command("list")
@@ -15,7 +22,7 @@ export function registerRunQueryCommands(runs: Command): void {
       const g = globalsOf(cmd);
       const since = isoFlag("--since", opts.since);
       const limit = parsePositiveInt("--limit", opts.limit) ?? 20;
-      const page = await withApi(g, (api) =>
+      const page = await withRunsApi(g, (api) =>
         api.runs.list.query({ limit, ...(opts.sut ? { sut_name: opts.sut } : {}), ...(since ? { since } : {}) }),
       );
       if (g.json) return printJson(page);
@@ -26,7 +33,7 @@ export function registerRunQueryCommands(runs: Command): void {
     });
   runs.command("show <run>").action(async (runId: string, _o: unknown, cmd: Command) => {
     const g = globalsOf(cmd);
-    const [run, pass, fail] = await withApi(g, (api) =>
+    const [run, pass, fail] = await withRunsApi(g, (api) =>
       Promise.all([
         api.runs.get.query({ run_id: runId }),
         api.runs.instances.query.query({ run_id: runId, status: "pass", limit: 1, with_total: true }),
@@ -50,18 +57,26 @@ export function registerRunQueryCommands(runs: Command): void {
     .option("--status <status>", "pass|fail")
     .option("--scenario <id>")
     .option("--error <text>", "error message contains")
+    .option("--has-error", "only instances with an error message")
     .option("--limit <n>", "rows", "50")
     .option("--cursor <cursor>", "continue after a previous page")
     .action(
       async (
         runId: string,
-        opts: { status?: string; scenario?: string; error?: string; limit: string; cursor?: string },
+        opts: {
+          status?: string;
+          scenario?: string;
+          error?: string;
+          hasError?: boolean;
+          limit: string;
+          cursor?: string;
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
         const status = oneOf("--status", opts.status, instanceStatus.options);
         const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
-        const page = await withApi(g, (api) =>
+        const page = await withRunsApi(g, (api) =>
           api.runs.instances.query.query({
             run_id: runId,
             limit,
@@ -69,6 +84,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(status ? { status } : {}),
             ...(opts.scenario ? { scenario_id: opts.scenario } : {}),
             ...(opts.error ? { error_contains: opts.error } : {}),
+            ...(opts.hasError ? { has_error: true } : {}),
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
@@ -87,7 +103,13 @@ export function registerRunQueryCommands(runs: Command): void {
     .option("--action-type <type>")
     .option("--service <name>")
     .option("--failed", "only steps that were not ok")
+    .option("--ok", "only steps that were ok")
     .option("--min-latency <ms>")
+    .option("--instance <id>", "only this instance's steps")
+    .option("--correlation-id <id>", "only steps of the instance with this correlation id")
+    .option("--step-name <name>", "only steps with this name")
+    .option("--action-name <name>", "only steps whose observation names this action")
+    .option("--status-code <code>", "only steps answered with this status code")
     .option("--limit <n>", "rows", "50")
     .option("--cursor <cursor>", "continue after a previous page")
     .action(
@@ -97,7 +119,13 @@ export function registerRunQueryCommands(runs: Command): void {
           actionType?: string;
           service?: string;
           failed?: boolean;
+          ok?: boolean;
           minLatency?: string;
+          instance?: string;
+          correlationId?: string;
+          stepName?: string;
+          actionName?: string;
+          statusCode?: string;
           limit: string;
           cursor?: string;
         },
@@ -107,13 +135,22 @@ export function registerRunQueryCommands(runs: Command): void {
         const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
         const minLatency =
           opts.minLatency === undefined ? undefined : parsePositiveInt("--min-latency", opts.minLatency);
-        const page = await withApi(g, (api) =>
+        if (opts.failed && opts.ok) throw new UsageError("--failed and --ok exclude each other");
+        const statusCode =
+          opts.statusCode === undefined ? undefined : parsePositiveInt("--status-code", opts.statusCode);
+        const page = await withRunsApi(g, (api) =>
           api.runs.steps.query.query({
             run_id: runId,
             limit,
             ...(opts.actionType ? { action_type: opts.actionType } : {}),
             ...(opts.service ? { service: opts.service } : {}),
             ...(opts.failed ? { ok: false } : {}),
+            ...(opts.ok ? { ok: true } : {}),
+            ...(opts.instance ? { instance_id: opts.instance } : {}),
+            ...(opts.correlationId ? { correlation_id: opts.correlationId } : {}),
+            ...(opts.stepName ? { step_name: opts.stepName } : {}),
+            ...(opts.actionName ? { action_name: opts.actionName } : {}),
+            ...(statusCode !== undefined ? { status_code: statusCode } : {}),
             ...(minLatency !== undefined ? { min_latency_ms: minLatency } : {}),
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),

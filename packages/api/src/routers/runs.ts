@@ -5,8 +5,14 @@ import {
   createRun,
   evaluateGate,
   flakyScenarios,
+  errorCategories,
+  getInstanceTimeline,
   runFailures,
+  runReport,
   runSummary,
+  scenarioActions,
+  serviceStats,
+  slowestInstances,
   deleteRun,
   getRun,
   listRuns,
@@ -16,10 +22,14 @@ import {
 } from "@verdict/db";
 import {
   assertionQueryInput,
+  gateInput,
   identifier,
+  instanceGetInput,
   instanceQueryInput,
   isoTimestamp,
+  percentileMethod,
   runInput,
+  runReportInput,
   runListInput,
   stepQueryInput,
 } from "@verdict/schema";
@@ -38,6 +48,10 @@ export const runsRouter = {
   delete: writeProcedure.input(runRef).mutation(({ ctx, input }) => deleteRun(ctx.db, input.run_id)),
   instances: {
     query: readProcedure.input(instanceQueryInput).query(({ ctx, input }) => queryInstances(ctx.db, input)),
+    /** One instance with its steps in order (observation and assertions of each) and its assertions. */
+    get: readProcedure
+      .input(instanceGetInput)
+      .query(({ ctx, input }) => getInstanceTimeline(ctx.db, input.run_id, input.instance_id)),
   },
   steps: {
     query: readProcedure.input(stepQueryInput).query(({ ctx, input }) => querySteps(ctx.db, input)),
@@ -46,18 +60,46 @@ export const runsRouter = {
     query: readProcedure.input(assertionQueryInput).query(({ ctx, input }) => queryAssertions(ctx.db, input)),
   },
   summary: readProcedure
-    .input(runRef.extend({ scenario_steps: z.boolean().default(false) }))
-    .query(({ ctx, input }) => runSummary(ctx.db, input.run_id, { stepLatencyByScenario: input.scenario_steps })),
+    .input(
+      runRef.extend({ scenario_steps: z.boolean().default(false), percentiles: percentileMethod.default("linear") }),
+    )
+    .query(({ ctx, input }) =>
+      runSummary(ctx.db, input.run_id, { stepLatencyByScenario: input.scenario_steps, percentiles: input.percentiles }),
+    ),
   failures: readProcedure
     .input(runRef.extend({ top: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => runFailures(ctx.db, input.run_id, { top: input.top })),
+  /** B against baseline A; `latest`/`previous` name the newest runs (of `sut_name` when given). */
   compare: readProcedure
-    .input(z.object({ run_a: identifier, run_b: identifier, examples: z.number().int().min(0).max(1000).default(20) }))
-    .query(({ ctx, input }) => compareRuns(ctx.db, input.run_a, input.run_b, { examples: input.examples })),
+    .input(
+      z.object({
+        run_a: identifier,
+        run_b: identifier,
+        examples: z.number().int().min(0).max(1000).default(20),
+        alpha: z.number().gt(0).lt(1).default(0.05),
+        sut_name: z.string().min(1).optional(),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      compareRuns(ctx.db, input.run_a, input.run_b, {
+        examples: input.examples,
+        alpha: input.alpha,
+        ...(input.sut_name ? { sut: input.sut_name } : {}),
+      }),
+    ),
   flaky: readProcedure
     .input(z.object({ sut_name: z.string().min(1), last: z.number().int().min(1).max(1000).default(10) }))
     .query(({ ctx, input }) => flakyScenarios(ctx.db, input.sut_name, { last: input.last })),
   gate: readProcedure
-    .input(runRef.extend({ fail_on: z.array(z.string().min(1)).min(1).max(50) }))
-    .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on)),
+    .input(gateInput.extend({ run_id: identifier, percentiles: percentileMethod.default("linear") }))
+    .query(({ ctx, input }) => evaluateGate(ctx.db, input.run_id, input.fail_on, { percentiles: input.percentiles })),
+  /** Every question of turbulence's report at once (and the slowest instances). */
+  report: readProcedure.input(runReportInput).query(({ ctx, input }) => runReport(ctx.db, input.run_id, input)),
+  /** Per scenario × action: steps, not-ok steps, mean and p50/p95/p99 latency. */
+  actions: readProcedure.input(runReportInput).query(({ ctx, input }) => scenarioActions(ctx.db, input.run_id, input)),
+  /** Per service: requests, not-ok steps, latency percentiles. */
+  services: readProcedure.input(runReportInput).query(({ ctx, input }) => serviceStats(ctx.db, input.run_id, input)),
+  /** Turbulence's error categories with counts and example instances. */
+  errors: readProcedure.input(runReportInput).query(({ ctx, input }) => errorCategories(ctx.db, input.run_id, input)),
+  slowest: readProcedure.input(runReportInput).query(({ ctx, input }) => slowestInstances(ctx.db, input.run_id, input)),
 } satisfies TRPCRouterRecord;

@@ -260,6 +260,8 @@ export async function queryInstances(
     where.push("instr(error, ?) > 0");
     args.push(input.error_contains);
   }
+  if (input.has_error !== undefined)
+    where.push(input.has_error ? "coalesce(error, '') != ''" : "coalesce(error, '') = ''");
   const filterSql = where.join(" AND ");
   const filterArgs = [...args];
   if (input.cursor) {
@@ -306,7 +308,10 @@ export function toStep(r: Row): Step {
 
 export type StepWithInstance = Step & { scenario_id: string; instance_status: "pass" | "fail" };
 
-/** Steps of a run by action type/service/ok/latency, joined with their instance. */
+/**
+ * Steps of a run by instance, correlation id, step name, action name, action type, service, ok,
+ * status code and minimum latency, joined with their instance.
+ */
 export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Page<StepWithInstance>> {
   const input = stepQueryInput.parse(raw);
   const where = ["s.run_id = ?"];
@@ -330,6 +335,26 @@ export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Pag
   if (input.instance_status) {
     where.push("i.status = ?");
     args.push(input.instance_status);
+  }
+  if (input.instance_id) {
+    where.push("s.instance_id = ?");
+    args.push(input.instance_id);
+  }
+  if (input.correlation_id) {
+    where.push("i.correlation_id = ?");
+    args.push(input.correlation_id);
+  }
+  if (input.step_name) {
+    where.push("s.action_name = ?");
+    args.push(input.step_name);
+  }
+  if (input.action_name) {
+    where.push("coalesce(s.observation ->> '$.action_name', s.action_name) = ?");
+    args.push(input.action_name);
+  }
+  if (input.status_code !== undefined) {
+    where.push("s.status_code = ?");
+    args.push(input.status_code);
   }
   if (input.cursor) {
     const [id] = decodeCursor(input.cursor, ["int"]);

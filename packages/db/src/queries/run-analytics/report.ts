@@ -1,0 +1,292 @@
+/**
+ * The questions of turbulence's HTML report (report/html.py, `_collect_report_data`, 65b8fb9), each
+ * counted as it counts them:
+ * - per scenario: pass/fail instances (an instance that did not pass is a failure);
+ * - per scenario × action (step name): steps, steps whose observation is not ok (ok false or
+ *   missing), mean and p50/p95/p99 of latency_ms where a missing latency counts as 0; steps of an
+ *   instance not in the run count under scenario "unknown";
+ * - per service (observation.service, steps without one are left out): requests, not-ok steps,
+ *   percentiles; failures by service: the services with not-ok steps, most first;
+ * - error categories: the errors of failed instances plus each error of a not-ok step, in
+ *   turbulence's buckets (`categorizeError`), with up to five example instances each;
+ * - failing assertions by name, most first; and (Verdict's) the slowest instances.
+ * These read every step of the run (turbulence's report does too): seconds on a million steps.
+ */
+import type { VerdictDb } from "../../open.js";
+import { DEFAULT_METHOD, type PercentileMethod, fromPositions, windowKeep } from "./percentiles.js";
+import { requireRun } from "./shared.js";
+
+export interface LatencyStats {
+  count: number;
+  fail_count: number;
+  mean_latency_ms: number;
+  p50_latency_ms: number;
+  p95_latency_ms: number;
+  p99_latency_ms: number;
+}
+
+export interface ActionStats extends LatencyStats {
+  action_name: string;
+}
+
+export interface ScenarioActions {
+  scenario_id: string;
+  pass_count: number;
+  fail_count: number;
+  /** 0–100; 0 without instances (turbulence's ScenarioStats.pass_rate). */
+  pass_rate: number;
+  actions: ActionStats[];
+}
+
+export interface ServiceStats extends LatencyStats {
+  service: string;
+}
+
+export interface ErrorCategory {
+  category: ErrorCategoryName;
+  count: number;
+  example_instance_ids: string[];
+}
+
+export interface FailingAssertion {
+  assertion_name: string;
+  count: number;
+  example_instance_id: string;
+}
+
+export interface SlowInstance {
+  instance_id: string;
+  scenario_id: string;
+  status: string;
+  duration_ms: number;
+  error: string | null;
+}
+
+export const ERROR_CATEGORIES = [
+  "5xx Server Error",
+  "4xx Client Error",
+  "Timeout",
+  "Connection Error",
+  "Validation Error",
+  "Extraction Error",
+  "Other Error",
+] as const;
+export type ErrorCategoryName = (typeof ERROR_CATEGORIES)[number];
+
+/** Turbulence's `_categorize_error`: the first bucket whose marker the message contains. */
+export function categorizeError(message: string): ErrorCategoryName {
+  const lower = message.toLowerCase();
+  if (message.includes("HTTP 5")) return "5xx Server Error";
+  if (message.includes("HTTP 4")) return "4xx Client Error";
+  if (lower.includes("timeout")) return "Timeout";
+  if (lower.includes("connection")) return "Connection Error";
+  if (lower.includes("validation") || lower.includes("schema")) return "Validation Error";
+  if (lower.includes("jsonpath")) return "Extraction Error";
+  return "Other Error";
+}
+
+interface Opts {
+  percentiles?: PercentileMethod;
+}
+
+/** Latency statistics per group of a step query `src` (columns k1, k2, v, ok), in one window pass. */
+async function groupStats(
+  h: VerdictDb,
+  runId: string,
+  src: string,
+  method: PercentileMethod,
+): Promise<Map<string, LatencyStats & { k1: string; k2: string | null }>> {
+  const agg = await h.client.execute({
+    sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
+    args: [runId],
+  });
+  const keep = [50, 95, 99].map((p) => windowKeep(p, method)).join(" OR ");
+  const pos = await h.client.execute({
+    sql: `WITH s AS (${src}),
+          w AS (SELECT k1, k2, v, row_number() OVER (PARTITION BY k1, k2 ORDER BY v) AS rn,
+                       count(*) OVER (PARTITION BY k1, k2) AS n FROM s)
+          SELECT k1, k2, rn, v FROM w WHERE ${keep}`,
+    args: [runId],
+  });
+  const key = (k1: unknown, k2: unknown) => `${String(k1)}\u0000${k2 === null ? "" : String(k2)}`;
+  const at = new Map<string, Map<number, number>>();
+  for (const r of pos.rows) {
+    const k = key(r.k1, r.k2);
+    const m = at.get(k) ?? new Map<number, number>();
+    m.set(Number(r.rn) - 1, Number(r.v));
+    at.set(k, m);
+  }
+  const out = new Map<string, LatencyStats & { k1: string; k2: string | null }>();
+  for (const r of agg.rows) {
+    const n = Number(r.n);
+    const k = key(r.k1, r.k2);
+    const p = fromPositions(at.get(k) ?? new Map(), n, Number(r.total), method);
+    out.set(k, {
+      k1: String(r.k1),
+      k2: r.k2 === null ? null : String(r.k2),
+      count: n,
+      fail_count: Number(r.fails),
+      mean_latency_ms: p.mean ?? 0,
+      p50_latency_ms: p.p50 ?? 0,
+      p95_latency_ms: p.p95 ?? 0,
+      p99_latency_ms: p.p99 ?? 0,
+    });
+  }
+  return out;
+}
+
+/** Per scenario: instance counts and, per action (step name), turbulence's ActionStats. */
+export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ScenarioActions[]> {
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stats = await groupStats(
+    h,
+    runId,
+    `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
+     FROM steps st LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id WHERE st.run_id = ?1`,
+    method,
+  );
+  const counts = await h.client.execute({
+    sql: `SELECT scenario_id, sum(status = 'pass') AS pass, sum(status != 'pass') AS fail
+          FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? GROUP BY scenario_id`,
+    args: [runId],
+  });
+  const scenarios = new Map<string, ScenarioActions>();
+  const scenario = (id: string) => {
+    let s = scenarios.get(id);
+    if (!s) {
+      s = { scenario_id: id, pass_count: 0, fail_count: 0, pass_rate: 0, actions: [] };
+      scenarios.set(id, s);
+    }
+    return s;
+  };
+  for (const r of counts.rows) {
+    const s = scenario(String(r.scenario_id));
+    s.pass_count = Number(r.pass);
+    s.fail_count = Number(r.fail);
+    const total = s.pass_count + s.fail_count;
+    s.pass_rate = total ? (s.pass_count / total) * 100 : 0;
+  }
+  for (const { k1, k2, ...st } of stats.values()) scenario(k1).actions.push({ action_name: String(k2), ...st });
+  for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
+  return [...scenarios.values()].sort((a, b) => a.scenario_id.localeCompare(b.scenario_id));
+}
+
+/** Per service (steps whose observation names one): requests, not-ok steps, latency; most requests first. */
+export async function serviceStats(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ServiceStats[]> {
+  await requireRun(h, runId);
+  const stats = await groupStats(
+    h,
+    runId,
+    `SELECT service AS k1, NULL AS k2, coalesce(latency_ms, 0) AS v, ok FROM steps INDEXED BY steps_run_service_idx
+     WHERE run_id = ?1 AND service IS NOT NULL AND service != ''`,
+    opts.percentiles ?? DEFAULT_METHOD,
+  );
+  return [...stats.values()]
+    .map(({ k1, k2: _k2, ...st }) => ({ service: k1, ...st }))
+    .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
+}
+
+/** Services with not-ok steps, most first (turbulence's failures_by_service). */
+export function failuresByService(services: readonly ServiceStats[]): { service: string; fail_count: number }[] {
+  return services
+    .filter((s) => s.fail_count > 0)
+    .map((s) => ({ service: s.service, fail_count: s.fail_count }))
+    .sort((a, b) => b.fail_count - a.fail_count || a.service.localeCompare(b.service));
+}
+
+/** Turbulence's error categories with counts and example instances, most frequent first. */
+export async function errorCategories(h: VerdictDb, runId: string, opts: { examples?: number } = {}) {
+  await requireRun(h, runId);
+  const examples = opts.examples ?? 5;
+  const rs = await h.client.execute({
+    sql: `WITH e AS (
+            SELECT error AS text, id AS inst FROM instances INDEXED BY instances_run_failed_idx
+            WHERE run_id = ?1 AND status = 'fail' AND error IS NOT NULL AND error != ''
+            UNION ALL
+            SELECT CAST(e.value AS TEXT) AS text, st.instance_id AS inst
+            FROM steps st, json_each(st.observation, '$.errors') e WHERE st.run_id = ?1 AND st.ok IS NOT 1),
+          g AS (SELECT text, inst, count(*) OVER (PARTITION BY text) AS n,
+                       row_number() OVER (PARTITION BY text ORDER BY inst) AS k FROM e)
+          SELECT text, inst, n, k FROM g WHERE k <= ?2`,
+    args: [runId, examples],
+  });
+  const cats = new Map<ErrorCategoryName, ErrorCategory>();
+  for (const r of rs.rows) {
+    const category = categorizeError(String(r.text));
+    const c = cats.get(category) ?? { category, count: 0, example_instance_ids: [] };
+    if (Number(r.k) === 1) c.count += Number(r.n);
+    const ex = String(r.inst);
+    if (!c.example_instance_ids.includes(ex)) c.example_instance_ids.push(ex);
+    cats.set(category, c);
+  }
+  return [...cats.values()]
+    .map((c) => ({ ...c, example_instance_ids: c.example_instance_ids.sort().slice(0, examples) }))
+    .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+
+/** Failed assertions by name, most first, each with one instance that failed it. */
+export async function failingAssertions(h: VerdictDb, runId: string, opts: { top?: number } = {}) {
+  await requireRun(h, runId);
+  const rs = await h.client.execute({
+    sql: `SELECT assertion_name, count(*) AS n, min(instance_id) AS ex FROM assertions INDEXED BY assertions_run_passed_name_idx
+          WHERE run_id = ? AND passed = 0 GROUP BY assertion_name ORDER BY n DESC, assertion_name LIMIT ?`,
+    args: [runId, opts.top ?? 20],
+  });
+  return rs.rows.map(
+    (r): FailingAssertion => ({
+      assertion_name: String(r.assertion_name),
+      count: Number(r.n),
+      example_instance_id: String(r.ex),
+    }),
+  );
+}
+
+/** The instances that took longest (duration_ms), slowest first. */
+export async function slowestInstances(h: VerdictDb, runId: string, opts: { top?: number } = {}) {
+  await requireRun(h, runId);
+  const rs = await h.client.execute({
+    sql: `SELECT id, scenario_id, status, duration_ms, error FROM instances INDEXED BY instances_run_duration_idx
+          WHERE run_id = ? AND duration_ms IS NOT NULL ORDER BY duration_ms DESC LIMIT ?`,
+    args: [runId, opts.top ?? 10],
+  });
+  return rs.rows.map(
+    (r): SlowInstance => ({
+      instance_id: String(r.id),
+      scenario_id: String(r.scenario_id),
+      status: String(r.status),
+      duration_ms: Number(r.duration_ms),
+      error: r.error === null ? null : String(r.error),
+    }),
+  );
+}
+
+export interface RunReport {
+  run_id: string;
+  percentiles: PercentileMethod;
+  scenarios: ScenarioActions[];
+  services: ServiceStats[];
+  failures_by_service: { service: string; fail_count: number }[];
+  error_categories: ErrorCategory[];
+  failing_assertions: FailingAssertion[];
+  slowest_instances: SlowInstance[];
+}
+
+/** Every question of turbulence's report, plus the slowest instances. */
+export async function runReport(
+  h: VerdictDb,
+  runId: string,
+  opts: Opts & { top?: number; examples?: number } = {},
+): Promise<RunReport> {
+  const services = await serviceStats(h, runId, opts);
+  return {
+    run_id: runId,
+    percentiles: opts.percentiles ?? DEFAULT_METHOD,
+    scenarios: await scenarioActions(h, runId, opts),
+    services,
+    failures_by_service: failuresByService(services),
+    error_categories: await errorCategories(h, runId, opts),
+    failing_assertions: await failingAssertions(h, runId, opts),
+    slowest_instances: await slowestInstances(h, runId, opts),
+  };
+}
