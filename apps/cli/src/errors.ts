@@ -1,4 +1,11 @@
-/** A mistake in how the command was called (exit code 2). */
+/**
+ * Exit codes of every Verdict command (README and `verdict --help` show the same table):
+ * 0 ok, 1 failure, 2 a gate/threshold/regression violation (like turbulence's --fail-on), 64 usage error
+ * (EX_USAGE of sysexits.h), so CI can tell "the run is bad" from "the command line is bad".
+ */
+export const EXIT = { ok: 0, failure: 1, violation: 2, usage: 64 } as const;
+
+/** A mistake in how the command was called (exit code 64). */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -139,10 +139,10 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     expect(await tableNames(url)).toEqual(["_verdict_migrations"]);
   });
 
-  it("an unknown domain is a usage error: exit 2, one line", async () => {
+  it("an unknown domain is a usage error: exit 64, one line", async () => {
     const url = freshUrl();
     const r = await cli(url, ["migrate", "up", "--domain", "ivr,nope"]);
-    const line = expectOneLineError(r, 2);
+    const line = expectOneLineError(r, 64);
     expect(line).toContain("--domain: unknown domain 'nope'");
     expect(existsSync(url.slice("file:".length))).toBe(false);
   });

@@ -383,7 +383,7 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
     expect((await db.client.execute("SELECT count(*) AS n FROM runs")).rows[0]?.n).toBe(runsBefore);
 
     const bad = startWorker(server.url, token, "x", ["--concurrency", "0"]);
-    expect((await bad.exited()).code).toBe(2);
+    expect((await bad.exited()).code).toBe(64);
     expect(bad.stderr()).toMatch(/^verdict-worker: error: --concurrency: must be at least 1\n/);
     const stranger = startWorker(server.url, "not-a-token", "stranger");
     expect((await stranger.exited()).code).toBe(1);

@@ -23,7 +23,7 @@ import {
 } from "@verdict/db";
 import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
-import { InputFileError, UsageError } from "../errors.js";
+import { EXIT, InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
 import { type Cell, color, info, printJson, printKeyValues, printTable } from "../output.js";
 
@@ -409,7 +409,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
-    .description("check a run against requirements; exit 2 when any does not hold")
+    .description("check a run against requirements; exit 2 when any does not hold, 64 for a bad rule")
     .argument("<run>", "run id")
     .requiredOption(
       "--fail-on <expr>",
@@ -443,7 +443,7 @@ export function registerRunDataCommands(runs: Command): void {
             : `gate failed for ${r.run_id}: ${r.violations.length} of ${r.rules.length} requirement(s) not met`,
         );
       }
-      if (!r.passed) process.exitCode = 2;
+      if (!r.passed) process.exitCode = EXIT.violation;
     });
 }
 
