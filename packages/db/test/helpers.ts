@@ -6,12 +6,13 @@ export function fileUrl(prefix = "verdict-db-"): string {
   return `file:${tempDir(prefix).file("verdict.db")}`;
 }
 
-/** The 13 tables of the ivr, metrics and runs domains, in migration order. */
+/** The 14 tables of the ivr, metrics and runs domains, in migration order. */
 export const TABLES = [
   "test_scenarios",
   "test_executions",
   "step_executions",
   "intent_training_data",
+  "step_executions_duplicates",
   "benchmark_runs",
   "performance_metrics",
   "autonomy_metrics",

@@ -157,7 +157,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 13 tables of the ivr, metrics and runs domains", async () => {
+  it("has exactly the 14 tables of the ivr, metrics and runs domains", async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );
