@@ -13,15 +13,44 @@ export class UsageError extends Error {
   }
 }
 
-/** A problem with a file the user gave us: names the file, line and field (exit code 1). */
+/** A problem with a file the user gave us: names the file, line, column and field (exit code 1). */
 export class InputFileError extends Error {
   constructor(
     readonly file: string,
     readonly line: number | null,
     readonly field: string | null,
-    problem: string,
+    readonly problem: string,
+    readonly col: number | null = null,
   ) {
-    super(`${file}${line === null ? "" : `:${line}`}: ${field ? `${field}: ` : ""}${problem}`);
+    super(
+      `${file}${line === null ? "" : `:${line}${col === null ? "" : `:${col}`}`}: ${field ? `${field}: ` : ""}${problem}`,
+    );
     this.name = "InputFileError";
+  }
+}
+
+/**
+ * Every problem found in one input file (up to a limit), so a user fixes them in one round:
+ * the CLI prints one `error: file:line:col: field: problem` line per problem.
+ */
+export class InputFileErrors extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly InputFileError[],
+    /** Problems found beyond the reported ones. */
+    readonly omitted: number,
+  ) {
+    super(
+      [
+        ...problems.map((p) => p.message),
+        ...(omitted > 0 ? [`${file}: ${omitted} more problem(s) not shown`] : []),
+      ].join("\n"),
+    );
+    this.name = "InputFileErrors";
+  }
+
+  /** The lines to print, each a complete message. */
+  get lines(): string[] {
+    return this.message.split("\n");
   }
 }

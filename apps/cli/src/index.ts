@@ -11,7 +11,7 @@ import { registerRunDataCommands } from "./commands/runs-data.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
-import { EXIT, InputFileError, UsageError } from "./errors.js";
+import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { color } from "./output.js";
 
@@ -66,6 +66,10 @@ function report(e: unknown): number {
   const failure = apiFailure(e);
   if (failure) {
     process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
+    return EXIT.failure;
+  }
+  if (e instanceof InputFileErrors) {
+    for (const line of e.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
     return EXIT.failure;
   }
   if (e instanceof InputFileError || isVerdictError(e)) {

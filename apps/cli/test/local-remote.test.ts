@@ -122,7 +122,7 @@ describe("writes through the server are seen locally", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(
       new RegExp(
-        `^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+: steps\\.1\\.digits: DTMF digits must match`,
+        `^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+:\\d+: steps\\.1\\.digits: DTMF digits must match`,
       ),
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -141,7 +141,7 @@ describe("writes through the server are seen locally", () => {
     writeFileSync(bad, '{"text":"fine","intent":"a"}\n{"text":"x","intent":"b","threshold":7}\n');
     const r = await local(["training", "import", bad]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error: ${bad}:2: confidence_threshold: Too big: expected number to be <=1\n`);
+    expect(r.stderr).toBe(`error: ${bad}:2:38: threshold: Too big: expected number to be <=1\n`);
     const listed = JSON.parse((await local(["--json", "training", "list", "--intent", "a"])).stdout) as {
       items: unknown[];
     };

@@ -373,13 +373,15 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
     });
     const t = await cli(["--server", server.url, "--token", token, "runs", "start", typo]);
     expect(t.code).toBe(1);
-    expect(t.stderr).toMatch(/^error: .*typo\.json:\d+: steps\.0\.assert\.0: Unrecognized key: "stauts"\n$/);
+    expect(t.stderr).toMatch(
+      /^error: .*typo\.json:\d+:\d+: steps\.0\.assert\.0\.stauts: unknown key \(did you mean "status"\?\)\n$/,
+    );
     const method = scenarioFile("method", {
       id: "x",
       steps: [{ name: "a", request: { method: "FETCH", url: "http://h/" } }],
     });
     const m = await cli(["--server", server.url, "--token", token, "runs", "start", method]);
-    expect(m.stderr).toMatch(/method\.json:\d+: steps\.0\.request\.method: Invalid option/);
+    expect(m.stderr).toMatch(/method\.json:\d+:\d+: steps\.0\.request\.method: Invalid option/);
     expect((await db.client.execute("SELECT count(*) AS n FROM runs")).rows[0]?.n).toBe(runsBefore);
 
     const bad = startWorker(server.url, token, "x", ["--concurrency", "0"]);
