@@ -365,7 +365,7 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
     const r = await cli(["--server", server.url, "--token", token, "runs", "start", yaml]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `error: ${yaml}:11: steps.1.request.url: {{tokn}} is not defined (not in vars, not built in, not extracted by an earlier step)\n`,
+      `error: ${yaml}:11:12: steps.1.request.url: {{tokn}} is not defined (not in vars, not built in, not extracted by an earlier step)\n`,
     );
     const typo = scenarioFile("typo", {
       id: "x",
