@@ -374,7 +374,7 @@ register(${JSON.stringify(`file://${hooks}`)}, import.meta.url, { data: { out: $
     const t = await cli(["--server", server.url, "--token", token, "runs", "start", typo]);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(
-      /^error: .*typo\.json:\d+:\d+: steps\.0\.assert\.0\.stauts: unknown key \(did you mean "status"\?\)\n$/,
+      /^error: .*typo\.json:\d+:\d+: steps\.0\.assert\.0\.stauts: unknown key \(did you mean "status"\?\)$/m,
     );
     const method = scenarioFile("method", {
       id: "x",
