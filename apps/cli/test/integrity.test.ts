@@ -53,7 +53,10 @@ describe("scenario history", () => {
 describe("training import", () => {
   it("importing the same file twice adds its samples once and says how many were already there", async () => {
     const file = dir.file("samples.csv");
-    writeFileSync(file, "text,intent\nwhat is left on my cheque account today,check_balance\nshift 40 pounds into the holiday pot,transfer_funds\n");
+    writeFileSync(
+      file,
+      "text,intent\nwhat is left on my cheque account today,check_balance\nshift 40 pounds into the holiday pot,transfer_funds\n",
+    );
     const count = async () => (await json<{ items: unknown[] }>(["training", "list", "--limit", "500"])).items.length;
     const start = await count();
     const first = await cli(["training", "import", file]);
