@@ -175,7 +175,15 @@ export function issueProblems(
   issues: readonly z.core.$ZodIssue[],
 ): InputFileError[] {
   const out: InputFileError[] = [];
+  // An object with a misspelled key also fails its own cross-field checks ("needs exactly one of
+  // request or wait_ms"): those follow from the typo, so only the typo is reported there.
+  const withUnknownKeys = new Set(issues.filter((i) => i.code === "unrecognized_keys").map((i) => fieldName(i.path)));
   for (const issue of issues) {
+    if (
+      issue.code === "custom" &&
+      (withUnknownKeys.has(fieldName(issue.path)) || withUnknownKeys.has(fieldName(issue.path.slice(0, -1))))
+    )
+      continue;
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(schema, issue.path, value);
       for (const key of issue.keys) {
@@ -187,7 +195,9 @@ export function issueProblems(
       continue;
     }
     const pos = locatePath(src, issue.path);
-    out.push(new InputFileError(file, pos.line, fieldName(issue.path) || "document", issue.message, pos.col));
+    const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
+    const problem = missing ? `missing (expected ${issue.expected})` : issue.message;
+    out.push(new InputFileError(file, pos.line, fieldName(issue.path) || "document", problem, pos.col));
   }
   return out;
 }
