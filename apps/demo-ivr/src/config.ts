@@ -25,7 +25,8 @@ export const USAGE = `usage: verdict-demo-ivr --port <port> [--host 127.0.0.1] [
 A small banking IVR (Acme Bank) speaking Verdict's webhook protocol:
   POST /webhook {"call_id": "...", "input": {"type": "start" | "dtmf" | "speech" | "hangup", ...}}  ->  {"prompt": "..."}
   GET /health
---hang-dtmf / --hang-phrase: inputs the IVR never answers, to test timeouts (--no-hang turns them off).`;
+--hang-dtmf / --hang-phrase: inputs the IVR never answers, to test timeouts (--no-hang turns them off).
+Exit codes: 0 stopped, 1 failure (address in use), 64 usage error (bad flags).`;
 
 function whole(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
