@@ -229,8 +229,37 @@ export function jsonSyntaxPosition(text: string, e: unknown): { line: number; co
 }
 
 /** Sorted by position, cut at MAX_PROBLEMS: one problem is thrown as itself, several together. */
-export function problemsError(file: string, problems: InputFileError[]): InputFileError | InputFileErrors {
-  const sorted = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) || 0);
-  if (sorted.length === 1 && sorted[0]) return sorted[0];
-  return new InputFileErrors(file, sorted.slice(0, MAX_PROBLEMS), Math.max(0, sorted.length - MAX_PROBLEMS));
+export function problemsError(
+  file: string,
+  problems: InputFileError[],
+  alsoOmitted = 0,
+): InputFileError | InputFileErrors {
+  const sorted = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  if (sorted.length === 1 && sorted[0] && alsoOmitted === 0) return sorted[0];
+  return new InputFileErrors(
+    file,
+    sorted.slice(0, MAX_PROBLEMS),
+    Math.max(0, sorted.length - MAX_PROBLEMS) + alsoOmitted,
+  );
+}
+
+/**
+ * Problems of a file read line by line, in line order: keeps what will be shown and only counts the
+ * rest, so a file bad on every one of a million lines costs no more memory than one bad on 20.
+ */
+export class LineProblems {
+  readonly kept: InputFileError[] = [];
+  omitted = 0;
+  add(...problems: InputFileError[]): void {
+    for (const p of problems) {
+      if (this.kept.length < MAX_PROBLEMS * 2) this.kept.push(p);
+      else this.omitted++;
+    }
+  }
+  get count(): number {
+    return this.kept.length + this.omitted;
+  }
+  error(file: string): InputFileError | InputFileErrors {
+    return problemsError(file, this.kept, this.omitted);
+  }
 }

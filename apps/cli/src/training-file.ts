@@ -1,7 +1,7 @@
 import { type TrainingInput, trainingFileRecord, trainingInput } from "@verdict/schema";
 import { LineCounter, parseDocument } from "yaml";
 import { InputFileError } from "./errors.js";
-import { MAX_PROBLEMS, issueProblems, jsonSyntaxPosition, problemsError, suggestKey } from "./file-issues.js";
+import { LineProblems, issueProblems, jsonSyntaxPosition, suggestKey } from "./file-issues.js";
 import { nonBlankLines, parseCsvLine } from "./input-files.js";
 
 /**
@@ -11,14 +11,14 @@ import { nonBlankLines, parseCsvLine } from "./input-files.js";
  */
 export function readTrainingFile(file: string): TrainingInput[] {
   const { samples, problems } = file.toLowerCase().endsWith(".csv") ? readCsv(file) : readJsonl(file);
-  if (problems.length > 0) throw problemsError(file, problems);
+  if (problems.count > 0) throw problems.error(file);
   if (samples.length === 0) throw new InputFileError(file, null, null, "no samples in file");
   return samples;
 }
 
 interface Read {
   samples: TrainingInput[];
-  problems: InputFileError[];
+  problems: LineProblems;
 }
 
 const CSV_COLUMNS = ["text", "intent", "threshold", "source"] as const;
@@ -37,12 +37,11 @@ function cellStarts(line: string): number[] {
 
 function readCsv(file: string): Read {
   const samples: TrainingInput[] = [];
-  const problems: InputFileError[] = [];
+  const problems = new LineProblems();
   for (const { line, text } of nonBlankLines(file)) {
-    if (problems.length > MAX_PROBLEMS) break;
     const cells = parseCsvLine(text);
     if (!cells) {
-      problems.push(new InputFileError(file, line, null, "malformed CSV (unbalanced quotes)"));
+      problems.add(new InputFileError(file, line, null, "malformed CSV (unbalanced quotes)"));
       continue;
     }
     const starts = cellStarts(text);
@@ -53,13 +52,13 @@ function readCsv(file: string): Read {
           const problem = CSV_COLUMNS[i]
             ? `expected column '${CSV_COLUMNS[i]}' here, got '${name}'`
             : suggestKey(name, [...CSV_COLUMNS]).replace("unknown key", "unknown column");
-          problems.push(new InputFileError(file, line, `header.${i + 1}`, problem, starts[i] ?? null));
+          problems.add(new InputFileError(file, line, `header.${i + 1}`, problem, starts[i] ?? null));
         }
       });
       continue;
     }
     if (cells.length < 2 || cells.length > 4) {
-      problems.push(
+      problems.add(
         new InputFileError(
           file,
           line,
@@ -74,7 +73,7 @@ function readCsv(file: string): Read {
     if (threshold !== undefined && threshold !== "") {
       confidence = Number(threshold);
       if (Number.isNaN(confidence)) {
-        problems.push(
+        problems.add(
           new InputFileError(file, line, "confidence_threshold", `not a number: '${threshold}'`, starts[2] ?? null),
         );
         continue;
@@ -94,7 +93,7 @@ function readCsv(file: string): Read {
     for (const issue of r.error.issues) {
       const field = issue.path.map(String).join(".");
       const at = column[field];
-      problems.push(
+      problems.add(
         new InputFileError(file, line, field || null, issue.message, at === undefined ? null : (starts[at] ?? null)),
       );
     }
@@ -110,19 +109,18 @@ const SHORT_NAMES: Record<string, string> = {
 
 function readJsonl(file: string): Read {
   const samples: TrainingInput[] = [];
-  const problems: InputFileError[] = [];
+  const problems = new LineProblems();
   for (const { line, text } of nonBlankLines(file)) {
-    if (problems.length > MAX_PROBLEMS) break;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
       const pos = jsonSyntaxPosition(text, e);
-      problems.push(new InputFileError(file, line, null, `invalid JSON: ${pos.message}`, pos.col));
+      problems.add(new InputFileError(file, line, null, `invalid JSON: ${pos.message}`, pos.col));
       continue;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      problems.push(new InputFileError(file, line, null, "expected a JSON object", 1));
+      problems.add(new InputFileError(file, line, null, "expected a JSON object", 1));
       continue;
     }
     const r = trainingFileRecord.safeParse(value);
@@ -142,7 +140,7 @@ function readJsonl(file: string): Read {
         ? { ...issue, path: [alias, ...rest] }
         : issue;
     });
-    problems.push(...issueProblems(file, { doc, lines, lineOffset: line - 1 }, trainingFileRecord, value, issues));
+    problems.add(...issueProblems(file, { doc, lines, lineOffset: line - 1 }, trainingFileRecord, value, issues));
   }
   return { samples, problems };
 }

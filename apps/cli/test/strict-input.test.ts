@@ -156,6 +156,19 @@ describe("training files", () => {
     expect(await sampleCount()).toBe(0);
   });
 
+  it("a file bad on every line shows the first 20 problems and counts the rest", async () => {
+    const file = write(
+      "all-bad.jsonl",
+      Array.from({ length: 100 }, (_, i) => `{"text": "sample ${i}", "intent": "x", "threshold": 2}`),
+    );
+    const lines = errorLines(await cli(["training", "import", file]));
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe(`error: ${file}:1:50: threshold: Too big: expected number to be <=1`);
+    expect(lines[19]).toMatch(/^error: .*all-bad\.jsonl:20:\d+: threshold: /);
+    expect(lines[20]).toBe(`error: ${file}: 80 more problem(s) not shown`);
+    expect(await sampleCount()).toBe(0);
+  });
+
   it("CSV: a misspelled header column and a bad value are both reported", async () => {
     const file = write("samples.csv", ["text,intnet,threshold", "hello,greet,abc", "bye,farewell,0.5"]);
     const lines = errorLines(await cli(["training", "import", file]));
