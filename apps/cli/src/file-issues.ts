@@ -166,6 +166,29 @@ function locateKey(src: SourceDoc, path: Path, key: string): Located {
 
 const fieldName = (path: Path) => path.map(String).join(".");
 
+function valueAt(value: unknown, path: Path): unknown {
+  let v = value;
+  for (const seg of path) v = Array.isArray(v) ? v[Number(seg)] : isRecord(v) ? v[String(seg)] : undefined;
+  return v;
+}
+
+/** ` (did you mean "intent"?)` for a string close to one of the values an enum or a step type allows. */
+function suggestValue(issue: z.core.$ZodIssue, given: unknown): string {
+  if (typeof given !== "string") return "";
+  const raw: unknown[] =
+    issue.code === "invalid_value"
+      ? issue.values
+      : issue.code === "invalid_union" && "options" in issue && Array.isArray(issue.options)
+        ? issue.options
+        : [];
+  const options = raw.filter((o): o is string => typeof o === "string");
+  if (options.length === 0) return "";
+  const near = options.find((o) => o.toLowerCase() === given.toLowerCase()) ?? closest(given, options);
+  return distance(given.toLowerCase(), near.toLowerCase()) <= Math.max(2, Math.ceil(given.length * 0.4))
+    ? ` (did you mean "${near}"?)`
+    : "";
+}
+
 /** One located problem per zod issue (one per unknown key), in document order. */
 export function issueProblems(
   file: string,
@@ -196,7 +219,9 @@ export function issueProblems(
     }
     const pos = locatePath(src, issue.path);
     const missing = issue.code === "invalid_type" && / received undefined$/.test(issue.message);
-    const problem = missing ? `missing (expected ${issue.expected})` : issue.message;
+    const problem = missing
+      ? `missing (expected ${issue.expected})`
+      : `${issue.message}${suggestValue(issue, valueAt(value, issue.path))}`;
     out.push(new InputFileError(file, pos.line, fieldName(issue.path) || "document", problem, pos.col));
   }
   return out;

@@ -65,6 +65,9 @@ describe("IVR scenario files", () => {
       "  - type: prompt",
       "    expected_text: Hi",
       "    matching: exact",
+      "  - type: intnet",
+      "  - type: prompt",
+      "    match: exakt",
     ]);
     const lines = errorLines(await cli(["scenarios", "add", file]));
     expect(lines).toEqual([
@@ -72,6 +75,8 @@ describe("IVR scenario files", () => {
       `error: ${file}:6:13: steps.0.digits: DTMF digits must match [0-9*#A-D]+`,
       `error: ${file}:7:5: steps.1.expected_intent: missing (expected string)`,
       `error: ${file}:11:5: steps.2.matching: unknown key (did you mean "match"?)`,
+      `error: ${file}:12:11: steps.3.type: Invalid discriminator value. Expected 'prompt' | 'intent' | 'dtmf' | 'validate' (did you mean "intent"?)`,
+      `error: ${file}:14:12: steps.4.match: Invalid option: expected one of "contains"|"exact"|"regex" (did you mean "exact"?)`,
     ]);
     expect(await scenarioCount()).toBe(0);
   });
