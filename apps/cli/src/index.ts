@@ -13,11 +13,19 @@ import { registerRunReportCommands } from "./commands/runs-report.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
-import { InputFileError, UsageError } from "./errors.js";
+import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { color } from "./output.js";
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export { EXIT } from "./errors.js";
+
+/** The exit-code table, shown by `verdict --help` and kept in step with the README. */
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   ok
+  1   failure (bad input file, not found, conflict, storage or server error)
+  2   a gate, threshold or regression violation (runs gate --fail-on)
+  64  usage error (unknown command or option, bad flag value)`;
 
 function exitOverrideAll(cmd: Command): void {
   cmd.exitOverride();
@@ -29,7 +37,8 @@ function buildProgram(): Command {
     .description("Verdict: one typed store for IVR tests, benchmark metrics and load-test run data")
     .version("0.1.0")
     .showHelpAfterError("(run verdict --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", EXIT_CODES_HELP);
   addGlobalOptions(program);
   registerDbCommands(program);
   registerServerCommands(program);
@@ -61,6 +70,10 @@ function report(e: unknown): number {
   const failure = apiFailure(e);
   if (failure) {
     process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
+    return EXIT.failure;
+  }
+  if (e instanceof InputFileErrors) {
+    for (const line of e.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
     return EXIT.failure;
   }
   if (e instanceof InputFileError || isVerdictError(e)) {

@@ -1,7 +1,8 @@
 import { InputFileLimitError, readInputText } from "@verdict/db";
-import { LineCounter, isMap, isSeq, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { ZodType, z } from "zod";
 import { InputFileError } from "./errors.js";
+import { type SourceDoc, issueProblems, jsonSyntaxPosition, problemsError, syntaxProblems } from "./file-issues.js";
 
 /**
  * Text of an input file: a regular file (a FIFO, a device or a folder is refused without blocking)
@@ -17,31 +18,31 @@ function readText(file: string): string {
 }
 
 /**
- * Reads a JSON or YAML document and validates it with a zod schema. JSON is parsed by the YAML
- * parser too, so both report the line of the offending field: `file:line: field: problem`.
+ * Reads a JSON or YAML document and validates it with a zod schema. Every problem is reported at once
+ * (up to MAX_PROBLEMS), each as `file:line:col: field: problem`: syntax errors, values the schema
+ * refuses, and unknown keys (the schemas of input files are strict) with a "did you mean".
+ * JSON is parsed by the YAML parser too, for the positions of its nodes; a .json file is first
+ * checked by JSON.parse, so a JSON-only mistake (a trailing comma) is not let through as YAML.
  */
 export function readStructuredFile<S extends ZodType>(file: string, schema: S): z.output<S> {
   const text = readText(file);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const parseError = doc.errors[0];
-  if (parseError) {
-    const pos = parseError.linePos?.[0];
-    throw new InputFileError(file, pos?.line ?? null, null, parseError.message.split("\n")[0] ?? "syntax error");
+  if (/\.json$/i.test(file)) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const pos = jsonSyntaxPosition(text, e);
+      throw new InputFileError(file, pos.line, null, `syntax error: ${pos.message}`, pos.col);
+    }
   }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const src: SourceDoc = { doc, lines };
+  const syntax = syntaxProblems(file, src);
+  if (syntax.length > 0) throw problemsError(file, syntax);
   const value: unknown = doc.toJS();
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  // Point at the deepest node of the path that exists in the document.
-  let line: number | null = null;
-  for (let depth = path.length; depth >= 0 && line === null; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range && (isMap(node) || isSeq(node) || node !== undefined)) line = lineCounter.linePos(range[0]).line;
-  }
-  throw new InputFileError(file, line, path.join(".") || "document", issue?.message ?? "invalid");
+  throw problemsError(file, issueProblems(file, src, schema, value, result.error.issues));
 }
 
 /** Lines of a text file with their 1-based numbers, skipping blank ones. */

@@ -139,10 +139,10 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     expect(await tableNames(url)).toEqual(["_verdict_migrations"]);
   });
 
-  it("an unknown domain is a usage error: exit 2, one line", async () => {
+  it("an unknown domain is a usage error: exit 64, one line", async () => {
     const url = freshUrl();
     const r = await cli(url, ["migrate", "up", "--domain", "ivr,nope"]);
-    const line = expectOneLineError(r, 2);
+    const line = expectOneLineError(r, 64);
     expect(line).toContain("--domain: unknown domain 'nope'");
     expect(existsSync(url.slice("file:".length))).toBe(false);
   });
@@ -194,7 +194,7 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     const down = await cli(url, ["migrate", "down", "--domain", "ivr", "--to", "0000_init_ivr"]);
     expect(down.stderr).toContain("reverted ivr/0001_updated_at_trigger");
     const line = expectOneLineError(await cli(url, ["seed"]), 1);
-    expect(line).toContain("behind the code: ivr migration(s) 0001_updated_at_trigger not applied");
+    expect(line).toContain("behind the code: ivr migration(s) 0001_updated_at_trigger, 0002_step_unique not applied");
     expect(line).toContain("(fix: verdict migrate up)");
     expect((await cli(url, ["migrate", "up"])).status).toBe(0);
     expect((await cli(url, ["seed"])).status).toBe(0);

@@ -122,7 +122,7 @@ describe("writes through the server are seen locally", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(
       new RegExp(
-        `^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+: steps\\.1\\.digits: DTMF digits must match`,
+        `^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+:\\d+: steps\\.1\\.digits: DTMF digits must match`,
       ),
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -141,7 +141,7 @@ describe("writes through the server are seen locally", () => {
     writeFileSync(bad, '{"text":"fine","intent":"a"}\n{"text":"x","intent":"b","threshold":7}\n');
     const r = await local(["training", "import", bad]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error: ${bad}:2: confidence_threshold: Too big: expected number to be <=1\n`);
+    expect(r.stderr).toBe(`error: ${bad}:2:38: threshold: Too big: expected number to be <=1\n`);
     const listed = JSON.parse((await local(["--json", "training", "list", "--intent", "a"])).stdout) as {
       items: unknown[];
     };
@@ -158,15 +158,15 @@ describe("writes through the server are seen locally", () => {
     expect(r.stdout).toBe(l.stdout);
     expect(l.stdout).toMatch(/FAIL pass_rate>=99/);
     const imp = await remote(["runs", "import", dir.path]);
-    expect(imp.status).toBe(2);
+    expect(imp.status).toBe(64);
     expect(imp.stderr).toMatch(/point --db at the database/);
   });
 
-  it("usage mistakes exit 2", async () => {
+  it("usage mistakes exit 64", async () => {
     const r = await local(["executions", "list", "--status", "sideways"]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(64);
     expect(r.stderr).toMatch(/--status: expected one of queued, running, completed, failed, timeout/);
-    expect((await local(["metrics", "trend", "nonsense"])).status).toBe(2);
+    expect((await local(["metrics", "trend", "nonsense"])).status).toBe(64);
   });
 
   it("backup copies a database that a server is using", async () => {
@@ -184,7 +184,7 @@ describe("writes through the server are seen locally", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/refusing to serve: .*verdict migrate up, or verdict serve --migrate/);
     const noAuth = await runCli(["--db", dbUrl, "serve", "--host", "0.0.0.0", "--no-auth"]);
-    expect(noAuth.status).toBe(2);
+    expect(noAuth.status).toBe(64);
     expect(noAuth.stderr).toMatch(/--no-auth is only allowed when bound to a loopback address/);
   });
 });

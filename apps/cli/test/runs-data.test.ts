@@ -327,7 +327,7 @@ describe("export and analysis commands", () => {
     const named = JSON.parse((await cli(db, ["--json", "runs", "assertions", "next", "--name", "nope"])).stdout);
     expect(named.items).toEqual([]);
     expect(expectOneLineError(await cli(db, ["runs", "summary", "ghost"]), 1)).toBe("error: run 'ghost' not found");
-    expect(expectOneLineError(await cli(db, ["runs", "failures", "next", "--top", "0"]), 2)).toContain("--top");
+    expect(expectOneLineError(await cli(db, ["runs", "failures", "next", "--top", "0"]), 64)).toContain("--top");
   });
 
   it("compare reports the regression and the fix; flaky finds the scenarios that flipped", async () => {
@@ -356,7 +356,7 @@ describe("export and analysis commands", () => {
       (await cli(db, ["--json", "runs", "compare", "previous", "latest", "--sut", "bank"])).stdout,
     );
     expect(alias.b).toBe("third");
-    expectOneLineError(await cli(db, ["runs", "compare", "base", "next", "--alpha", "2"]), 2);
+    expectOneLineError(await cli(db, ["runs", "compare", "base", "next", "--alpha", "2"]), 64);
 
     const fl = JSON.parse((await cli(db, ["--json", "runs", "flaky", "--sut", "bank", "--last", "3"])).stdout);
     expect(fl.scenarios).toEqual([
@@ -369,7 +369,7 @@ describe("export and analysis commands", () => {
     expectOneLineError(await cli(db, ["runs", "flaky", "--sut", "nobody"]), 1);
   });
 
-  it("gate: exit 2 listing each violation, exit 0 when all hold, exit 2 with one line for a bad rule", async () => {
+  it("gate: exit 2 listing each violation, exit 0 when all hold, exit 64 with one line for a bad rule", async () => {
     const bad = await cli(db, [
       "runs",
       "gate",
@@ -394,7 +394,7 @@ describe("export and analysis commands", () => {
     const good = await cli(db, ["runs", "gate", "third", "--fail-on", "pass_rate>=99", "--fail-on", "fail_count==0"]);
     expect(good.status, good.stdout + good.stderr).toBe(0);
     expect(good.stderr).toContain("gate passed for third");
-    expect(expectOneLineError(await cli(db, ["runs", "gate", "third", "--fail-on", "pass_rate=>99"]), 2)).toContain(
+    expect(expectOneLineError(await cli(db, ["runs", "gate", "third", "--fail-on", "pass_rate=>99"]), 64)).toContain(
       "--fail-on: cannot read 'pass_rate=>99'",
     );
   });

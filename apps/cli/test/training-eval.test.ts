@@ -198,7 +198,7 @@ describe("verdict training evaluate", () => {
       "error: cannot evaluate: too few samples for 5 folds: every intent needs at least 5, but check_balance (4), report_lost_card (3), speak_to_agent (4), transfer_funds (3) have fewer; add samples or lower --folds",
     );
     expect(oneLineError(none, 1)).toMatch(/^error: no validated training samples: /);
-    expect(oneLineError(folds1, 2)).toBe("error: --folds: expected at least 2, got 1");
-    expect(oneLineError(badSeed, 2)).toBe("error: --seed: expected a whole number 0-4294967295, got 'abc'");
+    expect(oneLineError(folds1, 64)).toBe("error: --folds: expected at least 2, got 1");
+    expect(oneLineError(badSeed, 64)).toBe("error: --seed: expected a whole number 0-4294967295, got 'abc'");
   });
 });

@@ -28,7 +28,8 @@ A small banking IVR (Acme Bank) speaking Verdict's webhook protocol:
   --dialect twiml: Twilio's voice webhooks instead (form fields in, TwiML out): POST /twiml/voice starts a call,
   its <Gather action="input"> takes Digits / SpeechResult, an agent is a <Dial>, goodbye a <Hangup>.
   GET /health
---hang-dtmf / --hang-phrase: inputs the IVR never answers, to test timeouts (--no-hang turns them off).`;
+--hang-dtmf / --hang-phrase: inputs the IVR never answers, to test timeouts (--no-hang turns them off).
+Exit codes: 0 stopped, 1 failure (address in use), 64 usage error (bad flags).`;
 
 function whole(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);

@@ -11,7 +11,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`error: ${e.message}\n${USAGE.split("\n")[0]}\n`);
-      return 2;
+      return 64; // EX_USAGE, as the verdict CLI
     }
     throw e;
   }

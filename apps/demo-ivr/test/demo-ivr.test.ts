@@ -125,14 +125,14 @@ describe("the demo IVR process over HTTP", () => {
     expect(other.lines.some((l) => l.includes('"msg":"shutting down"'))).toBe(true);
   });
 
-  it("refuses bad flags with one line and exit code 2", async () => {
+  it("refuses bad flags with one line and exit code 64", async () => {
     const child = run(["--port", "http"]);
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString("utf8");
     });
     const [code] = await once(child, "exit");
-    expect(code).toBe(2);
+    expect(code).toBe(64);
     expect(stderr.split("\n")[0]).toBe("error: --port: expected a whole number 0-65535, got 'http'");
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });

@@ -60,7 +60,8 @@ Options:
   --request-timeout-ms <ms>  abandon (and retry) a call after this long (default 15000)
   -h, --help             show this help
 
-Logs are JSON lines on stderr. SIGTERM/SIGINT: stop claiming, finish or hand back, exit 0.`;
+Logs are JSON lines on stderr. SIGTERM/SIGINT: stop claiming, finish or hand back, exit 0.
+Exit codes: 0 stopped, 1 token refused or failure, 64 usage error (bad flags).`;
 
 const positiveInt = (flag: string, min = 1, max = 86_400_000) =>
   z.coerce

@@ -9,7 +9,7 @@ import { Worker } from "./worker.js";
 /**
  * verdict-worker: claims work from a Verdict server and runs it, talking to Verdict only through
  * the typed tRPC client (@verdict/api/client), never to the database. Exit codes: 0 after a
- * normal stop (SIGTERM/SIGINT), 1 when the server refuses the token, 2 on bad flags.
+ * normal stop (SIGTERM/SIGINT), 1 when the server refuses the token, 64 on bad flags (usage error).
  */
 async function main(): Promise<number> {
   let cfg: ReturnType<typeof loadConfig>;
@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`verdict-worker: error: ${e.message}\n(run verdict-worker --help for usage)\n`);
-      return 2;
+      return 64; // EX_USAGE, as the verdict CLI
     }
     throw e;
   }

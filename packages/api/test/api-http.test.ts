@@ -75,10 +75,47 @@ describe("ivr procedures over HTTP", () => {
     expect(new Set(ids).size).toBe(4);
     const updated = await api.ivr.scenarios.update.mutate({ scenario_id: "api-s1", patch: { name: "Renamed" } });
     expect(updated.name).toBe("Renamed");
-    expect(await api.ivr.scenarios.delete.mutate({ scenario_id: "api-s1" })).toEqual({ deleted: true });
+    expect(await api.ivr.scenarios.delete.mutate({ scenario_id: "api-s1" })).toEqual({
+      deleted: true,
+      executions_deleted: 0,
+    });
     const gone = await failure(api.ivr.scenarios.get.query({ scenario_id: "api-s1" }));
     expect(gone.code).toBe("NOT_FOUND");
     expect(gone.status).toBe(404);
+  });
+
+  it("scenarios.delete refuses a scenario with executions (CONFLICT naming how many) unless force; replace keeps them", async () => {
+    await api.ivr.scenarios.create.mutate({
+      scenario_id: "api-hist",
+      name: "History",
+      target_phone: "+15550002",
+      steps: [{ type: "prompt", expected_text: "Welcome" }],
+    });
+    const exe = await api.ivr.executions.start.mutate({ scenario_id: "api-hist" });
+    const refused = await failure(api.ivr.scenarios.delete.mutate({ scenario_id: "api-hist" }));
+    expect(refused).toMatchObject({ code: "CONFLICT", status: 409 });
+    expect(refused.message).toMatch(/^scenario 'api-hist' has 1 execution\(s\)/);
+    expect((await api.ivr.executions.get.query({ execution_id: exe.execution_id })).scenario_id).toBe("api-hist");
+
+    const replaced = await api.ivr.scenarios.replace.mutate({
+      scenario_id: "api-hist",
+      scenario: { name: "History v2", target_phone: "+15550003", steps: [{ type: "dtmf", digits: "9" }] },
+    });
+    expect(replaced).toMatchObject({ name: "History v2", steps: [{ type: "dtmf", digits: "9" }] });
+    const typo = await failure(
+      api.ivr.scenarios.replace.mutate({
+        scenario_id: "api-hist",
+        // @ts-expect-error a misspelled key is refused, not dropped
+        scenario: { name: "x", target_phone: "1", steps: [{ type: "prompt", expect_text: "Hi" }] },
+      }),
+    );
+    expect(typo).toMatchObject({ code: "BAD_REQUEST", status: 400 });
+
+    expect(await api.ivr.scenarios.delete.mutate({ scenario_id: "api-hist", force: true })).toEqual({
+      deleted: true,
+      executions_deleted: 1,
+    });
+    expect((await failure(api.ivr.executions.get.query({ execution_id: exe.execution_id }))).code).toBe("NOT_FOUND");
   });
 
   it("executions and step executions: start, record single and batch, finish, list with filters", async () => {
@@ -107,6 +144,25 @@ describe("ivr procedures over HTTP", () => {
       ],
     });
     expect(many.inserted).toBe(2);
+    // A report sent again is answered with the recorded row; a different one for the same step is a CONFLICT.
+    const repeat = await api.ivr.steps.record.mutate({
+      execution_id: exe.execution_id,
+      step_number: 0,
+      step_type: "prompt",
+      status: "pass",
+      transcript: "Welcome",
+    });
+    expect(repeat).toEqual(one);
+    const contradicting = await failure(
+      api.ivr.steps.record.mutate({
+        execution_id: exe.execution_id,
+        step_number: 0,
+        step_type: "prompt",
+        status: "fail",
+      }),
+    );
+    expect(contradicting).toMatchObject({ code: "CONFLICT", status: 409 });
+    expect(contradicting.message).toContain("already recorded with a different");
     expect((await api.ivr.steps.list.query({ execution_id: exe.execution_id })).map((s) => s.step_number)).toEqual([
       0, 1, 2,
     ]);

@@ -57,7 +57,7 @@ describe.each(TARGETS)("cascades on %s", (_label, url) => {
     expect(await count(h, "test_executions")).toBe(4);
     expect(await count(h, "step_executions")).toBe(8);
 
-    await deleteScenario(h, "drop");
+    await deleteScenario(h, "drop", { force: true });
 
     expect(await count(h, "test_scenarios")).toBe(1);
     expect(await count(h, "test_executions WHERE scenario_id = 'drop'")).toBe(0);

@@ -116,7 +116,7 @@ describe.each(TARGETS)("IVR helpers on %s", (_label, url) => {
 
     it("delete removes it; deleting again is NotFound", async () => {
       await createScenario(h, { scenario_id: "d1", name: "n", target_phone: "+1", steps });
-      expect(await deleteScenario(h, "d1")).toEqual({ deleted: true });
+      expect(await deleteScenario(h, "d1")).toEqual({ deleted: true, executions_deleted: 0 });
       expect(await rejection(getScenario(h, "d1"))).toBeInstanceOf(NotFoundError);
       expect(await rejection(deleteScenario(h, "d1"))).toBeInstanceOf(NotFoundError);
     });
@@ -217,8 +217,8 @@ describe.each(TARGETS)("IVR helpers on %s", (_label, url) => {
         },
         { execution_id: "ex", step_number: 0, step_type: "prompt", transcript: "Welcome", status: "pass" },
       ]);
-      expect(batch).toEqual({ inserted: 2 });
-      expect(await recordStepExecutions(h, [])).toEqual({ inserted: 0 });
+      expect(batch).toEqual({ inserted: 2, already_present: 0 });
+      expect(await recordStepExecutions(h, [])).toEqual({ inserted: 0, already_present: 0 });
 
       const listed = await listStepExecutions(h, e.execution_id);
       expect(listed.map((s) => [s.step_number, s.step_type])).toEqual([

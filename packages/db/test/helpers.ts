@@ -12,6 +12,7 @@ export const TABLES = [
   "test_executions",
   "step_executions",
   "intent_training_data",
+  "step_executions_duplicates",
   "benchmark_runs",
   "performance_metrics",
   "autonomy_metrics",

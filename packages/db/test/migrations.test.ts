@@ -153,7 +153,7 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
     await migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"] });
     expect(await names(h, "trigger")).toEqual(["test_scenarios_updated_at"]);
     const d = await migrateDown(h.client, { migrationsDir: dir, domains: ["ivr"], to: "0000_init_ivr" });
-    expect(d.applied.map((s) => s.name)).toEqual(["0001_updated_at_trigger"]);
+    expect(d.applied.map((s) => s.name)).toEqual(["0002_step_unique", "0001_updated_at_trigger"]);
     expect(await names(h, "trigger")).toEqual([]);
     expect(await ledger(h)).toEqual(["ivr/0000_init_ivr"]);
     const unknown = await rejection(migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"], to: "9999_nope" }));
@@ -288,7 +288,7 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
 
     // Going down past it reverts the newer one first, then it.
     const down = await migrateDown(h.client, { to: "0000_init_ivr", domains: ["ivr"], migrationsDir: dir });
-    expect(down.applied.map((s) => s.name)).toEqual(["0001_updated_at_trigger", "0000a_extra"]);
+    expect(down.applied.map((s) => s.name)).toEqual(["0002_step_unique", "0001_updated_at_trigger", "0000a_extra"]);
     expect(await names(h, "index")).not.toContain("test_scenarios_phone_idx");
   });
 
@@ -337,7 +337,11 @@ describe("openDatabase refuses a database it cannot trust (file)", () => {
 
     // With migrate: true the same open brings it up to date.
     const h = await openDatabase({ url, domains: ["ivr"], migrationsDir: dir, migrate: true });
-    expect((await readApplied(h.client)).map((a) => a.name)).toEqual(["0000_init_ivr", "0001_updated_at_trigger"]);
+    expect((await readApplied(h.client)).map((a) => a.name)).toEqual([
+      "0000_init_ivr",
+      "0001_updated_at_trigger",
+      "0002_step_unique",
+    ]);
     h.close();
   });
 

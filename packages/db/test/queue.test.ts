@@ -25,6 +25,7 @@ import {
   handBackWork,
   heartbeatWork,
   listStepExecutions,
+  recordStepExecution,
   listWorkItems,
   migrateDown,
   migrateUp,
@@ -196,6 +197,28 @@ describe("IVR items", () => {
     });
     expect(late[0]).toMatchObject({ held: false, accepted: 0, reason: expect.stringMatching(/already ended/) });
     expect(await listStepExecutions(h, item.execution_id)).toHaveLength(3);
+  });
+
+  it("a step already stored through ivr.steps.record is kept, and the worker's report of it does not fail", async () => {
+    const scenarioId = await scenario();
+    await enqueueExecutions(h, { scenario_id: scenarioId });
+    const item = only(await claimWork(h, { worker_id: "w1", kinds: ["ivr"], lease_ms: 10_000 }));
+    if (item.kind !== "ivr") throw new Error("expected an IVR item");
+    const stored = await recordStepExecution(h, {
+      execution_id: item.execution_id,
+      step_number: 0,
+      step_type: "prompt",
+      status: "pass",
+      transcript: "recorded by hand",
+    });
+    const r = await reportSteps(h, {
+      worker_id: "w1",
+      reports: [{ item_id: item.item_id, lease: item.lease, steps: [step(0), step(1)] }],
+    });
+    expect(r[0]).toMatchObject({ held: true, reason: null });
+    const steps = await listStepExecutions(h, item.execution_id);
+    expect(steps.map((s) => s.step_number)).toEqual([0, 1]);
+    expect(steps[0]).toEqual(stored);
   });
 
   it("three processes claiming at once never get the same item", async () => {

@@ -199,7 +199,7 @@ describe.skipIf(!sqld.available).each([
     const err = await recordStepExecutions(h, batch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConstraintError);
     expect(await count(h, "SELECT count(*) AS n FROM step_executions")).toBe(0);
-    expect(await recordStepExecutions(h, good)).toEqual({ inserted: 700 });
+    expect(await recordStepExecutions(h, good)).toEqual({ inserted: 700, already_present: 0 });
     expect(await count(h, "SELECT count(*) AS n FROM step_executions")).toBe(700);
   });
 

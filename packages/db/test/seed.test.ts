@@ -39,6 +39,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       test_executions: 2,
       step_executions: 5,
       intent_training_data: 16,
+      step_executions_duplicates: 0,
       benchmark_runs: 2,
       performance_metrics: 2,
       autonomy_metrics: 2,
@@ -76,7 +77,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
     h = await openDatabase({ url: url(), migrate: true });
     await seed(h);
     const counts = await rowCounts(h);
-    await deleteScenario(h, "bank-agent"); // takes seed-exe-002 and its 2 steps along
+    await deleteScenario(h, "bank-agent", { force: true }); // takes seed-exe-002 and its 2 steps along
     const again = await seed(h);
     expect(again.added).toEqual({ ...ZERO, scenarios: 1, executions: 1 });
     expect(await rowCounts(h)).toEqual(counts);

@@ -76,7 +76,7 @@ const oneTextExpectationError = {
 
 /** Wait for the IVR to play a prompt; optionally check its text. */
 export const promptStep = z
-  .object({
+  .strictObject({
     type: z.literal("prompt"),
     ...textExpectation,
     ...stepBase,
@@ -84,7 +84,7 @@ export const promptStep = z
   .refine(oneTextExpectation, oneTextExpectationError);
 
 /** Say something and expect the IVR's answer to be classified as an intent. */
-export const intentStep = z.object({
+export const intentStep = z.strictObject({
   type: z.literal("intent"),
   utterance: z.string().min(1).optional(),
   expected_intent: z.string().min(1).max(100),
@@ -93,7 +93,7 @@ export const intentStep = z.object({
 });
 
 /** Send touch-tone digits. */
-export const dtmfStep = z.object({
+export const dtmfStep = z.strictObject({
   type: z.literal("dtmf"),
   digits: z.string().regex(DTMF_PATTERN, "DTMF digits must match [0-9*#A-D]+"),
   ...stepBase,
@@ -101,7 +101,7 @@ export const dtmfStep = z.object({
 
 /** Check the last prompt (text and/or intent) without sending anything. */
 export const validateStep = z
-  .object({
+  .strictObject({
     type: z.literal("validate"),
     expected_intent: z.string().min(1).max(100).optional(),
     expected_text: z.string().min(1).optional(),
@@ -180,7 +180,11 @@ export function recordedStepType(kind: StepKind): StepType {
   }
 }
 
-export const scenarioInput = z.object({
+/**
+ * A scenario as written in a file or sent to the API. Strict at every level: a misspelled key
+ * (`expect_text:`) is an error, never a step that silently checks nothing.
+ */
+export const scenarioInput = z.strictObject({
   scenario_id: identifier.optional(),
   name: z.string().min(1).max(200),
   description: z.string().max(5000).nullish(),
@@ -190,11 +194,18 @@ export const scenarioInput = z.object({
 });
 export type ScenarioInput = z.input<typeof scenarioInput>;
 
-export const scenarioUpdate = z.object({
+export const scenarioUpdate = z.strictObject({
   scenario_id: identifier,
   patch: scenarioInput.omit({ scenario_id: true }).partial(),
 });
 export type ScenarioUpdate = z.input<typeof scenarioUpdate>;
+
+/** Replaces a scenario's whole definition (`verdict scenarios update ID FILE`); its executions stay. */
+export const scenarioReplaceInput = z.strictObject({
+  scenario_id: identifier,
+  scenario: scenarioInput,
+});
+export type ScenarioReplaceInput = z.input<typeof scenarioReplaceInput>;
 
 export const scenario = z.object({
   scenario_id: identifier,
@@ -251,7 +262,7 @@ export const executionListInput = pageInput.extend({
 });
 export type ExecutionListInput = z.input<typeof executionListInput>;
 
-export const stepExecutionInput = z.object({
+export const stepExecutionInput = z.strictObject({
   execution_id: identifier,
   step_number: nonNegativeInt,
   step_type: stepType,
@@ -282,7 +293,7 @@ export const stepExecution = stepExecutionInput.extend({
 });
 export type StepExecution = z.infer<typeof stepExecution>;
 
-export const trainingInput = z.object({
+export const trainingInput = z.strictObject({
   training_id: identifier.optional(),
   text_sample: z.string().trim().min(1).max(5000),
   intent_label: z.string().trim().min(1).max(100),
@@ -291,6 +302,35 @@ export const trainingInput = z.object({
   validation_status: validationStatus.default("pending"),
 });
 export type TrainingInput = z.input<typeof trainingInput>;
+
+/**
+ * One record of a training JSONL file (`verdict training import`): the fields of a sample, with the
+ * short names `text`, `intent` and `threshold` accepted too, and the fields `training export` writes
+ * (`training_id`, `created_at`) allowed so an export imports back. Any other key is an error.
+ */
+export const trainingFileRecord = z
+  .strictObject({
+    text_sample: z.unknown().optional(),
+    text: z.unknown().optional(),
+    intent_label: z.unknown().optional(),
+    intent: z.unknown().optional(),
+    confidence_threshold: z.unknown().optional(),
+    threshold: z.unknown().optional(),
+    source: z.unknown().optional(),
+    validation_status: z.unknown().optional(),
+    training_id: z.unknown().optional(),
+    created_at: z.unknown().optional(),
+  })
+  .transform((r) => ({
+    text_sample: r.text_sample ?? r.text,
+    intent_label: r.intent_label ?? r.intent,
+    ...((r.confidence_threshold ?? r.threshold) !== undefined
+      ? { confidence_threshold: r.confidence_threshold ?? r.threshold }
+      : {}),
+    ...(r.source !== undefined ? { source: r.source } : {}),
+    ...(r.validation_status !== undefined ? { validation_status: r.validation_status } : {}),
+  }))
+  .pipe(trainingInput);
 
 export const trainingSample = z.object({
   training_id: identifier,

@@ -2,19 +2,17 @@ import type { Command } from "commander";
 import { checkOutputTarget, databaseFiles, writeOutputFile } from "@verdict/db";
 import {
   type StepDefinition,
-  type TrainingInput,
   executionStatus,
   finalResult,
   scenarioInput,
-  trainingInput,
   trainingSource,
   validationStatus,
 } from "@verdict/schema";
 import { withApi } from "../api.js";
-import { InputFileError } from "../errors.js";
 import { globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
-import { csvField, nonBlankLines, parseCsvLine, readStructuredFile } from "../input-files.js";
+import { csvField, readStructuredFile } from "../input-files.js";
 import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { readTrainingFile } from "../training-file.js";
 
 function stepDetail(st: StepDefinition): string | undefined {
   switch (st.type) {
@@ -48,6 +46,16 @@ export function registerIvrCommands(program: Command): void {
       const created = await withApi(g, (api) => api.ivr.scenarios.create.mutate(input));
       if (g.json) return printJson(created);
       info(`${color.green("added")} scenario ${created.scenario_id} (${created.steps.length} steps)`);
+    });
+  scenarios
+    .command("update <id> <file>")
+    .description("replace a scenario's definition with the one in a JSON or YAML file (its executions stay)")
+    .action(async (id: string, file: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const scenario = readStructuredFile(file, scenarioInput);
+      const updated = await withApi(g, (api) => api.ivr.scenarios.replace.mutate({ scenario_id: id, scenario }));
+      if (g.json) return printJson(updated);
+      info(`${color.green("updated")} scenario ${updated.scenario_id} (${updated.steps.length} steps)`);
     });
   scenarios
     .command("list")
@@ -91,12 +99,15 @@ export function registerIvrCommands(program: Command): void {
   });
   scenarios
     .command("rm <id>")
-    .description("delete a scenario with its executions")
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .description("delete a scenario; one with executions is refused unless --force")
+    .option("--force", "also delete the scenario's executions and their steps (its history)", false)
+    .action(async (id: string, opts: { force: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      await withApi(g, (api) => api.ivr.scenarios.delete.mutate({ scenario_id: id }));
-      if (g.json) return printJson({ scenario_id: id, deleted: true });
-      info(`deleted scenario ${id}`);
+      const r = await withApi(g, (api) =>
+        api.ivr.scenarios.delete.mutate({ scenario_id: id, ...(opts.force ? { force: true } : {}) }),
+      );
+      if (g.json) return printJson({ scenario_id: id, ...r });
+      info(`deleted scenario ${id}${r.executions_deleted > 0 ? ` with its ${r.executions_deleted} execution(s)` : ""}`);
     });
 
   const executions = program.command("executions").description("IVR test executions");
@@ -163,14 +174,15 @@ export function registerIvrCommands(program: Command): void {
   const training = program.command("training").description("intent training data");
   training
     .command("import <file>")
-    .description("import samples from CSV (text,intent[,threshold,source]) or JSONL; all or nothing")
+    .description(
+      "import samples from CSV (text,intent[,threshold,source]) or JSONL; all or nothing; samples already stored (same text and intent) are skipped",
+    )
     .action(async (file: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
-      const samples = file.toLowerCase().endsWith(".csv") ? readTrainingCsv(file) : readTrainingJsonl(file);
-      if (samples.length === 0) throw new InputFileError(file, null, null, "no samples in file");
+      const samples = readTrainingFile(file);
       const r = await withApi(g, (api) => api.ivr.training.addMany.mutate({ samples }));
       if (g.json) return printJson(r);
-      info(`${color.green("imported")} ${r.inserted} sample(s) from ${file}`);
+      info(`${color.green("imported")} ${file}: ${r.inserted} added, ${r.already_present} already present`);
     });
   training
     .command("export")
@@ -241,69 +253,4 @@ export function registerIvrCommands(program: Command): void {
         info(`${status} ${r.updated} sample(s)`);
       });
   }
-}
-
-function validateSample(file: string, line: number, raw: unknown): TrainingInput {
-  const r = trainingInput.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new InputFileError(file, line, issue?.path.map(String).join(".") || null, issue?.message ?? "invalid");
-}
-
-function readTrainingCsv(file: string): TrainingInput[] {
-  const out: TrainingInput[] = [];
-  for (const { line, text } of nonBlankLines(file)) {
-    const cells = parseCsvLine(text);
-    if (!cells) throw new InputFileError(file, line, null, "malformed CSV (unbalanced quotes)");
-    if (out.length === 0 && line === 1 && cells[0]?.toLowerCase() === "text") continue; // header
-    const [text_sample, intent_label, threshold, source] = cells;
-    if (cells.length < 2 || cells.length > 4)
-      throw new InputFileError(
-        file,
-        line,
-        null,
-        `expected 2-4 columns (text,intent[,threshold,source]), got ${cells.length}`,
-      );
-    let confidence: number | undefined;
-    if (threshold !== undefined && threshold !== "") {
-      confidence = Number(threshold);
-      if (Number.isNaN(confidence))
-        throw new InputFileError(file, line, "confidence_threshold", `not a number: '${threshold}'`);
-    }
-    out.push(
-      validateSample(file, line, {
-        text_sample,
-        intent_label,
-        ...(confidence !== undefined ? { confidence_threshold: confidence } : {}),
-        ...(source ? { source } : {}),
-      }),
-    );
-  }
-  return out;
-}
-
-function readTrainingJsonl(file: string): TrainingInput[] {
-  const out: TrainingInput[] = [];
-  for (const { line, text } of nonBlankLines(file)) {
-    let obj: Record<string, unknown>;
-    try {
-      obj = JSON.parse(text) as Record<string, unknown>;
-    } catch (e) {
-      throw new InputFileError(file, line, null, `invalid JSON (${(e as Error).message})`);
-    }
-    if (typeof obj !== "object" || obj === null || Array.isArray(obj))
-      throw new InputFileError(file, line, null, "expected a JSON object");
-    out.push(
-      validateSample(file, line, {
-        text_sample: obj.text_sample ?? obj.text,
-        intent_label: obj.intent_label ?? obj.intent,
-        ...((obj.confidence_threshold ?? obj.threshold) !== undefined
-          ? { confidence_threshold: obj.confidence_threshold ?? obj.threshold }
-          : {}),
-        ...(obj.source !== undefined ? { source: obj.source } : {}),
-        ...(obj.validation_status !== undefined ? { validation_status: obj.validation_status } : {}),
-      }),
-    );
-  }
-  return out;
 }

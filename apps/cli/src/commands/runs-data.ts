@@ -22,7 +22,7 @@ import {
 import { GATE_HELP, PERCENTILE_METHODS, type PercentileMethod, readGateRule } from "@verdict/schema";
 import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
-import { InputFileError, UsageError } from "../errors.js";
+import { EXIT, InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
 import { type Cell, color, info, printJson, printKeyValues, printTable } from "../output.js";
 
@@ -439,7 +439,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
-    .description("check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold")
+    .description("check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule")
     .argument("<run>", "run id")
     .requiredOption(
       "--fail-on <expr>",
@@ -467,7 +467,7 @@ export function registerRunDataCommands(runs: Command): void {
             : `gate failed for ${r.run_id}: ${r.violations.length} of ${r.rules.length} requirement(s) not met`,
         );
       }
-      if (!r.passed) process.exitCode = 2;
+      if (!r.passed) process.exitCode = EXIT.violation;
     });
 }
 

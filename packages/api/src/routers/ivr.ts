@@ -13,6 +13,7 @@ import {
   listStepExecutions,
   listTrainingSamples,
   recordStepExecution,
+  replaceScenario,
   recordStepExecutions,
   setTrainingStatus,
   setTrainingThresholds,
@@ -26,6 +27,7 @@ import {
   identifier,
   scenarioInput,
   scenarioListInput,
+  scenarioReplaceInput,
   scenarioUpdate,
   stepExecutionInput,
   trainingInput,
@@ -38,6 +40,8 @@ import { z } from "zod";
 import { readProcedure, writeProcedure } from "../trpc.js";
 
 const scenarioRef = z.object({ scenario_id: identifier });
+/** `force`: also delete the scenario's executions and their steps (refused with CONFLICT otherwise). */
+const scenarioDelete = z.strictObject({ scenario_id: identifier, force: z.boolean().optional() });
 const executionRef = z.object({ execution_id: identifier });
 
 export const ivrRouter = {
@@ -46,7 +50,12 @@ export const ivrRouter = {
     get: readProcedure.input(scenarioRef).query(({ ctx, input }) => getScenario(ctx.db, input.scenario_id)),
     list: readProcedure.input(scenarioListInput.prefault({})).query(({ ctx, input }) => listScenarios(ctx.db, input)),
     update: writeProcedure.input(scenarioUpdate).mutation(({ ctx, input }) => updateScenario(ctx.db, input)),
-    delete: writeProcedure.input(scenarioRef).mutation(({ ctx, input }) => deleteScenario(ctx.db, input.scenario_id)),
+    replace: writeProcedure.input(scenarioReplaceInput).mutation(({ ctx, input }) => replaceScenario(ctx.db, input)),
+    delete: writeProcedure
+      .input(scenarioDelete)
+      .mutation(({ ctx, input }) =>
+        deleteScenario(ctx.db, input.scenario_id, input.force === undefined ? {} : { force: input.force }),
+      ),
   },
   executions: {
     start: writeProcedure.input(executionStartInput).mutation(({ ctx, input }) => startExecution(ctx.db, input)),

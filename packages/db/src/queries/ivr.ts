@@ -6,6 +6,7 @@ import {
   type Page,
   type Scenario,
   type ScenarioInput,
+  type ScenarioReplaceInput,
   type ScenarioUpdate,
   type StepExecution,
   type StepExecutionInput,
@@ -17,6 +18,7 @@ import {
   executionStartInput,
   scenarioInput,
   scenarioListInput,
+  scenarioReplaceInput,
   scenarioUpdate,
   stepExecutionInput,
   trainingInput,
@@ -25,10 +27,10 @@ import {
   trainingSetThresholdsInput,
   type ValidationStatus,
 } from "@verdict/schema";
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, like, lt, lte, notExists, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { translateDbError } from "../db-errors.js";
-import { ConflictError, NotFoundError } from "../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
 import { intentTrainingData, stepExecutions, testExecutions, testScenarios } from "../schema/ivr.js";
 import { decodeCursor, newId, nowIso, toPage } from "./common.js";
@@ -113,13 +115,77 @@ export async function updateScenario(h: VerdictDb, raw: ScenarioUpdate): Promise
   return getScenario(h, scenario_id);
 }
 
-export async function deleteScenario(h: VerdictDb, scenarioId: string): Promise<{ deleted: true }> {
-  const rows = await h.db
-    .delete(testScenarios)
-    .where(eq(testScenarios.scenario_id, scenarioId))
-    .returning({ id: testScenarios.scenario_id });
-  if (rows.length === 0) throw new NotFoundError("scenario", scenarioId);
-  return { deleted: true };
+/**
+ * Replaces a scenario's definition with a whole new one (what `verdict scenarios update ID FILE` sends):
+ * every field is set, so a field left out of the file goes back to its default. Executions stay.
+ */
+export async function replaceScenario(h: VerdictDb, raw: ScenarioReplaceInput): Promise<Scenario> {
+  const { scenario_id, scenario } = scenarioReplaceInput.parse(raw);
+  if (scenario.scenario_id !== undefined && scenario.scenario_id !== scenario_id) {
+    throw new ValidationError(
+      "scenario_id",
+      `the new definition says '${scenario.scenario_id}' but '${scenario_id}' is being replaced (drop scenario_id or make them equal)`,
+    );
+  }
+  const set = {
+    name: scenario.name,
+    description: scenario.description ?? null,
+    target_phone: scenario.target_phone,
+    steps: scenario.steps,
+    timeout_seconds: scenario.timeout_seconds,
+  };
+  const rows = await guard(h, "test_scenarios", { scenario_id, ...set }, () =>
+    h.db
+      .update(testScenarios)
+      .set(set)
+      .where(eq(testScenarios.scenario_id, scenario_id))
+      .returning({ id: testScenarios.scenario_id }),
+  );
+  if (rows.length === 0) throw new NotFoundError("scenario", scenario_id);
+  return getScenario(h, scenario_id);
+}
+
+/**
+ * Deletes a scenario. Its executions and their steps are its history and would go with it (the foreign
+ * keys cascade), so a scenario that has executions is refused with a CONFLICT naming how many, unless
+ * `force`. The check and the delete are one statement: an execution started in between cannot slip by.
+ */
+export async function deleteScenario(
+  h: VerdictDb,
+  scenarioId: string,
+  opts: { force?: boolean } = {},
+): Promise<{ deleted: true; executions_deleted: number }> {
+  const force = opts.force === true;
+  return h.db.transaction(async (tx) => {
+    const [counted] = await tx
+      .select({ n: count() })
+      .from(testExecutions)
+      .where(eq(testExecutions.scenario_id, scenarioId));
+    const executions = counted?.n ?? 0;
+    const rows = await tx
+      .delete(testScenarios)
+      .where(
+        and(
+          eq(testScenarios.scenario_id, scenarioId),
+          force
+            ? undefined
+            : notExists(
+                tx.select({ one: sql`1` }).from(testExecutions).where(eq(testExecutions.scenario_id, scenarioId)),
+              ),
+        ),
+      )
+      .returning({ id: testScenarios.scenario_id });
+    if (rows.length > 0) return { deleted: true as const, executions_deleted: force ? executions : 0 };
+    const exists = await tx
+      .select({ id: testScenarios.scenario_id })
+      .from(testScenarios)
+      .where(eq(testScenarios.scenario_id, scenarioId));
+    if (exists.length === 0) throw new NotFoundError("scenario", scenarioId);
+    throw new ConflictError(
+      `scenario '${scenarioId}' has ${executions} execution(s); deleting it would delete them and their steps too (pass --force, or force: true, to do that)`,
+      "scenario_id",
+    );
+  });
 }
 
 // ---------- executions ----------
@@ -216,23 +282,120 @@ function stepRow(input: z.output<typeof stepExecutionInput>) {
   };
 }
 
-export async function recordStepExecution(h: VerdictDb, raw: StepExecutionInput): Promise<StepExecution> {
-  const row = stepRow(stepExecutionInput.parse(raw));
-  const [created] = await guard(h, "step_executions", row, () => h.db.insert(stepExecutions).values(row).returning());
-  if (!created) throw new Error("insert returned no row");
-  return created;
+type StepRow = ReturnType<typeof stepRow>;
+const STEP_FIELDS = [
+  "step_type",
+  "expected_intent",
+  "actual_intent",
+  "confidence",
+  "transcript",
+  "dtmf_sent",
+  "status",
+  "started_at",
+  "ended_at",
+  "latency_ms",
+  "error",
+] as const satisfies readonly (keyof StepRow)[];
+
+const stepKey = (r: { execution_id: string; step_number: number }) => `${r.execution_id}\u0000${r.step_number}`;
+
+/** Fields where two reports of the same step (execution, step number) disagree; none: the same report. */
+function stepDifferences(sent: StepRow, recorded: StepRow): string[] {
+  return STEP_FIELDS.filter((f) => (sent[f] ?? null) !== (recorded[f] ?? null));
 }
 
-/** Records many steps in one transaction: all land or none do. */
-export async function recordStepExecutions(h: VerdictDb, raw: StepExecutionInput[]): Promise<{ inserted: number }> {
-  const rows = z.array(stepExecutionInput).max(10_000).parse(raw).map(stepRow);
-  if (rows.length === 0) return { inserted: 0 };
-  await guard(h, "step_executions", rows, async () => {
-    await h.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += 500) await tx.insert(stepExecutions).values(rows.slice(i, i + 500));
-    });
-  });
-  return { inserted: rows.length };
+function stepConflict(row: StepRow, fields: string[]): ConflictError {
+  return new ConflictError(
+    `step ${row.step_number} of execution '${row.execution_id}' is already recorded with a different ${fields.join(", ")}; a step is recorded once`,
+    "step_number",
+  );
+}
+
+async function recordedStep(
+  h: Pick<VerdictDb["db"], "select">,
+  executionId: string,
+  stepNumber: number,
+): Promise<StepExecution | undefined> {
+  const [row] = await h
+    .select()
+    .from(stepExecutions)
+    .where(and(eq(stepExecutions.execution_id, executionId), eq(stepExecutions.step_number, stepNumber)));
+  return row;
+}
+
+/**
+ * Records one step, idempotently by its key (execution, step number): the same report sent again is
+ * answered with the row already recorded, and nothing is written; a different report for a recorded
+ * step is a CONFLICT naming the fields that differ.
+ */
+export async function recordStepExecution(h: VerdictDb, raw: StepExecutionInput): Promise<StepExecution> {
+  const row = stepRow(stepExecutionInput.parse(raw));
+  const [created] = await guard(h, "step_executions", row, () =>
+    h.db
+      .insert(stepExecutions)
+      .values(row)
+      .onConflictDoNothing({ target: [stepExecutions.execution_id, stepExecutions.step_number] })
+      .returning(),
+  );
+  if (created) return created;
+  const existing = await recordedStep(h.db, row.execution_id, row.step_number);
+  if (!existing)
+    throw new ConflictError(
+      `step ${row.step_number} of execution '${row.execution_id}' changed while being recorded; retry`,
+      "step_number",
+    );
+  const differs = stepDifferences(row, existing);
+  if (differs.length > 0) throw stepConflict(row, differs);
+  return existing;
+}
+
+/**
+ * Records many steps in one transaction: all land or none do. Idempotent like recordStepExecution:
+ * steps already recorded with the same content are counted in `already_present`; any step recorded
+ * (or listed twice in the batch) with different content refuses the whole batch with a CONFLICT.
+ */
+export async function recordStepExecutions(
+  h: VerdictDb,
+  raw: StepExecutionInput[],
+): Promise<{ inserted: number; already_present: number }> {
+  const parsed = z.array(stepExecutionInput).max(10_000).parse(raw).map(stepRow);
+  const byKey = new Map<string, StepRow>();
+  for (const row of parsed) {
+    const seen = byKey.get(stepKey(row));
+    if (!seen) byKey.set(stepKey(row), row);
+    else {
+      const differs = stepDifferences(row, seen);
+      if (differs.length > 0)
+        throw new ConflictError(
+          `step ${row.step_number} of execution '${row.execution_id}' is listed twice with a different ${differs.join(", ")}`,
+          "step_number",
+        );
+    }
+  }
+  const rows = [...byKey.values()];
+  if (rows.length === 0) return { inserted: 0, already_present: 0 };
+  return guard(h, "step_executions", rows, () =>
+    h.db.transaction(async (tx) => {
+      let inserted = 0;
+      for (let i = 0; i < rows.length; i += 500) {
+        const chunk = rows.slice(i, i + 500);
+        const landed = await tx
+          .insert(stepExecutions)
+          .values(chunk)
+          .onConflictDoNothing({ target: [stepExecutions.execution_id, stepExecutions.step_number] })
+          .returning({ execution_id: stepExecutions.execution_id, step_number: stepExecutions.step_number });
+        inserted += landed.length;
+        const fresh = new Set(landed.map(stepKey));
+        for (const row of chunk) {
+          if (fresh.has(stepKey(row))) continue;
+          const existing = await recordedStep(tx, row.execution_id, row.step_number);
+          const differs = existing ? stepDifferences(row, existing) : STEP_FIELDS.slice();
+          if (differs.length > 0) throw stepConflict(row, differs);
+        }
+      }
+      return { inserted, already_present: parsed.length - inserted };
+    }),
+  );
 }
 
 export async function listStepExecutions(h: VerdictDb, executionId: string): Promise<StepExecution[]> {
@@ -265,18 +428,47 @@ export async function addTrainingSample(h: VerdictDb, raw: TrainingInput): Promi
   return created;
 }
 
+const sampleKey = (r: { text_sample: string; intent_label: string }) => `${r.intent_label}\u0000${r.text_sample}`;
+
+/**
+ * Adds many samples in one transaction (all or nothing), idempotently by their natural key: a sample
+ * whose text and intent label are already stored (or earlier in the same batch) is skipped and counted
+ * in `already_present`, so importing the same file twice adds nothing the second time.
+ */
 export async function addTrainingSamples(
   h: VerdictDb,
   raw: TrainingInput[],
-): Promise<{ inserted: number; ids: string[] }> {
-  const rows = z.array(trainingInput).max(100_000).parse(raw).map(trainingRow);
-  if (rows.length === 0) return { inserted: 0, ids: [] };
-  await guard(h, "intent_training_data", rows, async () => {
-    await h.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += 500) await tx.insert(intentTrainingData).values(rows.slice(i, i + 500));
-    });
-  });
-  return { inserted: rows.length, ids: rows.map((r) => r.training_id) };
+): Promise<{ inserted: number; already_present: number; ids: string[] }> {
+  const all = z.array(trainingInput).max(100_000).parse(raw).map(trainingRow);
+  if (all.length === 0) return { inserted: 0, already_present: 0, ids: [] };
+  const t = intentTrainingData;
+  return guard(h, "intent_training_data", all, () =>
+    h.db.transaction(async (tx) => {
+      const seen = new Set<string>();
+      const ids: string[] = [];
+      for (let i = 0; i < all.length; i += 500) {
+        const chunk = all.slice(i, i + 500);
+        const stored = await tx
+          .select({ text_sample: t.text_sample, intent_label: t.intent_label })
+          .from(t)
+          .where(
+            and(
+              inArray(t.intent_label, [...new Set(chunk.map((r) => r.intent_label))]),
+              inArray(t.text_sample, [...new Set(chunk.map((r) => r.text_sample))]),
+            ),
+          );
+        for (const r of stored) seen.add(sampleKey(r));
+        const fresh = chunk.filter((r) => {
+          if (seen.has(sampleKey(r))) return false;
+          seen.add(sampleKey(r));
+          return true;
+        });
+        if (fresh.length > 0) await tx.insert(t).values(fresh);
+        ids.push(...fresh.map((r) => r.training_id));
+      }
+      return { inserted: ids.length, already_present: all.length - ids.length, ids };
+    }),
+  );
 }
 
 export async function getTrainingSample(h: VerdictDb, trainingId: string): Promise<TrainingSample> {

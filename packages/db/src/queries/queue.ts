@@ -537,11 +537,13 @@ const STEP_INSERT = `INSERT INTO step_executions (execution_id, step_number, ste
   SELECT ?, value ->> 'step_number', value ->> 'step_type', value ->> 'expected_intent', value ->> 'actual_intent',
     value ->> 'confidence', value ->> 'transcript', value ->> 'dtmf_sent', value ->> 'status', value ->> 'started_at',
     value ->> 'ended_at', value ->> 'latency_ms', value ->> 'error'
-  FROM json_each(?)`;
+  FROM json_each(?) WHERE true
+  ON CONFLICT (execution_id, step_number) DO NOTHING`;
 
 /**
  * Records the steps of one held IVR item, each at most once: its key (execution, step number) goes
- * into the ledger first, and only steps whose key was new are written.
+ * into the ledger first, and only steps whose key was new are written (a step already stored by
+ * another path, e.g. ivr.steps.record, is kept as it is: the unique step key skips it).
  */
 async function recordSteps(
   tx: Transaction,

@@ -1,6 +1,6 @@
 import type { StepDefinition } from "@verdict/schema";
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, updatedAt } from "./columns.js";
 
 export const testScenarios = sqliteTable(
@@ -87,6 +87,8 @@ export const stepExecutions = sqliteTable(
     ),
     index("step_executions_execution_id_idx").on(t.execution_id),
     index("step_executions_status_idx").on(t.status),
+    // A step of an execution is recorded once: the key of idempotent step reports.
+    uniqueIndex("step_executions_execution_step_uq").on(t.execution_id, t.step_number),
   ],
 );
 
