@@ -6,6 +6,7 @@ import { UsageError } from "./errors.js";
 export interface GlobalOptions {
   db: string;
   dbAuthToken?: string;
+  readOnly: boolean;
   syncUrl?: string;
   syncInterval?: string;
   server?: string;
@@ -26,6 +27,11 @@ export function addGlobalOptions(program: Command): Command {
       "--db-auth-token <token>",
       "auth token for a remote libSQL server (env VERDICT_DB_AUTH_TOKEN)",
       env.dbAuthToken,
+    )
+    .option(
+      "--read-only",
+      "open the database for reads only: writes fail, nothing is changed (env VERDICT_DB_READ_ONLY=1)",
+      env.dbReadOnly,
     )
     .option(
       "--sync-url <url>",
@@ -85,6 +91,7 @@ export function openOptions(g: GlobalOptions): OpenOptions {
   return {
     url: g.db,
     ...(g.dbAuthToken ? { authToken: g.dbAuthToken } : {}),
+    ...(g.readOnly ? { readOnly: true } : {}),
     ...(g.syncUrl ? { syncUrl: g.syncUrl } : {}),
     ...(interval ? { syncIntervalSeconds: interval } : {}),
   };

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { type VerdictError, isVerdictError } from "@verdict/db";
+import { type VerdictDb, type VerdictError, isVerdictError, translateDriverError, verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 
 const CODES: Record<VerdictError["code"], TRPCError["code"]> = {
@@ -15,13 +15,23 @@ const CODES: Record<VerdictError["code"], TRPCError["code"]> = {
   FORBIDDEN: "FORBIDDEN",
 };
 
-/** The one adapter from service errors to tRPC codes; anything unknown stays an internal error. */
-export function toTRPCError(e: unknown): TRPCError {
+/**
+ * The one adapter from service errors to tRPC codes; anything unknown stays an internal error.
+ * Our errors are found anywhere in the cause chain (drizzle wraps what the driver wrapper throws);
+ * given the database, a raw driver error that is a storage fault (from a path that talks to the
+ * file directly) is translated too, so it answers 503 naming the database, not 500 with SQL.
+ */
+export function toTRPCError(e: unknown, db?: VerdictDb): TRPCError {
   if (e instanceof TRPCError) {
-    if (e.cause && (isVerdictError(e.cause) || e.cause instanceof ZodError)) return toTRPCError(e.cause);
+    if (e.cause && (verdictErrorIn(e.cause) || e.cause instanceof ZodError)) return toTRPCError(e.cause, db);
+    if (e.code === "INTERNAL_SERVER_ERROR" && e.cause && db) {
+      const translated = translateDriverError(e.cause, db.storage);
+      if (isVerdictError(translated)) return toTRPCError(translated);
+    }
     return e;
   }
-  if (isVerdictError(e)) return new TRPCError({ code: CODES[e.code], message: e.message, cause: e });
+  const ours = verdictErrorIn(e) ?? (db ? verdictErrorIn(translateDriverError(e, db.storage)) : null);
+  if (ours) return new TRPCError({ code: CODES[ours.code], message: ours.message, cause: ours });
   if (e instanceof ZodError) {
     const first = e.issues[0];
     return new TRPCError({

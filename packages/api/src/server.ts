@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { type VerdictDb, verifyToken } from "@verdict/db";
+import { toTRPCError } from "./errors.js";
 import { appRouter } from "./root.js";
 import { health } from "./services/admin.js";
 import type { Context } from "./trpc.js";
@@ -71,7 +72,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     createContext: async ({ req }): Promise<Context> => {
       const requestId = String(req.headers["x-request-id"] ?? "");
       const token = bearer(req);
-      const caller = token ? await verifyToken(db, token) : null;
+      // A storage fault while checking the token answers like one in a procedure (503 naming it).
+      const caller = token
+        ? await verifyToken(db, token).catch((e: unknown) => Promise.reject(toTRPCError(e, db)))
+        : null;
       return {
         db,
         caller,

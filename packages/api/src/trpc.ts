@@ -50,9 +50,9 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure maps our typed errors to tRPC codes in one place. */
-const errorAdapter = t.middleware(async ({ next }) => {
+const errorAdapter = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error.cause ?? result.error);
+  if (!result.ok) throw toTRPCError(result.error.cause ?? result.error, ctx.db);
   return result;
 });
 
