@@ -77,9 +77,13 @@ function sqlOf(stmt: InStatement | string): string {
 }
 
 export function guardClient(client: Client, g: GuardOptions): Client {
-  const translate = (e: unknown) => translateDriverError(e, g);
   const where = g.remote ? `the database server at ${g.database}` : g.database;
-  const refuse = () =>
+  const translate = (e: unknown) => {
+    const err = translateDriverError(e, g);
+    // On a handle opened for reads only, say why it is read-only rather than what SQLite answered.
+    return g.readOnly && err instanceof StorageError && err.kind === "read_only" ? refuse() : err;
+  };
+  const refuse = (): StorageError =>
     new StorageError(
       "read_only",
       g.database,

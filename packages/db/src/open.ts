@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createClient, type Client, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { databaseName, type StorageTarget, translateDriverError } from "./db-errors.js";
@@ -105,6 +105,7 @@ function tokenAccess(token: string | undefined): string | null {
 /** Why a target can only be read, or null when it can be written. */
 export function readOnlyReason(opts: OpenOptions, kind: DbKind, path: string | null): string | null {
   if (opts.readOnly) return "opened with --read-only (VERDICT_DB_READ_ONLY)";
+  if (kind === "file" && /[?&]mode=ro(&|$)/.test(opts.url ?? "")) return "the URL asks for mode=ro";
   if (kind === "file" && path) {
     if (existsSync(path) && !writable(path)) return "the file is not writable";
     if (existsSync(path) && !writable(dirname(path)))
@@ -112,6 +113,35 @@ export function readOnlyReason(opts: OpenOptions, kind: DbKind, path: string | n
   }
   if (kind === "remote" && tokenAccess(opts.authToken) === "ro") return "the token has read-only access";
   return null;
+}
+
+/** Whether a SQLite file is in WAL mode (byte 18 of its header is 2). */
+function isWalFile(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const header = Buffer.alloc(20);
+      return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The driver URL that opens a local file for reads only: a SQLite URI (mode=ro) passed through the
+ * client's file: URL (its path is percent-decoded once). A WAL file whose -shm cannot be created
+ * (folder not writable) and that has no -wal left is opened immutable, the one way SQLite reads it.
+ */
+function readOnlyFileUrl(path: string): string {
+  const abs = resolve(path);
+  const params = ["mode=ro"];
+  if (isWalFile(abs) && !existsSync(`${abs}-shm`) && !existsSync(`${abs}-wal`) && !writable(dirname(abs)))
+    params.push("immutable=1");
+  const uri = `file:${encodeURI(abs)}?${params.join("&")}`;
+  return `file:${uri.replaceAll("%", "%25").replace("?", "%3F")}`;
 }
 
 /**
@@ -151,11 +181,19 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
       throw translateDriverError(e, target);
     }
   }
+  if (readOnly && path && !existsSync(path))
+    throw new StorageError(
+      "io",
+      target.database,
+      `${target.database} does not exist (a read-only open never creates it)`,
+    );
   const local = kind === "file" || kind === "replica";
+  const driverUrl =
+    url === ":memory:" ? "file::memory:" : readOnly && kind === "file" && path ? readOnlyFileUrl(path) : url;
   let raw: Client;
   try {
     raw = createClient({
-      url: url === ":memory:" ? "file::memory:" : url,
+      url: driverUrl,
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
       ...(opts.syncUrl ? { syncUrl: opts.syncUrl } : {}),
       ...(opts.syncIntervalSeconds ? { syncInterval: opts.syncIntervalSeconds } : {}),

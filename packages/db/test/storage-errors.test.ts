@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createClient } from "@libsql/client";
 import {
-  type ScenarioInput,
   StorageError,
   type VerdictDb,
   createScenario,
@@ -30,6 +29,7 @@ import { rejection } from "./helpers.js";
  * Storage faults reach people as one StorageError line that names the database (path or URL without
  * credentials) and the cause, never SQL text or bound values, whichever query or transaction hit them.
  */
+type ScenarioInput = Parameters<typeof createScenario>[1];
 const SECRET = "s3cret-value-in-a-bound-parameter";
 
 function scenario(id: string, description = SECRET): ScenarioInput {
