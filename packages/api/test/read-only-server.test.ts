@@ -49,7 +49,7 @@ async function writeRefusal(url: string, token: string) {
     (err: unknown) => err,
   );
   expect(e).toBeInstanceOf(TRPCClientError);
-  const data = (e as TRPCClientError<never>).data as { httpStatus?: number; code?: string };
+  const data = (e as TRPCClientError<never>).data as unknown as { httpStatus?: number; code?: string };
   return { status: data.httpStatus, code: data.code, message: (e as Error).message };
 }
 

@@ -185,7 +185,7 @@ export function translateDriverError(e: unknown, t: StorageTarget): unknown {
   if (/PrimaryHandshakeTimeout/.test(text)) {
     // An embedded replica's sync gives no reason: the driver retries, then reports only this.
     return new ConnectionError(
-      `the embedded replica ${db} could not sync with its primary (${systemReason(chain)}: the primary is unreachable or refused the token): check --sync-url (VERDICT_SYNC_URL) and ${AUTH_FIX.replace(/ for it$/, " for the primary")}`,
+      `the embedded replica file:${db} could not sync with its primary (${systemReason(chain)}: the primary is unreachable or refused the token): check --sync-url (VERDICT_SYNC_URL) and ${AUTH_FIX.replace(/ for it$/, " for the primary")}`,
       e,
     );
   }

@@ -8,7 +8,7 @@ import { StorageError } from "./errors.js";
  * - driver errors become StorageError / ConnectionError (one line naming the database, no SQL);
  * - on a local file, a locked database is waited for in short slices with pauses between them,
  *   up to the busy timeout: the driver is synchronous, so one long wait would stall every other
- *   request of the process, reads included;
+ *   request of the process, reads included (each retry starts on a fresh connection, see below);
  * - a handle opened for reads only refuses write transactions (and, on a libSQL server, write
  *   statements) before sending them.
  */
@@ -25,9 +25,9 @@ export interface GuardOptions extends StorageTarget {
 }
 
 /** Pause between two attempts on a locked database. */
-const BUSY_PAUSE_MS = 20;
+const BUSY_PAUSE_MS = 5;
 /** How long one attempt lets SQLite wait for a lock (the driver's busy timeout). */
-export const BUSY_SLICE_MS = 25;
+export const BUSY_SLICE_MS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,6 +102,10 @@ export function guardClient(client: Client, g: GuardOptions): Client {
         return await fn();
       } catch (e) {
         if (!(retry && g.sliceRetry && isBusy(e) && Date.now() < deadline)) throw translate(e);
+        // The driver leaves the failed statement open, holding a read snapshot that would make every
+        // later attempt on this connection fail at once; a fresh connection starts clean.
+        await client.reconnect();
+        freshConnection = g.connectionSetup.length > 0;
         await sleep(BUSY_PAUSE_MS);
       }
     }

@@ -187,7 +187,6 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
       target.database,
       `${target.database} does not exist (a read-only open never creates it)`,
     );
-  const local = kind === "file" || kind === "replica";
   const driverUrl =
     url === ":memory:" ? "file::memory:" : readOnly && kind === "file" && path ? readOnlyFileUrl(path) : url;
   let raw: Client;
@@ -198,9 +197,9 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
       ...(opts.syncUrl ? { syncUrl: opts.syncUrl } : {}),
       ...(opts.syncIntervalSeconds ? { syncInterval: opts.syncIntervalSeconds } : {}),
       // Local files wait for a lock in short slices (guardClient retries up to busyTimeoutMs).
-      ...(local
+      ...(kind === "file"
         ? { timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS) }
-        : kind === "memory"
+        : kind === "memory" || kind === "replica"
           ? { timeout: busyTimeoutMs }
           : {}),
       intMode: "number",
@@ -214,7 +213,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
   const setup = readOnly && kind !== "remote" ? ["PRAGMA query_only = 1"] : [];
   const client = guardClient(raw, {
     ...target,
-    sliceRetry: local,
+    sliceRetry: kind === "file",
     readOnlyReason: reason ?? "",
     connectionSetup: setup,
   });

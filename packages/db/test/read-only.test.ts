@@ -107,7 +107,7 @@ describe("the CLI on a read-only database", () => {
       const path = await makeDb(dir, `${how.startsWith("--") ? "flag" : "env"}.db`, "WAL");
       const before = sha(path);
       const flag = how === "--read-only" ? ["--read-only"] : [];
-      const env = how === "--read-only" ? {} : { VERDICT_DB_READ_ONLY: "1" };
+      const env: Record<string, string> = how === "--read-only" ? {} : { VERDICT_DB_READ_ONLY: "1" };
       const list = await runCli(["--db", `file:${path}`, ...flag, "--json", "scenarios", "list"], { env });
       expect(list.status, list.stderr).toBe(0);
       expect(JSON.stringify(JSON.parse(list.stdout))).toContain('"kept"');
