@@ -1,5 +1,12 @@
 import type { Command } from "commander";
-import { type Domain, DOMAINS, type OpenOptions, type VerdictDb, openDatabase } from "@verdict/db";
+import {
+  type Domain,
+  DOMAINS,
+  type OpenOptions,
+  type VerdictDb,
+  openDatabase,
+  translateDriverError,
+} from "@verdict/db";
 import { loadEnv } from "./config.js";
 import { UsageError } from "./errors.js";
 
@@ -106,6 +113,9 @@ export async function withDb<T>(
   const h = await openDatabase({ ...openOptions(g), ...extra });
   try {
     return await fn(h);
+  } catch (e) {
+    // Paths that talk to the file directly (the bulk importer) get the same storage-fault lines.
+    throw translateDriverError(e, h.storage);
   } finally {
     h.close();
   }
