@@ -1,7 +1,14 @@
 import { TRPCClientError } from "@trpc/client";
 import { type VerdictClient, createVerdictClient } from "@verdict/api";
-import { type VerdictDb, createToken, openDatabase } from "@verdict/db";
-import { type ListeningProcess, type TempDir, ensureCliBuilt, spawnListening, tempDir } from "@verdict/testing";
+import { type VerdictDb, createToken, listTokens, openDatabase } from "@verdict/db";
+import {
+  type ListeningProcess,
+  type TempDir,
+  ensureCliBuilt,
+  eventually,
+  spawnListening,
+  tempDir,
+} from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -111,4 +118,11 @@ describe("verdict serve while another process holds the write lock", () => {
     expect((await reader.ivr.scenarios.list.query({})).items.map((s) => s.scenario_id)).not.toContain("refused");
     expect((await writer.ivr.scenarios.create.mutate(scenario("after"))).scenario_id).toBe("after");
   }, 30_000);
+
+  it("token use is still recorded, later and in the background, once the lock is free", async () => {
+    await eventually(async () => {
+      const reader = (await listTokens(holder)).find((t) => t.name === "reader");
+      expect(reader?.last_used_at).not.toBeNull();
+    });
+  });
 });

@@ -110,8 +110,9 @@ export function guardClient(client: Client, g: GuardOptions): Client {
       }
     }
   };
+  // Called only when needed, so that a call otherwise reaches the (synchronous) driver in the same
+  // tick: a flush started just before close() still runs.
   const setUp = async () => {
-    if (!freshConnection) return;
     freshConnection = false;
     for (const sql of g.connectionSetup) await client.execute(sql);
   };
@@ -119,21 +120,21 @@ export function guardClient(client: Client, g: GuardOptions): Client {
   const execute = async (stmt: InStatement | string, args?: InArgs) => {
     if (g.readOnly && g.remote && isWriteSql(sqlOf(stmt))) throw refuse();
     return retrying(async () => {
-      await setUp();
+      if (freshConnection) await setUp();
       return typeof stmt === "string" ? client.execute(stmt, args) : client.execute(stmt);
     });
   };
   const batch = async (stmts: InStatement[], mode?: TransactionMode) => {
     if (g.readOnly && (mode === "write" || (g.remote && stmts.some((s) => isWriteSql(sqlOf(s)))))) throw refuse();
     return retrying(async () => {
-      await setUp();
+      if (freshConnection) await setUp();
       return client.batch(stmts, mode);
     });
   };
   const migrate = async (stmts: InStatement[]) => {
     if (g.readOnly) throw refuse();
     return retrying(async () => {
-      await setUp();
+      if (freshConnection) await setUp();
       return client.migrate(stmts);
     });
   };
@@ -141,14 +142,14 @@ export function guardClient(client: Client, g: GuardOptions): Client {
     if (g.readOnly && g.remote) throw refuse();
     // A script may commit statement by statement: never retried.
     return retrying(async () => {
-      await setUp();
+      if (freshConnection) await setUp();
       return client.executeMultiple(sql);
     }, false);
   };
   const transaction = async (mode: TransactionMode = "write") => {
     if (g.readOnly && mode === "write") throw refuse();
     const tx = await retrying(async () => {
-      await setUp();
+      if (freshConnection) await setUp();
       return client.transaction(mode);
     });
     freshConnection = g.connectionSetup.length > 0;
