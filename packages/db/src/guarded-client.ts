@@ -101,7 +101,7 @@ export function guardClient(client: Client, g: GuardOptions): Client {
       try {
         return await fn();
       } catch (e) {
-        if (!(retry && g.sliceRetry && isBusy(e) && Date.now() < deadline)) throw translate(e);
+        if (!(retry && g.sliceRetry && isBusy(e) && Date.now() < deadline) || client.closed) throw translate(e);
         // The driver leaves the failed statement open, holding a read snapshot that would make every
         // later attempt on this connection fail at once; a fresh connection starts clean.
         await client.reconnect();
