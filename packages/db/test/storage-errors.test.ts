@@ -15,7 +15,9 @@ import {
   type Ed25519Keys,
   type SqldServer,
   type TempDir,
+  ensureCliBuilt,
   makeEd25519Keys,
+  runCli,
   signJwt,
   sqldForTests,
   startSqld,
@@ -169,6 +171,34 @@ describe("local files", () => {
       }
     },
   );
+});
+
+describe("the CLI", () => {
+  let dir: TempDir;
+  beforeAll(() => {
+    ensureCliBuilt();
+    dir = tempDir("verdict-storage-cli-");
+  }, 240_000);
+  afterAll(() => dir.cleanup());
+
+  it("prints a storage fault as one line naming the file, exit 1, no stack", async () => {
+    const notes = dir.file("notes.db");
+    writeFileSync(notes, "these are my notes, not a database\n".repeat(200));
+    const folder = dir.file("folder.db");
+    mkdirSync(folder);
+    for (const [path, cause] of [
+      [notes, /is not a SQLite database \(SQLITE_NOTADB\)/],
+      [folder, /it is a directory, not a database file \(EISDIR\)/],
+    ] as const) {
+      const r = await runCli(["--db", `file:${path}`, "scenarios", "list"]);
+      expect(r.status, r.stderr).toBe(1);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(path);
+      expect(lines[0]).toMatch(cause);
+      expect(r.stdout).toBe("");
+    }
+  });
 });
 
 const sqld = sqldForTests("packages/db storage errors against a real sqld (storage-errors.test.ts)");
