@@ -5,6 +5,7 @@
 export interface CliEnv {
   dbUrl: string;
   dbAuthToken: string | undefined;
+  dbReadOnly: boolean;
   syncUrl: string | undefined;
   syncIntervalSeconds: number | undefined;
   server: string | undefined;
@@ -20,6 +21,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return {
     dbUrl: env.VERDICT_DB_URL || "file:data/verdict.db",
     dbAuthToken: env.VERDICT_DB_AUTH_TOKEN || undefined,
+    dbReadOnly: env.VERDICT_DB_READ_ONLY !== undefined && !["", "0", "false"].includes(env.VERDICT_DB_READ_ONLY),
     syncUrl: env.VERDICT_SYNC_URL || undefined,
     syncIntervalSeconds: interval !== undefined && Number.isFinite(interval) ? interval : undefined,
     server: env.VERDICT_SERVER || undefined,

@@ -1,11 +1,19 @@
 import type { Command } from "commander";
-import { type Domain, DOMAINS, type OpenOptions, type VerdictDb, openDatabase } from "@verdict/db";
+import {
+  type Domain,
+  DOMAINS,
+  type OpenOptions,
+  type VerdictDb,
+  openDatabase,
+  translateDriverError,
+} from "@verdict/db";
 import { loadEnv } from "./config.js";
 import { UsageError } from "./errors.js";
 
 export interface GlobalOptions {
   db: string;
   dbAuthToken?: string;
+  readOnly: boolean;
   syncUrl?: string;
   syncInterval?: string;
   server?: string;
@@ -26,6 +34,11 @@ export function addGlobalOptions(program: Command): Command {
       "--db-auth-token <token>",
       "auth token for a remote libSQL server (env VERDICT_DB_AUTH_TOKEN)",
       env.dbAuthToken,
+    )
+    .option(
+      "--read-only",
+      "open the database for reads only: writes fail, nothing is changed (env VERDICT_DB_READ_ONLY=1)",
+      env.dbReadOnly,
     )
     .option(
       "--sync-url <url>",
@@ -85,6 +98,7 @@ export function openOptions(g: GlobalOptions): OpenOptions {
   return {
     url: g.db,
     ...(g.dbAuthToken ? { authToken: g.dbAuthToken } : {}),
+    ...(g.readOnly ? { readOnly: true } : {}),
     ...(g.syncUrl ? { syncUrl: g.syncUrl } : {}),
     ...(interval ? { syncIntervalSeconds: interval } : {}),
   };
@@ -99,6 +113,9 @@ export async function withDb<T>(
   const h = await openDatabase({ ...openOptions(g), ...extra });
   try {
     return await fn(h);
+  } catch (e) {
+    // Paths that talk to the file directly (the bulk importer) get the same storage-fault lines.
+    throw translateDriverError(e, h.storage);
   } finally {
     h.close();
   }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { isVerdictError } from "@verdict/db";
+import { verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 import { apiFailure } from "./api.js";
 import { registerDbCommands } from "./commands/db.js";
@@ -76,9 +76,11 @@ function report(e: unknown): number {
     for (const line of e.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
     return EXIT.failure;
   }
-  if (e instanceof InputFileError || isVerdictError(e)) {
-    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
-    if (debug) process.stderr.write(`${e.stack}\n`);
+  // Our errors may sit in a cause chain (drizzle wraps what the database layer throws).
+  const ours = e instanceof InputFileError ? e : verdictErrorIn(e);
+  if (ours) {
+    process.stderr.write(`${color.red("error:")} ${ours.message}\n`);
+    if (debug) process.stderr.write(`${ours.stack}\n`);
     return EXIT.failure;
   }
   if (e instanceof ZodError) {

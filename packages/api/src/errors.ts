@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { type VerdictError, isVerdictError } from "@verdict/db";
+import { type VerdictDb, type VerdictError, isVerdictError, translateDriverError, verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 import { TransportError } from "./transport.js";
 
@@ -72,12 +72,23 @@ function knownCause(e: unknown): VerdictError | ZodError | TransportError | null
 }
 
 /**
- * The one adapter from service errors to tRPC codes. A TRPCError raised by tRPC itself (bad batch,
+ * The one adapter from service errors to tRPC codes. Our errors are found anywhere in the cause chain
+ * (drizzle wraps what the driver wrapper throws). A TRPCError raised by tRPC itself (bad batch,
  * unknown procedure, 413) keeps its code; anything unknown is an internal error, whose message the
  * error formatter replaces with a generic one (the server logs the original).
  */
-export function toTRPCError(e: unknown): TRPCError {
-  const known = knownCause(e);
+export function toTRPCError(e: unknown, db?: VerdictDb): TRPCError {
+  let known = knownCause(e);
+  if (!known && db) {
+    // A raw driver error from a path that talks to the file directly (the bulk importer): a storage
+    // fault is translated, so it answers 503 naming the database, not 500 with SQL.
+    let cur: unknown = e;
+    for (let i = 0; i < 6 && cur instanceof Error && !known; i++) {
+      const translated = translateDriverError(cur, db.storage);
+      if (isVerdictError(translated)) known = translated;
+      cur = cur.cause;
+    }
+  }
   if (known && isVerdictError(known))
     return new TRPCError({ code: CODES[known.code], message: clientMessage(known), cause: known });
   if (known instanceof TransportError)

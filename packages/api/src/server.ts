@@ -98,7 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       try {
         caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
       } catch (e) {
-        throw toTRPCError(e);
+        throw toTRPCError(e, db);
       }
       return {
         db,

@@ -78,9 +78,9 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure maps our typed errors to tRPC codes in one place. */
-const errorAdapter = t.middleware(async ({ next }) => {
+const errorAdapter = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok) throw toTRPCError(result.error);
+  if (!result.ok) throw toTRPCError(result.error, ctx.db);
   return result;
 });
 

@@ -1,8 +1,10 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createClient, type Client, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { ConnectionError, SchemaMismatchError, VerdictError } from "./errors.js";
+import { databaseName, type StorageTarget, translateDriverError } from "./db-errors.js";
+import { ConnectionError, SchemaMismatchError, StorageError } from "./errors.js";
+import { BUSY_SLICE_MS, guardClient } from "./guarded-client.js";
 import {
   type Domain,
   DOMAINS,
@@ -10,10 +12,10 @@ import {
   assertUntampered,
   cachedMigrationFiles,
   compareMigrations,
-  errorText,
   migrateUp,
   readApplied,
 } from "./migrations.js";
+import { flushTokenUse } from "./queries/token-use.js";
 import * as schema from "./schema/index.js";
 
 export const DEFAULT_DB_URL = "file:data/verdict.db";
@@ -31,8 +33,14 @@ export interface OpenOptions extends MigrationOptions {
   migrate?: boolean;
   /** Skip the schema check (only the migration commands themselves do this). */
   skipSchemaCheck?: boolean;
-  /** Milliseconds to wait on a locked file before failing. */
+  /** Milliseconds a write waits for a locked database before failing with StorageError "busy". */
   busyTimeoutMs?: number;
+  /**
+   * Open for reads only (`--read-only`, VERDICT_DB_READ_ONLY): no WAL switch, no migration, no
+   * token-use write; writes fail with StorageError "read_only". Also chosen by itself for a file or
+   * folder that is not writable and for a libSQL token with read-only access.
+   */
+  readOnly?: boolean;
 }
 
 export type DbKind = "file" | "memory" | "remote" | "replica";
@@ -43,6 +51,12 @@ export interface VerdictDb {
   db: Drizzle;
   url: string;
   kind: DbKind;
+  /** Opened for reads only: writes fail with StorageError "read_only". */
+  readOnly: boolean;
+  /** The database as shown in messages: a file path, or the URL without credentials. */
+  database: string;
+  /** What storage faults of this handle are about (for translateDriverError). */
+  storage: StorageTarget;
   /** Pull the primary's changes into an embedded replica now (no-op otherwise). */
   sync(): Promise<void>;
   close(): void;
@@ -57,50 +71,172 @@ export function dbKind(url: string, syncUrl?: string): DbKind {
   );
 }
 
-function filePath(url: string): string | null {
+export function filePath(url: string): string | null {
   if (!url.startsWith("file:") || url.startsWith("file::memory:")) return null;
   const rest = url.slice("file:".length).split("?")[0] ?? "";
   return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
 }
 
+/** Default wait of a write on a locked database. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The access claim of a libSQL JWT ("ro" or "rw"), read without verifying it (the server does that). */
+function tokenAccess(token: string | undefined): string | null {
+  const payload = token?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const a = (claims as { a?: unknown } | null)?.a;
+    return typeof a === "string" ? a : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why a target can only be read, or null when it can be written. */
+export function readOnlyReason(opts: OpenOptions, kind: DbKind, path: string | null): string | null {
+  if (opts.readOnly) return "opened with --read-only (VERDICT_DB_READ_ONLY)";
+  if (kind === "file" && /[?&]mode=ro(&|$)/.test(opts.url ?? "")) return "the URL asks for mode=ro";
+  if (kind === "file" && path) {
+    if (existsSync(path) && !writable(path)) return "the file is not writable";
+    if (existsSync(path) && !writable(dirname(path)))
+      return `its folder ${dirname(path)} is not writable (SQLite needs it for its journal)`;
+  }
+  if (kind === "remote" && tokenAccess(opts.authToken) === "ro") return "the token has read-only access";
+  return null;
+}
+
+/** Whether a SQLite file is in WAL mode (byte 18 of its header is 2). */
+function isWalFile(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const header = Buffer.alloc(20);
+      return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The driver URL that opens a local file for reads only: a SQLite URI (mode=ro) passed through the
+ * client's file: URL (its path is percent-decoded once). A WAL file whose -shm cannot be created
+ * (folder not writable) and that has no -wal left is opened immutable, the one way SQLite reads it.
+ */
+function readOnlyFileUrl(path: string): string {
+  const abs = resolve(path);
+  const params = ["mode=ro"];
+  if (isWalFile(abs) && !existsSync(`${abs}-shm`) && !existsSync(`${abs}-wal`) && !writable(dirname(abs)))
+    params.push("immutable=1");
+  const uri = `file:${encodeURI(abs)}?${params.join("&")}`;
+  return `file:${uri.replaceAll("%", "%25").replace("?", "%3F")}`;
+}
+
 /**
  * The one way to open a Verdict database. Files get WAL, foreign keys and a busy timeout; every
  * database gets its migrations checked, so code never runs against a schema it does not know.
+ * A read-only target (see `readOnly`) is opened for reads only: no WAL switch, no migration.
+ * Every query runs through guardClient, which turns storage faults into one-line StorageErrors.
  */
 export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
   const url = opts.url ?? DEFAULT_DB_URL;
   const kind = dbKind(url, opts.syncUrl);
   const path = filePath(url);
-  if (path) mkdirSync(dirname(path), { recursive: true });
-  let client: Client;
+  const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const reason = readOnlyReason(opts, kind, path);
+  const readOnly = reason !== null;
+  const target: StorageTarget = {
+    database: kind === "memory" ? ":memory:" : databaseName(url),
+    remote: kind === "remote",
+    readOnly,
+    busyTimeoutMs,
+  };
+  if (readOnly && opts.migrate) {
+    const where = target.remote ? `the database server at ${target.database}` : target.database;
+    const fix = target.remote
+      ? "; a read-only token cannot migrate or write: set VERDICT_DB_AUTH_TOKEN (or --db-auth-token) to a token with write access"
+      : "";
+    throw new StorageError(
+      "read_only",
+      target.database,
+      `cannot migrate ${where}: it is open for reads only (${reason})${fix}`,
+    );
+  }
+  if (path && !readOnly) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw translateDriverError(e, target);
+    }
+  }
+  if (readOnly && path && !existsSync(path))
+    throw new StorageError(
+      "io",
+      target.database,
+      `${target.database} does not exist (a read-only open never creates it)`,
+    );
+  const driverUrl =
+    url === ":memory:" ? "file::memory:" : readOnly && kind === "file" && path ? readOnlyFileUrl(path) : url;
+  let raw: Client;
   try {
-    client = createClient({
-      url: url === ":memory:" ? "file::memory:" : url,
+    raw = createClient({
+      url: driverUrl,
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
       ...(opts.syncUrl ? { syncUrl: opts.syncUrl } : {}),
       ...(opts.syncIntervalSeconds ? { syncInterval: opts.syncIntervalSeconds } : {}),
-      ...(kind === "file" || kind === "replica" || kind === "memory" ? { timeout: opts.busyTimeoutMs ?? 5000 } : {}),
+      // Local files wait for a lock in short slices (guardClient retries up to busyTimeoutMs).
+      ...(kind === "file"
+        ? { timeout: Math.min(busyTimeoutMs, BUSY_SLICE_MS) }
+        : kind === "memory" || kind === "replica"
+          ? { timeout: busyTimeoutMs }
+          : {}),
       intMode: "number",
     });
   } catch (e) {
+    const err = translateDriverError(e, target);
+    if (err !== e) throw err;
     throw new ConnectionError(`cannot open database ${redact(url)}: ${errorText(e)}`, e);
   }
-  if (kind === "memory") client = singleConnection(client);
+  if (kind === "memory") raw = singleConnection(raw);
+  const setup = readOnly && kind !== "remote" ? ["PRAGMA query_only = 1"] : [];
+  const client = guardClient(raw, {
+    ...target,
+    sliceRetry: kind === "file",
+    readOnlyReason: reason ?? "",
+    connectionSetup: setup,
+  });
   const handle: VerdictDb = {
     client,
     db: drizzle(client, { schema }),
     url,
     kind,
+    readOnly,
+    database: target.database,
+    storage: target,
     async sync() {
       if (kind === "replica") await client.sync();
     },
     close() {
+      flushTokenUse(handle);
       client.close();
     },
   };
   try {
+    for (const sql of setup) await client.execute(sql);
     if (kind === "replica") await client.sync();
-    if (kind === "file") {
+    if (kind === "file" && !readOnly) {
       // WAL lets readers (the CLI, backups) work while a server writes; it persists in the file.
       await client.execute("PRAGMA journal_mode = WAL");
       await client.execute("PRAGMA synchronous = NORMAL");
@@ -115,7 +251,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
   } catch (e) {
     client.close();
     if (e instanceof SchemaMismatchError) throw e;
-    throw describeConnectionError(e, url);
+    throw translateDriverError(e, target);
   }
 }
 
@@ -158,56 +294,8 @@ function redact(url: string): string {
   return url.replace(/(authToken=)[^&]+/, "$1***");
 }
 
-/**
- * Turns driver errors about reaching or authenticating to a server into one readable line that says
- * what to do. Errors of our own (schema, migrations) and anything unrecognised pass through unchanged.
- */
-export function describeConnectionError(e: unknown, url: string): Error {
-  if (!(e instanceof Error)) return new Error(String(e));
-  if (e instanceof VerdictError) return e;
-  // The driver nests errors (LibsqlError -> HttpServerError / WebSocketError / fetch's TypeError -> system error).
-  const chain: Error[] = [];
-  for (let cur: unknown = e; cur instanceof Error && chain.length < 6; cur = cur.cause) chain.push(cur);
-  const prop = (name: string): unknown[] =>
-    chain.map((x) => (x as unknown as Record<string, unknown>)[name]).filter((v) => v !== undefined);
-  const codes = prop("code").filter((c): c is string => typeof c === "string");
-  const status = prop("status").find((s): s is number => typeof s === "number");
-  const text = errorText(e).replace(/\s+/g, " ").trim();
-  const server = `the database server at ${redact(url)}`;
-  const fix = "set VERDICT_DB_AUTH_TOKEN (or --db-auth-token) to a valid token for it";
-
-  const authCode = codes.find((c) => c.startsWith("AUTH_"));
-  if (status === 401 || authCode || /\b401\b|unauthori[sz]ed/i.test(text)) {
-    const why = authCode
-      ? (/Authentication failed: ([^:]+?)(?::|$)/.exec(text)?.[1] ?? authCode)
-      : "HTTP 401 Unauthorized: token missing, invalid or expired";
-    return new ConnectionError(`${server} refused the credentials (${why}): ${fix}`, e);
-  }
-  if (status === 403 || /\b403\b|forbidden/i.test(text)) {
-    return new ConnectionError(
-      `${server} denied access (HTTP 403 Forbidden): the token does not allow this operation (a read-only token cannot migrate or write); ${fix} with write access`,
-      e,
-    );
-  }
-  if (/PrimaryHandshakeTimeout/.test(text)) {
-    // An embedded replica's sync gives no reason: the driver retries, then reports only this.
-    return new ConnectionError(
-      `the embedded replica ${redact(url)} could not sync with its primary (${text}: the primary is unreachable or refused the token): check --sync-url (VERDICT_SYNC_URL) and ${fix.replace(/ for it$/, " for the primary")}`,
-      e,
-    );
-  }
-  if (/WebSocket was closed with code 1006/.test(text)) {
-    return new ConnectionError(
-      `${server} closed the WebSocket connection without answering (code 1006); if it requires authentication, ${fix}`,
-      e,
-    );
-  }
-  const network = codes.find((c) => /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)$/.test(c));
-  if (network || /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|bad port/i.test(text)) {
-    const detail = chain[chain.length - 1]?.message.replace(/\s+/g, " ") ?? text;
-    return new ConnectionError(`cannot reach ${server} (${detail}): is it running, and is the URL right?`, e);
-  }
-  return e;
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message.replace(/\s+/g, " ") : String(e);
 }
 
 /**

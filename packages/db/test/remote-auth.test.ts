@@ -15,7 +15,14 @@ import {
   tempDir,
   writeJwtKeyFile,
 } from "@verdict/testing";
-import { ConnectionError, createScenario, getScenario, openDatabase } from "@verdict/db";
+import {
+  ConnectionError,
+  StorageError,
+  type VerdictError,
+  createScenario,
+  getScenario,
+  openDatabase,
+} from "@verdict/db";
 
 /**
  * JWT authentication against a real sqld started with --auth-jwt-key-file: the right token works,
@@ -23,7 +30,12 @@ import { ConnectionError, createScenario, getScenario, openDatabase } from "@ver
  */
 const sqld = sqldForTests("packages/db remote auth tests (remote-auth.test.ts)");
 
-async function openError(url: string, authToken: string | undefined, migrate = false): Promise<ConnectionError> {
+async function openError(
+  url: string,
+  authToken: string | undefined,
+  migrate = false,
+  type: typeof ConnectionError | typeof StorageError = ConnectionError,
+): Promise<VerdictError> {
   const err = await openDatabase({ url, migrate, ...(authToken === undefined ? {} : { authToken }) }).then(
     (h) => {
       h.close();
@@ -31,8 +43,8 @@ async function openError(url: string, authToken: string | undefined, migrate = f
     },
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(ConnectionError);
-  return err as ConnectionError;
+  expect(err).toBeInstanceOf(type);
+  return err as VerdictError;
 }
 
 /** What a user sees must be one line, name the server and the setting to fix, and never echo the token. */
@@ -117,9 +129,11 @@ describe.skipIf(!sqld.available).each([["pem" as const], ["base64url" as const]]
       } finally {
         h.close();
       }
-      const err = await openError(server.url, ro, true);
+      // The token's read-only claim makes the open read-only: migrating is refused before asking the server.
+      const err = await openError(server.url, ro, true, StorageError);
       expectReadable(err, server.url, ro);
-      expect(err.message).toMatch(/403.*read-only token cannot migrate or write/);
+      expect((err as StorageError).kind).toBe("read_only");
+      expect(err.message).toMatch(/read-only access.*a read-only token cannot migrate or write/);
     });
   },
 );
@@ -217,8 +231,8 @@ describe.skipIf(!sqld.available)("scripts/sqld-jwt.mjs keys and tokens, key pass
     const h = await openDatabase({ url: server.url, authToken: token, migrate: true });
     h.close();
     const ro = run("token", "--private-key", keyFile, "--read-only").stdout.trim();
-    const err = await openError(server.url, ro, true);
-    expect(err.message).toMatch(/403/);
+    const err = await openError(server.url, ro, true, StorageError);
+    expect(err.message).toMatch(/read-only/);
     expectReadable(await openError(server.url, undefined), server.url);
   });
 

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
 import { apiTokens } from "../schema/admin.js";
 import { nowIso } from "./common.js";
+import { recordTokenUse } from "./token-use.js";
 
 export type TokenScope = "read" | "write" | "admin";
 export interface TokenInfo {
@@ -71,7 +72,11 @@ export async function revokeToken(h: VerdictDb, name: string): Promise<{ revoked
   return { revoked: true };
 }
 
-/** The token's name and scope, or null when unknown or revoked. Marks it used at most once a minute. */
+/**
+ * The token's name and scope, or null when unknown or revoked. Only reads: the use is recorded in
+ * memory and written later in the background (see token-use.ts), so a busy or read-only database
+ * never fails or delays a request here.
+ */
 export async function verifyToken(h: VerdictDb, token: string): Promise<{ name: string; scope: TokenScope } | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const rs = await h.client.execute({
@@ -80,12 +85,6 @@ export async function verifyToken(h: VerdictDb, token: string): Promise<{ name: 
   });
   const row = rs.rows[0];
   if (!row) return null;
-  const lastUsed = row.last_used_at === null ? 0 : Date.parse(String(row.last_used_at));
-  if (Date.now() - lastUsed > 60_000) {
-    await h.client.execute({
-      sql: "UPDATE api_tokens SET last_used_at = ? WHERE name = ?",
-      args: [nowIso(), String(row.name)],
-    });
-  }
+  recordTokenUse(h, String(row.name), row.last_used_at === null ? null : String(row.last_used_at));
   return { name: String(row.name), scope: String(row.scope) as TokenScope };
 }
