@@ -15,6 +15,7 @@ import {
   readApplied,
 } from "./migrations.js";
 import * as schema from "./schema/index.js";
+import { refuseTurbulenceDatabase } from "./turbulence/sqlite-source.js";
 
 export const DEFAULT_DB_URL = "file:data/verdict.db";
 
@@ -71,6 +72,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
   const url = opts.url ?? DEFAULT_DB_URL;
   const kind = dbKind(url, opts.syncUrl);
   const path = filePath(url);
+  if (path) refuseTurbulenceDatabase(path);
   if (path) mkdirSync(dirname(path), { recursive: true });
   let client: Client;
   try {

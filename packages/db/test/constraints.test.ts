@@ -98,6 +98,10 @@ const CHECK_CASES: [string, string, Row][] = [
   ["instances_status_enum", "instances", { status: "ok" }],
   ["instances_duration_range", "instances", { duration_ms: -1 }],
   ["instances_variations_json", "instances", { variations: "{bad" }],
+  ["instances_passed_bool", "instances", { passed: 2 }],
+  ["instances_entry_data_json", "instances", { entry_data: "{bad" }],
+  ["runs_state_enum", "runs", { state: "half" }],
+  ["runs_interrupted_bool", "runs", { interrupted: 3 }],
   ["steps_step_index_range", "steps", { step_index: -1 }],
   ["steps_latency_range", "steps", { latency_ms: -0.1 }],
   ["steps_ok_bool", "steps", { ok: 2 }],
@@ -192,7 +196,7 @@ describe.each(TARGETS)("constraints on %s", (_label, url) => {
     }
   });
 
-  it("the cases below cover every named CHECK constraint of the 13 tables", async () => {
+  it("the cases below cover every named CHECK constraint of the 14 tables", async () => {
     const rs = await h.client.execute({
       sql: `SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN (${TABLES.map(() => "?").join(",")})`,
       args: TABLES,

@@ -21,6 +21,7 @@ export const TABLES = [
   "instances",
   "steps",
   "assertions",
+  "run_artifacts",
 ];
 
 /** The suites that hold for both kinds of embedded database run once on each. */

@@ -62,6 +62,7 @@ const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   workflow_metrics: ["run_id"],
   runs: ["id"],
   instances: ["run_id", "id"],
+  run_artifacts: ["run_id", "path"],
 };
 
 /** The foreign keys the schema must have: child(columns) -> parent(columns), all ON DELETE CASCADE. */
@@ -75,6 +76,7 @@ const FOREIGN_KEYS = [
   "instances(run_id)->runs(id)",
   "steps(run_id,instance_id)->instances(run_id,id)",
   "assertions(run_id,instance_id)->instances(run_id,id)",
+  "run_artifacts(run_id)->runs(id)",
 ];
 
 /**
@@ -157,7 +159,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 13 tables of the ivr, metrics and runs domains", async () => {
+  it("has exactly the 14 tables of the ivr, metrics and runs domains", async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );

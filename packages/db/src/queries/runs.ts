@@ -169,7 +169,8 @@ function toRun(r: Row): Run {
 }
 
 export async function getRun(h: VerdictDb, id: string): Promise<Run> {
-  const rs = await h.client.execute({ sql: "SELECT * FROM runs WHERE id = ?", args: [id] });
+  // A run still being imported (state 'importing') is not there yet for anyone.
+  const rs = await h.client.execute({ sql: "SELECT * FROM runs WHERE id = ? AND state = 'complete'", args: [id] });
   const row = rs.rows[0];
   if (!row) throw new NotFoundError("run", id);
   return toRun(row);
@@ -188,7 +189,7 @@ export async function deleteRun(h: VerdictDb, id: string, x: SqlExecutor = h.cli
 
 export async function listRuns(h: VerdictDb, raw: RunListInput = {}): Promise<Page<Run>> {
   const input = runListInput.parse(raw);
-  const where: string[] = [];
+  const where: string[] = ["state = 'complete'"];
   const args: InValue[] = [];
   if (input.sut_name) {
     where.push("sut_name = ?");

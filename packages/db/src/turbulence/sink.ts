@@ -1,6 +1,12 @@
 /**
- * Where an import writes: one write transaction, a bulk `insert`, and the plain `execute` that
+ * Where an import writes: write transactions, a bulk `insert`, and the plain `execute` that
  * createRun/runExists need.
+ *
+ * Chunked (the default for a new run): `breathe()` commits the work done so far once a chunk has
+ * held the write lock for `chunkMs`, pauses `gapMs` so that other connections (an API server, the
+ * CLI) get the lock, and opens the next chunk. `gapMs` is longer than SQLite's longest busy-handler
+ * sleep (100 ms), so a writer waiting on the lock always sees a gap: it waits at most about one chunk.
+ * The run itself stays hidden (runs.state = 'importing') until the chunk that completes it.
  *
  * - A local file database gets its own libSQL connection (the `libsql` driver that @libsql/client
  *   itself uses) for the import: statements are prepared once and re-run per batch instead of being
@@ -12,23 +18,40 @@
 import type { InValue } from "@libsql/client";
 import Database from "libsql";
 import type { VerdictDb } from "../open.js";
-import { ASSERTION_COLUMNS, INSTANCE_COLUMNS, STEP_COLUMNS, type SqlExecutor } from "../queries/runs.js";
+import type { SqlExecutor } from "../queries/runs.js";
+import { IMPORT_COLUMNS } from "./mappers.js";
 
 export type ImportTable = "instances" | "steps" | "assertions";
-const COLUMNS: Record<ImportTable, readonly string[]> = {
-  instances: INSTANCE_COLUMNS,
-  steps: STEP_COLUMNS,
-  assertions: ASSERTION_COLUMNS,
-};
+const COLUMNS: Record<ImportTable, readonly string[]> = IMPORT_COLUMNS;
 type Rows = readonly (readonly InValue[])[];
+
+export interface ChunkOptions {
+  /** Milliseconds a chunk may hold the write lock before it is committed. */
+  chunkMs: number;
+  /** Milliseconds between two chunks, for other writers. */
+  gapMs: number;
+}
+export const DEFAULT_CHUNKS: ChunkOptions = { chunkMs: 400, gapMs: 110 };
 
 export interface ImportSink extends SqlExecutor {
   readonly kind: "native" | "client";
   insert(table: ImportTable, rows: Rows): Promise<void>;
+  insertArtifact(runId: string, path: string, instanceId: string | null, bytes: Uint8Array): Promise<void>;
+  /** Chunked sinks: commit and reopen when the chunk is old enough. No-op otherwise. */
+  breathe(): Promise<void>;
+  /** Commit now and open the next transaction (chunked sinks only). */
+  commitChunk(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /** Switches chunking on or off (off: one transaction, as for a replacement). */
+  setChunks(c: ChunkOptions | null): void;
+  /** Opens a new write transaction after commit() or rollback(). */
+  begin(): Promise<void>;
   close(): void;
 }
+
+const ARTIFACT_SQL = "INSERT INTO run_artifacts (run_id, path, instance_id, bytes) VALUES (?, ?, ?, ?)";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Page cache of the import's own connection (KiB); it is closed when the import ends. With indexes
@@ -59,12 +82,13 @@ export function plainFilePath(h: VerdictDb): string | null {
   return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
 }
 
-export async function openSink(h: VerdictDb, busyTimeoutMs = 5000): Promise<ImportSink> {
+export async function openSink(h: VerdictDb, chunks: ChunkOptions | null, busyTimeoutMs = 5000): Promise<ImportSink> {
   const path = plainFilePath(h);
-  return path === null ? clientSink(h) : nativeSink(path, busyTimeoutMs);
+  return path === null ? clientSink(h, chunks) : nativeSink(path, chunks, busyTimeoutMs);
 }
 
-function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
+function nativeSink(path: string, initialChunks: ChunkOptions | null, busyTimeoutMs: number): ImportSink {
+  let chunks = initialChunks;
   const db = new Database(path, { timeout: busyTimeoutMs });
   const statements = new Map<string, ReturnType<typeof db.prepare>>();
   const prepared = (sql: string) => {
@@ -87,8 +111,25 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     db.close();
     throw e;
   }
+  let chunkStart = performance.now();
+  const commitChunk = async () => {
+    db.exec("COMMIT");
+    if (chunks) await sleep(chunks.gapMs);
+    db.exec("BEGIN IMMEDIATE");
+    chunkStart = performance.now();
+  };
   return {
     kind: "native",
+    async breathe() {
+      if (chunks && performance.now() - chunkStart >= chunks.chunkMs) await commitChunk();
+    },
+    commitChunk,
+    setChunks(c) {
+      chunks = c;
+    },
+    async insertArtifact(runId, p, instanceId, bytes) {
+      prepared(ARTIFACT_SQL).run([runId, p, instanceId, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+    },
     async execute(stmt) {
       const s = db.prepare(stmt.sql);
       if (s.reader) {
@@ -119,6 +160,10 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     async rollback() {
       if (db.inTransaction) db.exec("ROLLBACK");
     },
+    async begin() {
+      db.exec("BEGIN IMMEDIATE");
+      chunkStart = performance.now();
+    },
     close() {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
@@ -130,12 +175,31 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
   };
 }
 
-async function clientSink(h: VerdictDb): Promise<ImportSink> {
+async function clientSink(h: VerdictDb, initialChunks: ChunkOptions | null): Promise<ImportSink> {
+  let chunks = initialChunks;
   if (h.kind !== "remote") await h.client.execute("PRAGMA foreign_keys = ON");
-  const tx = await h.client.transaction("write");
+  let tx = await h.client.transaction("write");
+  let chunkStart = performance.now();
+  const commitChunk = async () => {
+    await tx.commit();
+    tx.close();
+    if (chunks) await sleep(chunks.gapMs);
+    tx = await h.client.transaction("write");
+    chunkStart = performance.now();
+  };
   return {
     kind: "client",
     execute: (stmt) => tx.execute(stmt),
+    async breathe() {
+      if (chunks && performance.now() - chunkStart >= chunks.chunkMs) await commitChunk();
+    },
+    commitChunk,
+    setChunks(c) {
+      chunks = c;
+    },
+    async insertArtifact(runId, p, instanceId, bytes) {
+      await tx.execute({ sql: ARTIFACT_SQL, args: [runId, p, instanceId, bytes] });
+    },
     async insert(table, rows) {
       const per = maxRows(table);
       for (let start = 0; start < rows.length; start += per) {
@@ -146,6 +210,11 @@ async function clientSink(h: VerdictDb): Promise<ImportSink> {
     commit: () => tx.commit(),
     async rollback() {
       if (!tx.closed) await tx.rollback();
+    },
+    async begin() {
+      tx.close();
+      tx = await h.client.transaction("write");
+      chunkStart = performance.now();
     },
     close() {
       tx.close();

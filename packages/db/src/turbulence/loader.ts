@@ -1,0 +1,129 @@
+/**
+ * The loader: lines of one source (a .jsonl file, or a table of turbulence.db rendered as lines)
+ * → a row mapper → batched inserts into the import's sink. A bad line is an error naming the file,
+ * line and field, or, with skipInvalid, a skipped line; a row the database refuses is found by
+ * re-inserting its batch one row at a time.
+ */
+import { errorTextOf } from "../errors.js";
+import { ImportInterruptedError, RunFileError } from "./errors.js";
+import type { FieldProblem } from "./format.js";
+import type { FileLine } from "./lines.js";
+import type { Json, RowResult } from "./mappers.js";
+import type { ProgressMeter } from "./progress.js";
+import type { ImportSink, ImportTable } from "./sink.js";
+
+export interface SkippedLine {
+  file: string;
+  line: number | null;
+  field: string;
+  problem: string;
+}
+
+export interface LineSource {
+  /** The file named in errors. */
+  file: string;
+  lines: AsyncIterable<FileLine>;
+  bytesRead: () => number;
+}
+
+export interface LoadOptions {
+  runId: string;
+  batchSize: number;
+  skipInvalid: boolean;
+  skipped: SkippedLine[];
+  meter: ProgressMeter;
+  signal: AbortSignal | undefined;
+  /** Runs before each batch is inserted (e.g. rows the batch depends on). */
+  beforeFlush?: () => Promise<void>;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function dbProblem(e: unknown, instanceId: string, table: ImportTable): FieldProblem {
+  const text = errorTextOf(e);
+  if (/FOREIGN KEY constraint failed/i.test(text))
+    return { field: "instance_id", problem: `no instance '${instanceId}' in instances.jsonl` };
+  if (table === "instances" && /UNIQUE constraint failed/i.test(text))
+    return { field: "instance_id", problem: `duplicate instance '${instanceId}'` };
+  const m = /CHECK constraint failed: ([A-Za-z0-9_]+)/.exec(text);
+  if (m?.[1]) return { field: "(row)", problem: `refused by the database (${m[1]})` };
+  return { field: "(row)", problem: `refused by the database (${text})` };
+}
+
+export function checkAbort(o: Pick<LoadOptions, "signal" | "runId">): void {
+  if (o.signal?.aborted) throw new ImportInterruptedError(o.runId);
+}
+
+/** Loads every line of `src` into `table`; returns the number of rows written. */
+export async function loadLines<T extends readonly unknown[]>(
+  sink: ImportSink,
+  table: ImportTable,
+  src: LineSource,
+  map: (obj: Json, text: string) => RowResult<T>,
+  o: LoadOptions,
+): Promise<number> {
+  let written = 0;
+  const fail = (file: string, line: number | null, p: FieldProblem) => {
+    if (!o.skipInvalid) throw new RunFileError(file, line, p.field, p.problem);
+    o.skipped.push({ file, line, field: p.field, problem: p.problem });
+  };
+  let batch: T[] = [];
+  let batchLines: number[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await o.beforeFlush?.();
+    try {
+      await sink.insert(table, batch as unknown as readonly (readonly never[])[]);
+      written += batch.length;
+      o.meter.rows += batch.length;
+    } catch (e) {
+      if (!/constraint failed/i.test(errorTextOf(e))) throw e;
+      // Find the refused rows one at a time (a failed statement leaves the transaction usable).
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i] as T;
+        try {
+          await sink.insert(table, [row] as unknown as readonly (readonly never[])[]);
+          written++;
+          o.meter.rows++;
+        } catch (e) {
+          fail(src.file, batchLines[i] ?? null, dbProblem(e, String(row[1]), table));
+        }
+      }
+    }
+    batch = [];
+    batchLines = [];
+    checkAbort(o);
+    o.meter.report(false);
+    await sink.breathe();
+  };
+  const skippedBefore = o.skipped.length;
+  o.meter.currentBytes = src.bytesRead;
+  for await (const { line, text } of src.lines) {
+    if (o.signal?.aborted) checkAbort(o);
+    if (text.trim() === "") continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      fail(src.file, line, { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` });
+      continue;
+    }
+    if (!isObject(obj)) {
+      fail(src.file, line, { field: "(json)", problem: "expected a JSON object" });
+      continue;
+    }
+    const r = map(obj, text);
+    if (!r.ok) {
+      fail(r.file ?? src.file, r.file ? (r.line ?? null) : line, r.problem);
+      continue;
+    }
+    batch.push(r.row);
+    batchLines.push(line);
+    if (batch.length >= o.batchSize) await flush();
+  }
+  await flush();
+  // Row refusals are found at flush time, after later lines' parse errors: list them in file order.
+  const mine = o.skipped.splice(skippedBefore).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  o.skipped.push(...mine);
+  return written;
+}

@@ -1,0 +1,168 @@
+/**
+ * Acceptance: runs written by turbulence's own code (fixtures/turbulence, farmanp/turbulence at
+ * 65b8fb9) survive import → export unchanged: every file, compared as exact JSON values (key order
+ * aside; numbers by exact decimal value, so 2^53+1 and -0.0 count), the artifacts byte for byte,
+ * and re-importing the export gives the very same rows.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type VerdictDb, exportRun, importRunFolder, openDatabase } from "@verdict/db";
+import { parseExact, parseExactFile } from "./exact-json.js";
+
+const FIXTURES = join(import.meta.dirname, "fixtures", "turbulence");
+const roots: string[] = [];
+afterAll(() => {
+  for (const d of roots) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "verdict-lossless-"));
+  roots.push(d);
+  return d;
+}
+const open = (dir: string, name: string) =>
+  openDatabase({ url: `file:${join(dir, name)}`, domains: ["runs"], migrate: true });
+
+/** Every file under dir by relative path → its bytes. */
+function files(dir: string, prefix = ""): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const rel = prefix ? `${prefix}/${name}` : name;
+    if (statSync(p).isDirectory()) for (const [k, v] of files(p, rel)) out.set(k, v);
+    else out.set(rel, readFileSync(p));
+  }
+  return out;
+}
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** Every row of the runs domain (the rows of one run), for comparing two imports. */
+async function dump(h: VerdictDb, runId: string) {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, key, order] of [
+    ["runs", "id", "id"],
+    ["instances", "run_id", "rowid"],
+    ["steps", "run_id", "id"],
+    ["assertions", "run_id", "id"],
+    ["run_artifacts", "run_id", "path"],
+  ] as const) {
+    const rs = await h.client.execute({
+      sql: `SELECT * FROM ${table} WHERE ${key} = ? ORDER BY ${order}`,
+      args: [runId],
+    });
+    out[table] = rs.rows.map((r) => {
+      const row: Record<string, unknown> = { ...r };
+      if (row.bytes instanceof ArrayBuffer) row.bytes = sha(Buffer.from(row.bytes));
+      return row;
+    });
+  }
+  return out;
+}
+
+describe.each(["run_real_001", "run_real_bigint", "run_wt_v1"])("%s: import → export", (run) => {
+  it("gives back every file: same files, same JSON values, artifacts byte-identical; re-import gives the same rows", async () => {
+    const dir = tmp();
+    const src = join(FIXTURES, run);
+    const db1 = await open(dir, "one.db");
+    const db2 = await open(dir, "two.db");
+    try {
+      const imported = await importRunFolder(db1, src);
+      expect(imported.skipped).toEqual([]);
+      const out = join(dir, "out", run);
+      await exportRun(db1, run, out);
+
+      const before = files(src);
+      const after = files(out);
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      for (const [name, bytes] of before) {
+        const back = after.get(name) as Buffer;
+        if (name.startsWith("artifacts/")) expect(sha(back), name).toBe(sha(bytes));
+        else
+          expect(parseExactFile(name, back.toString("utf8")), name).toEqual(
+            parseExactFile(name, bytes.toString("utf8")),
+          );
+      }
+      // Stronger than the acceptance asks: the files are the very same bytes.
+      for (const [name, bytes] of before) expect(sha(after.get(name) as Buffer), name).toBe(sha(bytes));
+
+      const again = await importRunFolder(db2, out);
+      expect(again).toMatchObject({
+        instances: imported.instances,
+        steps: imported.steps,
+        assertions: imported.assertions,
+      });
+      expect(await dump(db2, run)).toEqual(await dump(db1, run));
+    } finally {
+      db1.close();
+      db2.close();
+    }
+  });
+});
+
+describe("what turbulence wrote, field by field", () => {
+  it("keeps passed false of errored instances, whole entry_data, own correlation ids, every message and timestamp", async () => {
+    const dir = tmp();
+    const db = await open(dir, "x.db");
+    try {
+      await importRunFolder(db, join(FIXTURES, "run_real_001"));
+      const q = async (sql: string) => (await db.client.execute(sql)).rows;
+      // An instance that errored: turbulence wrote passed false with its error.
+      const errored = await q("SELECT passed, status, error FROM instances WHERE error IS NOT NULL");
+      expect(errored.length).toBe(8);
+      for (const r of errored) expect([r.passed, r.status]).toEqual([0, "fail"]);
+      // entry_data is kept whole (it holds more than seed_data.variation).
+      const entries = await q("SELECT DISTINCT entry_data FROM instances ORDER BY 1");
+      expect(entries.map((r) => r.entry_data)).toContain('{"seed_data":{"tier":"gold"}}');
+      // Every assertion line has its message and timestamp, passed or not.
+      const asserts = await q("SELECT passed, message, timestamp, correlation_id FROM assertions");
+      expect(asserts.length).toBe(27);
+      for (const a of asserts) {
+        expect(typeof a.message).toBe("string");
+        expect(String(a.timestamp)).toMatch(/^2026-12-01T/);
+        expect(String(a.correlation_id)).toMatch(/^corr_/);
+      }
+      // Steps carry their own correlation id.
+      const [mism] = await q(`SELECT count(*) AS n FROM steps s WHERE s.correlation_id IS NULL`);
+      expect(Number(mism?.n)).toBe(0);
+      // artifacts/ is stored in the database: a per-run file is self-contained.
+      const [art] = await q(
+        "SELECT count(*) AS n, min(instance_id) AS i FROM run_artifacts WHERE run_id = 'run_real_001'",
+      );
+      expect(Number(art?.n)).toBe(9);
+      expect(String(art?.i)).toMatch(/^inst_/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("keeps integers beyond 2^53, -0.0 and 1e-07 exactly, in the database and in the export", async () => {
+    const dir = tmp();
+    const db = await open(dir, "x.db");
+    try {
+      await importRunFolder(db, join(FIXTURES, "run_real_bigint"));
+      const rs = await db.client.execute(
+        `SELECT observation FROM steps WHERE run_id = 'run_real_bigint' AND instr(observation, 'big_id') > 0 LIMIT 1`,
+      );
+      const text = String(rs.rows[0]?.observation);
+      expect(text).toContain('"big_id":9007199254740993');
+      expect(text).toContain('"neg_zero":-0.0');
+      expect(parseExact(text)).toMatchObject({
+        body: { big_id: { $num: "9007199254740993e0" }, neg_zero: { $num: "-0" }, tiny: { $num: "1e-7" } },
+      });
+      // SQLite's own JSON functions see the exact integer too.
+      const big = await db.client.execute(
+        `SELECT CAST(json_extract(observation, '$.body.big_id') AS TEXT) AS v FROM steps WHERE instr(observation, 'big_id') > 0 LIMIT 1`,
+      );
+      expect(big.rows[0]?.v).toBe("9007199254740993");
+      const out = join(dir, "out");
+      await exportRun(db, "run_real_bigint", out);
+      expect(readFileSync(join(out, "steps.jsonl"), "utf8")).toContain(
+        '"big_id":9007199254740993,"tiny":1e-7,"neg_zero":-0.0',
+      );
+    } finally {
+      db.close();
+    }
+  });
+});
