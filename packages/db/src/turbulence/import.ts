@@ -6,7 +6,8 @@
  * state = 'importing' (every query skips it) until the chunk that completes it sets 'complete'. A
  * bad line (unless skipInvalid), a constraint failure or an abort signal (Ctrl-C) removes what was
  * written; a killed import leaves a hidden run that the next import removes (its importer process
- * is gone). `--replace` runs in ONE transaction instead, so the old run stays until the new one is in.
+ * is gone). `--replace` runs in ONE transaction instead, so the old run stays until the new one is in;
+ * so does `oneTransaction` (faster into empty tables, but other writers wait for the whole import).
  * Source files are only ever opened read-only; files are read as streams, so memory stays flat.
  *
  * Where each piece lands (lossless: export.ts writes every file back exactly):
@@ -79,6 +80,12 @@ export interface ImportOptions {
   onRunDone?: (r: ImportResult) => void;
   /** Chunk sizes of a new run's import (default: 400 ms chunks, 110 ms gaps). */
   chunks?: ChunkOptions;
+  /**
+   * Import in ONE write transaction (as --replace does) instead of chunks: other writers wait until
+   * it is done, but into empty run tables (a new per-run file) the secondary indexes are dropped and
+   * rebuilt after the load, which is about 1.7x less CPU than keeping them up to date chunk by chunk.
+   */
+  oneTransaction?: boolean;
 }
 
 export interface ImportResult {
@@ -303,11 +310,13 @@ async function importSource(
     signal: opts.signal,
   };
   const counts = { instances: 0, steps: 0, assertions: 0, artifacts: 0, placeholders: 0 };
-  let interrupted = header.summaryText === null;
+  // Interrupted: no end time (turbulence writes summary.json, with completed_at, when the run ends;
+  // a legacy manifest may carry completed_at itself), or an instance without completed_at.
+  let interrupted = header.run.completed_at === null;
 
   // A new run is imported in chunks; a replacement in one transaction (the old run stays until the new is in).
-  const sink = await openSink(h, opts.chunks ?? DEFAULT_CHUNKS);
-  let chunked = true;
+  let chunked = !opts.oneTransaction;
+  const sink = await openSink(h, chunked ? (opts.chunks ?? DEFAULT_CHUNKS) : null);
   let replaced = false;
   let created = false;
   try {
