@@ -5,11 +5,11 @@
  * and re-importing the export gives the very same rows.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type VerdictDb, exportRun, importRunFolder, openDatabase } from "@verdict/db";
+import { type VerdictDb, exportRun, importRunFolder, listRuns, openDatabase } from "@verdict/db";
 import { parseExact, parseExactFile } from "./exact-json.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "turbulence");
@@ -161,6 +161,68 @@ describe("what turbulence wrote, field by field", () => {
       expect(readFileSync(join(out, "steps.jsonl"), "utf8")).toContain(
         '"big_id":9007199254740993,"tiny":1e-7,"neg_zero":-0.0',
       );
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("an interrupted run (no summary.json, instance lines not written yet)", () => {
+  /** run_real_001 as it looked mid-run: no summary.json, the last 6 instance lines missing. */
+  function interrupted(): { dir: string; missing: string[] } {
+    const dir = join(tmp(), "run_real_001");
+    cpSync(join(FIXTURES, "run_real_001"), dir, { recursive: true });
+    rmSync(join(dir, "summary.json"));
+    const lines = readFileSync(join(dir, "instances.jsonl"), "utf8").trimEnd().split("\n");
+    const missing = lines.slice(-6).map((l) => (JSON.parse(l) as { instance_id: string }).instance_id);
+    writeFileSync(join(dir, "instances.jsonl"), `${lines.slice(0, -6).join("\n")}\n`);
+    return { dir, missing };
+  }
+
+  it("imports, marked incomplete; orphan steps count under scenario 'unknown'; export gives the folder back", async () => {
+    const { dir: src, missing } = interrupted();
+    const steps = readFileSync(join(src, "steps.jsonl"), "utf8").trimEnd().split("\n");
+    const orphanSteps = steps.filter((l) => missing.includes((JSON.parse(l) as { instance_id: string }).instance_id));
+    const orphanIds = new Set(orphanSteps.map((l) => (JSON.parse(l) as { instance_id: string }).instance_id));
+    expect(orphanSteps.length).toBeGreaterThan(0);
+    const dir = tmp();
+    const db = await open(dir, "x.db");
+    try {
+      const r = await importRunFolder(db, src);
+      expect(r).toMatchObject({ interrupted: true, instances: 24, steps: 122, skipped: [] });
+      expect(r.placeholders).toBe(orphanIds.size);
+      const run = await db.client.execute(
+        "SELECT interrupted, completed_at, summary_text FROM runs WHERE id = 'run_real_001'",
+      );
+      expect({ ...run.rows[0] }).toEqual({ interrupted: 1, completed_at: null, summary_text: null });
+      // turbulence's report (report/html.py) puts a step whose instance it has not seen under "unknown".
+      const unknown = await db.client.execute(
+        `SELECT count(*) AS n FROM steps s JOIN instances i ON i.run_id = s.run_id AND i.id = s.instance_id
+         WHERE s.run_id = 'run_real_001' AND i.scenario_id = 'unknown'`,
+      );
+      expect(Number(unknown.rows[0]?.n)).toBe(orphanSteps.length);
+      const visible = await listRuns(db);
+      expect(visible.items.map((x) => x.id)).toEqual(["run_real_001"]);
+
+      const out = join(dir, "out", "run_real_001");
+      const e = await exportRun(db, "run_real_001", out);
+      expect(e).toMatchObject({ instances: 24, summary: "none" });
+      const before = files(src);
+      const after = files(out);
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      for (const [name, bytes] of before) expect(sha(after.get(name) as Buffer), name).toBe(sha(bytes));
+    } finally {
+      db.close();
+    }
+  });
+
+  it("a complete run (it has summary.json) still refuses a step of an unknown instance", async () => {
+    const { dir: src } = interrupted();
+    writeFileSync(join(src, "summary.json"), readFileSync(join(FIXTURES, "run_real_001", "summary.json")));
+    const db = await open(tmp(), "x.db");
+    try {
+      await expect(importRunFolder(db, src)).rejects.toThrow(/steps\.jsonl:\d+: instance_id: no instance 'inst_/);
+      expect((await listRuns(db)).items).toEqual([]);
     } finally {
       db.close();
     }
