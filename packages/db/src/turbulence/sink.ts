@@ -31,7 +31,7 @@ export interface ChunkOptions {
   /** Milliseconds between two chunks, for other writers. */
   gapMs: number;
 }
-export const DEFAULT_CHUNKS: ChunkOptions = { chunkMs: 400, gapMs: 110 };
+export const DEFAULT_CHUNKS: ChunkOptions = { chunkMs: 250, gapMs: 110 };
 
 export interface ImportSink extends SqlExecutor {
   readonly kind: "native" | "client";
