@@ -9,7 +9,17 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type VerdictDb, exportRun, importRunFolder, listRuns, openDatabase } from "@verdict/db";
+import {
+  NotFoundError,
+  type VerdictDb,
+  exportRun,
+  getRun,
+  importRunFolder,
+  listRuns,
+  openDatabase,
+  queryInstances,
+  querySteps,
+} from "@verdict/db";
 import { parseExact, parseExactFile } from "./exact-json.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "turbulence");
@@ -223,6 +233,29 @@ describe("an interrupted run (no summary.json, instance lines not written yet)",
     try {
       await expect(importRunFolder(db, src)).rejects.toThrow(/steps\.jsonl:\d+: instance_id: no instance 'inst_/);
       expect((await listRuns(db)).items).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("a run being imported", () => {
+  it("is invisible to every query until its last chunk marks it complete", async () => {
+    const db = await open(tmp(), "x.db");
+    try {
+      await importRunFolder(db, join(FIXTURES, "run_real_bigint"));
+      const look = async () => ({
+        list: (await listRuns(db)).items.length,
+        run: await getRun(db, "run_real_bigint").then(
+          () => "found",
+          (e: unknown) => (e instanceof NotFoundError ? "not found" : String(e)),
+        ),
+        instances: (await queryInstances(db, { run_id: "run_real_bigint", with_total: true })).total,
+        steps: (await querySteps(db, { run_id: "run_real_bigint" })).items.length,
+      });
+      expect(await look()).toEqual({ list: 1, run: "found", instances: 4, steps: 24 });
+      await db.client.execute("UPDATE runs SET state = 'importing' WHERE id = 'run_real_bigint'");
+      expect(await look()).toEqual({ list: 0, run: "not found", instances: 0, steps: 0 });
     } finally {
       db.close();
     }

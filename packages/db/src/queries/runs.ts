@@ -176,6 +176,13 @@ export async function getRun(h: VerdictDb, id: string): Promise<Run> {
   return toRun(row);
 }
 
+/** False while a run is being imported (runs.state = 'importing'): its rows are not there yet for queries. */
+async function runVisible(h: VerdictDb, id: string): Promise<boolean> {
+  const rs = await h.client.execute({ sql: "SELECT state FROM runs WHERE id = ?", args: [id] });
+  const r = rs.rows[0];
+  return r === undefined || r.state === "complete";
+}
+
 export async function runExists(x: SqlExecutor, id: string): Promise<boolean> {
   const rs = await x.execute({ sql: "SELECT 1 FROM runs WHERE id = ?", args: [id] });
   return rs.rows.length > 0;
@@ -239,6 +246,7 @@ export async function queryInstances(
   raw: InstanceQueryInput,
 ): Promise<Page<Instance> & { total: number | null }> {
   const input = instanceQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null, total: input.with_total ? 0 : null };
   const where = ["run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.status) {
@@ -310,6 +318,7 @@ export type StepWithInstance = Step & { scenario_id: string; instance_status: "p
 /** Steps of a run by action type/service/ok/latency, joined with their instance. */
 export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Page<StepWithInstance>> {
   const input = stepQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null };
   const where = ["s.run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.action_type) {
@@ -368,6 +377,7 @@ export function toAssertion(r: Row): Assertion {
 
 export async function queryAssertions(h: VerdictDb, raw: AssertionQueryInput): Promise<Page<Assertion>> {
   const input = assertionQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null };
   const where = ["run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.passed !== undefined) {
