@@ -37,7 +37,6 @@ import { jsonErrorLine, readLines } from "./lines.js";
 import { type LineSource, type SkippedLine, checkAbort, loadLines } from "./loader.js";
 import {
   type InstanceRow,
-  type Json,
   type MapContext,
   type RowResult,
   mapAssertion,
@@ -354,7 +353,6 @@ async function importSource(
     if (chunked) await sink.commitChunk();
 
     // instances
-    const known = new Set<string>();
     let openInstance = false;
     if (sources.instances)
       counts.instances = await loadLines(
@@ -363,10 +361,7 @@ async function importSource(
         sources.instances,
         (obj, text) => {
           const r = mapInstance(ctx, obj, text);
-          if (r.ok) {
-            known.add(r.row[1]);
-            if (r.row[6] === null) openInstance = true;
-          }
+          if (r.ok && r.row[6] === null) openInstance = true;
           return r;
         },
         load,
@@ -375,41 +370,24 @@ async function importSource(
     if (openInstance) interrupted = true;
 
     // steps and assertions: in an interrupted run, those of an instance never written get a placeholder
-    const placeholders: InstanceRow[] = [];
-    const withPlaceholder =
-      <T extends readonly unknown[]>(map: (obj: Json, text: string) => RowResult<T>) =>
-      (obj: Json, text: string): RowResult<T> => {
-        const r = map(obj, text);
-        if (r.ok && interrupted && !known.has(String(r.row[1]))) {
-          known.add(String(r.row[1]));
-          placeholders.push(placeholderInstance(runId, String(r.row[1])));
-        }
-        return r;
-      };
-    // Placeholders go in before the batch that references them.
     const withPlaceholders = {
       ...load,
-      beforeFlush: async () => {
-        if (placeholders.length === 0) return;
-        counts.placeholders += placeholders.length;
-        await sink.insert("instances", placeholders.splice(0));
+      onMissingInstance: async (id: string) => {
+        if (!interrupted) return false;
+        await sink.insert("instances", [placeholderInstance(runId, id)]);
+        counts.placeholders++;
+        return true;
       },
     };
     if (sources.steps)
-      counts.steps = await loadLines(
-        sink,
-        "steps",
-        sources.steps,
-        withPlaceholder((o, t) => mapStep(ctx, o, t)),
-        withPlaceholders,
-      );
+      counts.steps = await loadLines(sink, "steps", sources.steps, (o, t) => mapStep(ctx, o, t), withPlaceholders);
     meter.fileDone(statSize(sources.steps));
     if (sources.assertions)
       counts.assertions = await loadLines(
         sink,
         "assertions",
         sources.assertions,
-        withPlaceholder((o, t) => mapAssertion(ctx, o, t)),
+        (o, t) => mapAssertion(ctx, o, t),
         withPlaceholders,
       );
     meter.fileDone(statSize(sources.assertions));

@@ -33,8 +33,11 @@ export interface LoadOptions {
   skipped: SkippedLine[];
   meter: ProgressMeter;
   signal: AbortSignal | undefined;
-  /** Runs before each batch is inserted (e.g. rows the batch depends on). */
-  beforeFlush?: () => Promise<void>;
+  /**
+   * A row names an instance that is not there: return true after inserting a stand-in for it (the
+   * row is then retried), false to refuse the row. Only interrupted runs have such rows legitimately.
+   */
+  onMissingInstance?: (instanceId: string) => Promise<boolean>;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -71,7 +74,6 @@ export async function loadLines<T extends readonly unknown[]>(
   let batchLines: number[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await o.beforeFlush?.();
     try {
       await sink.insert(table, batch as unknown as readonly (readonly never[])[]);
       written += batch.length;
@@ -81,11 +83,24 @@ export async function loadLines<T extends readonly unknown[]>(
       // Find the refused rows one at a time (a failed statement leaves the transaction usable).
       for (let i = 0; i < batch.length; i++) {
         const row = batch[i] as T;
-        try {
+        const one = async () => {
           await sink.insert(table, [row] as unknown as readonly (readonly never[])[]);
           written++;
           o.meter.rows++;
+        };
+        try {
+          await one();
         } catch (e) {
+          const missing = /FOREIGN KEY constraint failed/i.test(errorTextOf(e));
+          if (missing && o.onMissingInstance && (await o.onMissingInstance(String(row[1])))) {
+            try {
+              await one();
+              continue;
+            } catch (again) {
+              fail(src.file, batchLines[i] ?? null, dbProblem(again, String(row[1]), table));
+              continue;
+            }
+          }
           fail(src.file, batchLines[i] ?? null, dbProblem(e, String(row[1]), table));
         }
       }
