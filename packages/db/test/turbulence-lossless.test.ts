@@ -226,6 +226,38 @@ describe("an interrupted run (no summary.json, instance lines not written yet)",
     }
   });
 
+  it("a run still being written: its last line, cut short, is left out and listed", async () => {
+    const { dir: src } = interrupted();
+    const file = join(src, "steps.jsonl");
+    const text = readFileSync(file, "utf8");
+    const lines = text.trimEnd().split("\n");
+    const last = lines[lines.length - 1] as string;
+    writeFileSync(file, `${lines.slice(0, -1).join("\n")}\n${last.slice(0, 100)}`);
+    const db = await open(tmp(), "x.db");
+    try {
+      const r = await importRunFolder(db, src);
+      expect(r).toMatchObject({ interrupted: true, steps: lines.length - 1 });
+      expect(r.skipped).toEqual([
+        {
+          file,
+          line: lines.length,
+          field: "(line)",
+          problem: "last line cut short (the run was still writing it); left out",
+        },
+      ]);
+    } finally {
+      db.close();
+    }
+    // The same cut in a line that is not the last is an error, as is any bad line of a complete run.
+    writeFileSync(file, `${last.slice(0, 100)}\n${lines.join("\n")}\n`);
+    const db2 = await open(tmp(), "y.db");
+    try {
+      await expect(importRunFolder(db2, src)).rejects.toThrow(`${file}:1: (json): not valid JSON`);
+    } finally {
+      db2.close();
+    }
+  });
+
   it("a complete run (it has summary.json) still refuses a step of an unknown instance", async () => {
     const { dir: src } = interrupted();
     writeFileSync(join(src, "summary.json"), readFileSync(join(FIXTURES, "run_real_001", "summary.json")));

@@ -23,7 +23,7 @@
  *   runs.interrupted; steps and assertions whose instance line was never written get a placeholder
  *   instance (scenario 'unknown', as turbulence's report counts them; source = '' so export skips it).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { VerdictDb } from "../open.js";
@@ -35,14 +35,7 @@ import type { RunShape } from "./format.js";
 import { type RunHeader, type RunSource, readRunHeader, runSourceAt } from "./header.js";
 import { jsonErrorLine, readLines } from "./lines.js";
 import { type LineSource, type SkippedLine, checkAbort, loadLines } from "./loader.js";
-import {
-  type InstanceRow,
-  type MapContext,
-  type RowResult,
-  mapAssertion,
-  mapInstance,
-  mapStep,
-} from "./mappers.js";
+import { type InstanceRow, type MapContext, type RowResult, mapAssertion, mapInstance, mapStep } from "./mappers.js";
 import { type ImportProgress, ProgressMeter } from "./progress.js";
 import {
   type ChunkOptions,
@@ -203,6 +196,19 @@ interface Sources {
   close(): void;
 }
 
+function lastByteIsNewline(file: string): boolean {
+  const size = statSync(file).size;
+  if (size === 0) return true;
+  const b = Buffer.alloc(1);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, b, 0, 1, size - 1);
+  } finally {
+    closeSync(fd);
+  }
+  return b[0] === 10;
+}
+
 function jsonlSources(dir: string): Sources {
   const file = (name: string, required: boolean): LineSource | null => {
     const p = join(dir, name);
@@ -220,6 +226,7 @@ function jsonlSources(dir: string): Sources {
         yield* r.lines;
       })(),
       bytesRead: () => bytesRead(),
+      endsWithNewline: () => lastByteIsNewline(p),
     };
   };
   let totalBytes = 0;
@@ -301,6 +308,8 @@ async function importSource(
   const sources = src.kind === "jsonl" ? jsonlSources(dir) : sqliteSources(src.dbFile);
   const meter = new ProgressMeter(runId, sources.totalBytes, opts.onProgress, opts.progressIntervalMs ?? 200);
   const load = {
+    // Interrupted or still running: a last line cut short is left out (see the loader).
+    tornTailAllowed: header.run.completed_at === null,
     runId,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     skipInvalid: opts.skipInvalid ?? false,

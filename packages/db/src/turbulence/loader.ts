@@ -24,6 +24,8 @@ export interface LineSource {
   file: string;
   lines: AsyncIterable<FileLine>;
   bytesRead: () => number;
+  /** Whether the source ends with a newline (a file being written may end mid-line); absent: it does. */
+  endsWithNewline?: () => boolean;
 }
 
 export interface LoadOptions {
@@ -38,6 +40,11 @@ export interface LoadOptions {
    * row is then retried), false to refuse the row. Only interrupted runs have such rows legitimately.
    */
   onMissingInstance?: (instanceId: string) => Promise<boolean>;
+  /**
+   * The run was interrupted or is still being written: a last line cut short (no newline after it,
+   * not valid JSON) is left out and listed in `skipped` instead of refusing the run.
+   */
+  tornTailAllowed?: boolean;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -113,14 +120,22 @@ export async function loadLines<T extends readonly unknown[]>(
   };
   const skippedBefore = o.skipped.length;
   o.meter.currentBytes = src.bytesRead;
+  // A line that is not JSON might be the last one, cut short by a writer that is still running.
+  let unparsed: { line: number; problem: FieldProblem } | null = null;
   for await (const { line, text } of src.lines) {
     if (o.signal?.aborted) checkAbort(o);
     if (text.trim() === "") continue;
+    if (unparsed) {
+      fail(src.file, unparsed.line, unparsed.problem);
+      unparsed = null;
+    }
     let obj: unknown;
     try {
       obj = JSON.parse(text);
     } catch (e) {
-      fail(src.file, line, { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` });
+      const problem = { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` };
+      if (o.tornTailAllowed) unparsed = { line, problem };
+      else fail(src.file, line, problem);
       continue;
     }
     if (!isObject(obj)) {
@@ -135,6 +150,16 @@ export async function loadLines<T extends readonly unknown[]>(
     batch.push(r.row);
     batchLines.push(line);
     if (batch.length >= o.batchSize) await flush();
+  }
+  if (unparsed) {
+    if (src.endsWithNewline?.() === false)
+      o.skipped.push({
+        file: src.file,
+        line: unparsed.line,
+        field: "(line)",
+        problem: "last line cut short (the run was still writing it); left out",
+      });
+    else fail(src.file, unparsed.line, unparsed.problem);
   }
   await flush();
   // Row refusals are found at flush time, after later lines' parse errors: list them in file order.
