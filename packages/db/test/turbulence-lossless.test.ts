@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SqldServer, sqldForTests, startSqld } from "@verdict/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   NotFoundError,
@@ -292,4 +293,34 @@ describe("a run being imported", () => {
       db.close();
     }
   });
+});
+
+const sqld = sqldForTests("packages/db turbulence import into a libSQL server (turbulence-lossless.test.ts)");
+
+describe.skipIf(!sqld.available)("into a libSQL server (sqld), in many small chunks", () => {
+  let server: SqldServer | null = null;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("imports run_real_001 through the client's transactions and exports the same bytes, artifacts included", async () => {
+    server = await startSqld();
+    const h = await openDatabase({ url: server.url, domains: ["runs"], migrate: true });
+    try {
+      // chunkMs 0: a commit after every batch, so chunking itself is what is tested.
+      const r = await importRunFolder(h, join(FIXTURES, "run_real_001"), {
+        batchSize: 7,
+        chunks: { chunkMs: 0, gapMs: 0 },
+      });
+      expect(r).toMatchObject({ instances: 30, steps: 122, assertions: 27, artifacts: 9 });
+      const out = join(tmp(), "run_real_001");
+      await exportRun(h, "run_real_001", out);
+      const before = files(join(FIXTURES, "run_real_001"));
+      const after = files(out);
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      for (const [name, bytes] of before) expect(sha(after.get(name) as Buffer), name).toBe(sha(bytes));
+    } finally {
+      h.close();
+    }
+  }, 60_000);
 });
