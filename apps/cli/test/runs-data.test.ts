@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CLI_PATH, REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
-import { type VerdictDb, openDatabase } from "@verdict/db";
+import { type VerdictDb, listRuns, openDatabase } from "@verdict/db";
 import { expectOneLineError } from "./helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -66,7 +66,9 @@ describe("verdict runs import", () => {
     const r = await cli(db, ["runs", "import", parent]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^imported run-cur: 3 instances, 6 steps, 3 assertions in [\d.]+ s \([\d,]+ rows\/s\)$/m);
-    expect(r.stderr).toMatch(/^imported run-legacy: 1 instances, 3 steps, 0 assertions/m);
+    expect(r.stderr).toMatch(
+      /^imported run-legacy \(an interrupted run: marked incomplete\): 1 instances, 3 steps, 0 assertions/m,
+    );
     // Not a terminal: no progress bar escape codes.
     expect(r.stderr).not.toContain("\r");
     expect(await counts(db)).toEqual({ runs: 2, instances: 4, steps: 9, assertions: 3 });
@@ -113,7 +115,7 @@ describe("verdict runs import", () => {
     );
     expect(
       expectOneLineError(await cli(db, ["runs", "import", join(dir.path, "field", "run-field", "..", "..")]), 1),
-    ).toContain("not a run folder (no manifest.json) and holds no run folders");
+    ).toContain("not a run folder (no manifest.json or turbulence.db) and holds no run folders");
     expect(await counts(db)).toEqual(ZERO);
   });
 
@@ -143,7 +145,7 @@ describe("verdict runs import", () => {
         )
       ).rows.map((r) => String(r.name)),
     );
-    expect(tables).toEqual(["_verdict_migrations", "assertions", "instances", "runs", "steps"]);
+    expect(tables).toEqual(["_verdict_migrations", "assertions", "instances", "run_artifacts", "runs", "steps"]);
     const s = await cli(db, ["--json", "runs", "summary", "run-own"]);
     expect(s.status, s.stderr).toBe(0);
     expect(JSON.parse(s.stdout)).toMatchObject({
@@ -217,12 +219,21 @@ describe("interrupting an import", () => {
     expect(await counts(db)).toEqual(ZERO);
   }, 60_000);
 
-  it("a crash (SIGKILL) mid-import leaves zero rows", async () => {
+  it("a crash (SIGKILL) mid-import shows no run, and the next import removes what it left", async () => {
     const db = freshDb();
     const run = await startBigImport(db, big());
     run.child.kill("SIGKILL");
     await run.closed;
-    expect(await counts(db)).toEqual(ZERO);
+    // Whatever chunks were committed belong to a run still marked 'importing': no query shows it.
+    const visible = await withDbFile(db, async (h) => (await listRuns(h)).items);
+    expect(visible).toEqual([]);
+    // The next import finds the dead importer's run and removes it before writing its own.
+    const small = writeRunFolder(
+      join(dir.path, "after-crash", "run-small"),
+      currentRun("run-small", [{ scenario: "s", passed: true, latencies: [] }]),
+    );
+    expect((await cli(db, ["runs", "import", small])).status).toBe(0);
+    expect(await counts(db)).toMatchObject({ runs: 1, instances: 1, steps: 0 });
   }, 60_000);
 });
 
@@ -275,7 +286,9 @@ describe("export and analysis commands", () => {
     const out = join(dir.path, "exported", "next");
     const e = await cli(db, ["runs", "export", "next", "--out", out]);
     expect(e.status, e.stderr).toBe(0);
-    expect(e.stderr).toContain(`exported next to ${out}: 3 instances, 6 steps, 3 assertions (summary kept)`);
+    expect(e.stderr).toContain(
+      `exported next to ${out}: 3 instances, 6 steps, 3 assertions, 0 artifact file(s) (summary kept)`,
+    );
     expectOneLineError(await cli(db, ["runs", "export", "next", "--out", out]), 1);
     const other = freshDb();
     expect((await cli(other, ["runs", "import", out])).status).toBe(0);

@@ -17,6 +17,7 @@ import {
 } from "./migrations.js";
 import { flushTokenUse } from "./queries/token-use.js";
 import * as schema from "./schema/index.js";
+import { refuseTurbulenceDatabase } from "./turbulence/sqlite-source.js";
 
 export const DEFAULT_DB_URL = "file:data/verdict.db";
 
@@ -174,6 +175,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
       `cannot migrate ${where}: it is open for reads only (${reason})${fix}`,
     );
   }
+  // A turbulence.db is the user's file: refused before anything (WAL switch, migrations) touches it.
+  if (path) refuseTurbulenceDatabase(path);
   if (path && !readOnly) {
     try {
       mkdirSync(dirname(path), { recursive: true });

@@ -23,6 +23,7 @@ export const TABLES = [
   "instances",
   "steps",
   "assertions",
+  "run_artifacts",
 ];
 
 /** The suites that hold for both kinds of embedded database run once on each. */

@@ -65,6 +65,7 @@ const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   metric_alerts: ["alert_id"],
   runs: ["id"],
   instances: ["run_id", "id"],
+  run_artifacts: ["run_id", "path"],
 };
 
 /** The foreign keys the schema must have: child(columns) -> parent(columns), all ON DELETE CASCADE. */
@@ -79,6 +80,7 @@ const FOREIGN_KEYS = [
   "instances(run_id)->runs(id)",
   "steps(run_id,instance_id)->instances(run_id,id)",
   "assertions(run_id,instance_id)->instances(run_id,id)",
+  "run_artifacts(run_id)->runs(id)",
 ];
 
 /**

@@ -50,6 +50,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       instances: 12,
       steps: 36,
       assertions: 12,
+      run_artifacts: 0,
     });
 
     const second = await seed(h);

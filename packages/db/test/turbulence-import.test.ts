@@ -371,7 +371,14 @@ describe("progress, abort, per-run file", () => {
         own,
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
       );
-      expect(tables.map((t) => t.name)).toEqual(["_verdict_migrations", "assertions", "instances", "runs", "steps"]);
+      expect(tables.map((t) => t.name)).toEqual([
+        "_verdict_migrations",
+        "assertions",
+        "instances",
+        "run_artifacts",
+        "runs",
+        "steps",
+      ]);
       // Only the database file (and its WAL companions) is new in the folder; the source files are unchanged.
       const after = hashTree(src);
       for (const [k, v] of Object.entries(before)) expect(after[k]).toBe(v);

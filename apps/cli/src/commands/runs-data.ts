@@ -126,7 +126,9 @@ function progressBar(plain: boolean): { update(p: ImportProgress): void; clear()
 }
 
 function importLine(r: ImportResult): string {
-  return `imported ${r.run_id}${r.replaced ? " (replaced)" : ""}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
+  return `imported ${r.run_id}${r.replaced ? " (replaced)" : ""}${r.source === "sqlite" ? " from turbulence.db" : ""}${
+    r.interrupted ? color.yellow(" (an interrupted run: marked incomplete)") : ""
+  }: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
     r.assertions,
   )} assertions in ${(r.elapsed_ms / 1000).toFixed(1)} s (${int(r.rows_per_sec)} rows/s)${
     r.skipped.length ? `, ${color.yellow(`${r.skipped.length} line(s) skipped`)}` : ""
@@ -143,16 +145,31 @@ const latencyRow = (p: Percentiles): Record<string, Cell> => ({
 export function registerRunDataCommands(runs: Command): void {
   runs
     .command("import")
-    .description("import turbulence run folders (a run folder, or a folder of run folders); one transaction per run")
-    .argument("<paths...>", "run folder(s) runs/<run_id>/ or folder(s) holding them")
+    .description(
+      "import turbulence runs: run folders (JSONL), turbulence's SQLite output (a folder holding turbulence.db, or the file), or folders of them; each run appears whole or not at all",
+    )
+    .argument("<paths...>", "run folder(s) runs/<run_id>/, turbulence.db file(s), or folder(s) holding them")
     .option("--skip-invalid", "import the valid lines and list the invalid ones instead of refusing the run")
-    .option("--replace", "replace a run that is already in the database")
+    .option(
+      "--replace",
+      "replace a run that is already in the database (one transaction: the old run stays until the new one is in)",
+    )
+    .option(
+      "--one-transaction",
+      "write each run in one transaction instead of short chunks: faster into a new per-run file, but other writers wait until it ends",
+    )
     .option("--progress", "report progress even when stderr is not a terminal (one line per update)")
     .addOption(new Option("--batch-size <rows>", "rows per INSERT").default("500").hideHelp())
     .action(
       async (
         paths: string[],
-        opts: { skipInvalid?: boolean; replace?: boolean; progress?: boolean; batchSize: string },
+        opts: {
+          skipInvalid?: boolean;
+          replace?: boolean;
+          oneTransaction?: boolean;
+          progress?: boolean;
+          batchSize: string;
+        },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
@@ -168,6 +185,7 @@ export function registerRunDataCommands(runs: Command): void {
               importRuns(h, paths, {
                 skipInvalid: Boolean(opts.skipInvalid),
                 replace: Boolean(opts.replace),
+                oneTransaction: Boolean(opts.oneTransaction),
                 batchSize,
                 signal: ac.signal,
                 ...(bar ? { onProgress: (p: ImportProgress) => bar.update(p) } : {}),
@@ -200,7 +218,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("export")
-    .description("write a stored run back as a turbulence run folder (current shape)")
+    .description("write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included)")
     .argument("<run>", "run id")
     .requiredOption(
       "--out <dir>",
@@ -216,7 +234,7 @@ export function registerRunDataCommands(runs: Command): void {
       info(
         `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
           r.assertions,
-        )} assertions (summary ${r.summary})`,
+        )} assertions, ${int(r.artifacts)} artifact file(s) (summary ${r.summary})`,
       );
     });
 

@@ -169,10 +169,18 @@ function toRun(r: Row): Run {
 }
 
 export async function getRun(h: VerdictDb, id: string): Promise<Run> {
-  const rs = await h.client.execute({ sql: "SELECT * FROM runs WHERE id = ?", args: [id] });
+  // A run still being imported (state 'importing') is not there yet for anyone.
+  const rs = await h.client.execute({ sql: "SELECT * FROM runs WHERE id = ? AND state = 'complete'", args: [id] });
   const row = rs.rows[0];
   if (!row) throw new NotFoundError("run", id);
   return toRun(row);
+}
+
+/** False while a run is being imported (runs.state = 'importing'): its rows are not there yet for queries. */
+async function runVisible(h: VerdictDb, id: string): Promise<boolean> {
+  const rs = await h.client.execute({ sql: "SELECT state FROM runs WHERE id = ?", args: [id] });
+  const r = rs.rows[0];
+  return r === undefined || r.state === "complete";
 }
 
 export async function runExists(x: SqlExecutor, id: string): Promise<boolean> {
@@ -188,7 +196,7 @@ export async function deleteRun(h: VerdictDb, id: string, x: SqlExecutor = h.cli
 
 export async function listRuns(h: VerdictDb, raw: RunListInput = {}): Promise<Page<Run>> {
   const input = runListInput.parse(raw);
-  const where: string[] = [];
+  const where: string[] = ["state = 'complete'"];
   const args: InValue[] = [];
   if (input.sut_name) {
     where.push("sut_name = ?");
@@ -238,6 +246,7 @@ export async function queryInstances(
   raw: InstanceQueryInput,
 ): Promise<Page<Instance> & { total: number | null }> {
   const input = instanceQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null, total: input.with_total ? 0 : null };
   const where = ["run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.status) {
@@ -314,6 +323,7 @@ export type StepWithInstance = Step & { scenario_id: string; instance_status: "p
  */
 export async function querySteps(h: VerdictDb, raw: StepQueryInput): Promise<Page<StepWithInstance>> {
   const input = stepQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null };
   const where = ["s.run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.action_type) {
@@ -392,6 +402,7 @@ export function toAssertion(r: Row): Assertion {
 
 export async function queryAssertions(h: VerdictDb, raw: AssertionQueryInput): Promise<Page<Assertion>> {
   const input = assertionQueryInput.parse(raw);
+  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null };
   const where = ["run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.passed !== undefined) {

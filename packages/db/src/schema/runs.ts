@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, foreignKey, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, check, foreignKey, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const runs = sqliteTable(
   "runs",
@@ -11,10 +11,30 @@ export const runs = sqliteTable(
     scenario_ids: text("scenario_ids").notNull().default(sql`'[]'`),
     seed: integer("seed"),
     config: text("config").notNull().default(sql`'{}'`),
+    /**
+     * 'importing' while `runs import` commits its chunks (the run is hidden from every query), 'complete'
+     * once its last chunk is in. `importer` names the importing process (pid@host) so the next import or
+     * open can remove what a crashed one left.
+     */
+    state: text("state", { enum: ["importing", "complete"] })
+      .notNull()
+      .default("complete"),
+    importer: text("importer"),
+    /** 1 when the source run was interrupted: no summary.json, or instances/steps without an end. */
+    interrupted: integer("interrupted", { mode: "boolean" }).notNull().default(false),
+    /** Where an imported run came from: 'jsonl' (a run folder) or 'sqlite' (turbulence.db); null when not imported. */
+    source_format: text("source_format"),
+    /** manifest.json and summary.json exactly as the source folder held them (byte for byte), for export. */
+    manifest_text: text("manifest_text"),
+    summary_text: text("summary_text"),
+    /** Which of instances/steps/assertions.jsonl the source folder had (a JSON array), so export adds none. */
+    source_files: text("source_files"),
   },
   (t) => [
     check("runs_scenario_ids_json", sql`json_valid(${t.scenario_ids}) AND json_type(${t.scenario_ids}) = 'array'`),
     check("runs_config_json", sql`json_valid(${t.config}) AND json_type(${t.config}) = 'object'`),
+    check("runs_state_enum", sql`${t.state} IN ('importing', 'complete')`),
+    check("runs_interrupted_bool", sql`${t.interrupted} IN (0, 1)`),
     index("runs_sut_started_idx").on(t.sut_name, t.started_at),
     index("runs_started_at_idx").on(t.started_at),
   ],
@@ -39,12 +59,20 @@ export const instances = sqliteTable(
     duration_ms: real("duration_ms"),
     variations: text("variations"),
     error: text("error"),
+    /** turbulence's `passed` as written (true/false/null); status is derived from it. */
+    passed: integer("passed", { mode: "boolean" }),
+    /** The whole entry_data, as the JSON text of the source line. */
+    entry_data: text("entry_data"),
+    /** The source line itself, kept only when the columns cannot write it back exactly (see turbulence/render.ts). */
+    source: text("source"),
   },
   (t) => [
     primaryKey({ name: "instances_pk", columns: [t.run_id, t.id] }),
     check("instances_status_enum", sql`${t.status} IN ('pass', 'fail')`),
     check("instances_duration_range", sql`${t.duration_ms} IS NULL OR ${t.duration_ms} >= 0`),
     check("instances_variations_json", sql`${t.variations} IS NULL OR json_valid(${t.variations})`),
+    check("instances_passed_bool", sql`${t.passed} IS NULL OR ${t.passed} IN (0, 1)`),
+    check("instances_entry_data_json", sql`${t.entry_data} IS NULL OR json_valid(${t.entry_data})`),
     index("instances_run_status_idx").on(t.run_id, t.status),
     index("instances_run_scenario_idx").on(t.run_id, t.scenario_id),
     index("instances_run_started_idx").on(t.run_id, t.started_at),
@@ -73,6 +101,10 @@ export const steps = sqliteTable(
     status_code: integer("status_code"),
     ok: integer("ok", { mode: "boolean" }),
     observation: text("observation").notNull().default(sql`'{}'`),
+    /** The step's own correlation id (null: the instance's). */
+    correlation_id: text("correlation_id"),
+    /** The source line, kept only when the columns cannot write it back exactly. */
+    source: text("source"),
   },
   (t) => [
     foreignKey({
@@ -107,7 +139,13 @@ export const assertions = sqliteTable(
     passed: integer("passed", { mode: "boolean" }).notNull(),
     expected: text("expected"),
     actual: text("actual"),
+    /** The message when the assertion failed (what the failure queries read); `message` holds it either way. */
     error: text("error"),
+    correlation_id: text("correlation_id"),
+    message: text("message"),
+    timestamp: text("timestamp"),
+    /** The source line, kept only when the columns cannot write it back exactly. */
+    source: text("source"),
   },
   (t) => [
     foreignKey({
@@ -121,4 +159,22 @@ export const assertions = sqliteTable(
     index("assertions_run_instance_idx").on(t.run_id, t.instance_id),
     index("assertions_run_passed_name_idx").on(t.run_id, t.passed, t.assertion_name),
   ],
+);
+
+/**
+ * The files of a run folder's artifacts/ (e.g. artifacts/<instance_id>/variation.json), byte for byte,
+ * so that a per-run database is self-contained and export writes them back. `path` is relative to
+ * artifacts/ with '/' separators; `instance_id` is its first folder (null for a file at the top).
+ */
+export const runArtifacts = sqliteTable(
+  "run_artifacts",
+  {
+    run_id: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    path: text("path").notNull(),
+    instance_id: text("instance_id"),
+    bytes: blob("bytes", { mode: "buffer" }).notNull(),
+  },
+  (t) => [primaryKey({ name: "run_artifacts_pk", columns: [t.run_id, t.path] })],
 );

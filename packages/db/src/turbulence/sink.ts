@@ -1,6 +1,19 @@
 /**
- * Where an import writes: one write transaction, a bulk `insert`, and the plain `execute` that
+ * Where an import writes: write transactions, a bulk `insert`, and the plain `execute` that
  * createRun/runExists need.
+ *
+ * Chunked (the default for a new run): `breathe()` commits the work done so far once a chunk has
+ * held the write lock for `chunkMs`, pauses `gapMs` so that other connections (an API server, the
+ * CLI) get the lock, and opens the next chunk. `gapMs` is longer than SQLite's longest busy-handler
+ * sleep (100 ms), so a writer waiting on the lock always sees a gap: it waits at most about one chunk.
+ * The run itself stays hidden (runs.state = 'importing') until the chunk that completes it. The cost,
+ * measured by hand on a 240,000-row run of 850-byte lines on a loaded 2-core machine: about 1.7x the
+ * CPU of the one-transaction path (indexes are kept up to date instead of rebuilt after the load, and
+ * each commit writes its pages) and about 30% of the wall time spent in gaps; `oneTransaction` keeps
+ * the old speed for a file nobody else writes to. The import's connection checkpoints once the WAL
+ * holds 64 MiB (wal_autocheckpoint = 16384 pages) rather than SQLite's 4 MiB: each chunk rewrites the
+ * index pages it touched, so without a checkpoint the WAL grew to ~2.8x the database (588 MB for a
+ * 209 MB run); with it the WAL stays near 64 MiB plus one chunk.
  *
  * - A local file database gets its own libSQL connection (the `libsql` driver that @libsql/client
  *   itself uses) for the import: statements are prepared once and re-run per batch instead of being
@@ -12,23 +25,40 @@
 import type { InValue } from "@libsql/client";
 import Database from "libsql";
 import type { VerdictDb } from "../open.js";
-import { ASSERTION_COLUMNS, INSTANCE_COLUMNS, STEP_COLUMNS, type SqlExecutor } from "../queries/runs.js";
+import type { SqlExecutor } from "../queries/runs.js";
+import { IMPORT_COLUMNS } from "./mappers.js";
 
 export type ImportTable = "instances" | "steps" | "assertions";
-const COLUMNS: Record<ImportTable, readonly string[]> = {
-  instances: INSTANCE_COLUMNS,
-  steps: STEP_COLUMNS,
-  assertions: ASSERTION_COLUMNS,
-};
+const COLUMNS: Record<ImportTable, readonly string[]> = IMPORT_COLUMNS;
 type Rows = readonly (readonly InValue[])[];
+
+export interface ChunkOptions {
+  /** Milliseconds a chunk may hold the write lock before it is committed. */
+  chunkMs: number;
+  /** Milliseconds between two chunks, for other writers. */
+  gapMs: number;
+}
+export const DEFAULT_CHUNKS: ChunkOptions = { chunkMs: 250, gapMs: 110 };
 
 export interface ImportSink extends SqlExecutor {
   readonly kind: "native" | "client";
   insert(table: ImportTable, rows: Rows): Promise<void>;
+  insertArtifact(runId: string, path: string, instanceId: string | null, bytes: Uint8Array): Promise<void>;
+  /** Chunked sinks: commit and reopen when the chunk is old enough. No-op otherwise. */
+  breathe(): Promise<void>;
+  /** Commit now and open the next transaction (chunked sinks only). */
+  commitChunk(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /** Switches chunking on or off (off: one transaction, as for a replacement). */
+  setChunks(c: ChunkOptions | null): void;
+  /** Opens a new write transaction after commit() or rollback(). */
+  begin(): Promise<void>;
   close(): void;
 }
+
+const ARTIFACT_SQL = "INSERT INTO run_artifacts (run_id, path, instance_id, bytes) VALUES (?, ?, ?, ?)";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Page cache of the import's own connection (KiB); it is closed when the import ends. With indexes
@@ -59,12 +89,13 @@ export function plainFilePath(h: VerdictDb): string | null {
   return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
 }
 
-export async function openSink(h: VerdictDb, busyTimeoutMs = 5000): Promise<ImportSink> {
+export async function openSink(h: VerdictDb, chunks: ChunkOptions | null, busyTimeoutMs = 5000): Promise<ImportSink> {
   const path = plainFilePath(h);
-  return path === null ? clientSink(h) : nativeSink(path, busyTimeoutMs);
+  return path === null ? clientSink(h, chunks) : nativeSink(path, chunks, busyTimeoutMs);
 }
 
-function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
+function nativeSink(path: string, initialChunks: ChunkOptions | null, busyTimeoutMs: number): ImportSink {
+  let chunks = initialChunks;
   const db = new Database(path, { timeout: busyTimeoutMs });
   const statements = new Map<string, ReturnType<typeof db.prepare>>();
   const prepared = (sql: string) => {
@@ -80,15 +111,32 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     // sorter that rebuilds indexes after a bulk load spills its runs to them: on disk, peak memory
     // stays flat however large the run (measured on a 1.1 GB run: 1.1 GB peak RSS in memory, flat on disk).
     db.exec(
-      `PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA cache_size = -${IMPORT_CACHE_KIB}`,
+      `PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA cache_size = -${IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384`,
     );
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
     db.close();
     throw e;
   }
+  let chunkStart = performance.now();
+  const commitChunk = async () => {
+    db.exec("COMMIT");
+    if (chunks) await sleep(chunks.gapMs);
+    db.exec("BEGIN IMMEDIATE");
+    chunkStart = performance.now();
+  };
   return {
     kind: "native",
+    async breathe() {
+      if (chunks && performance.now() - chunkStart >= chunks.chunkMs) await commitChunk();
+    },
+    commitChunk,
+    setChunks(c) {
+      chunks = c;
+    },
+    async insertArtifact(runId, p, instanceId, bytes) {
+      prepared(ARTIFACT_SQL).run([runId, p, instanceId, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+    },
     async execute(stmt) {
       const s = db.prepare(stmt.sql);
       if (s.reader) {
@@ -119,6 +167,10 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
     async rollback() {
       if (db.inTransaction) db.exec("ROLLBACK");
     },
+    async begin() {
+      db.exec("BEGIN IMMEDIATE");
+      chunkStart = performance.now();
+    },
     close() {
       try {
         if (db.inTransaction) db.exec("ROLLBACK");
@@ -130,12 +182,31 @@ function nativeSink(path: string, busyTimeoutMs: number): ImportSink {
   };
 }
 
-async function clientSink(h: VerdictDb): Promise<ImportSink> {
+async function clientSink(h: VerdictDb, initialChunks: ChunkOptions | null): Promise<ImportSink> {
+  let chunks = initialChunks;
   if (h.kind !== "remote") await h.client.execute("PRAGMA foreign_keys = ON");
-  const tx = await h.client.transaction("write");
+  let tx = await h.client.transaction("write");
+  let chunkStart = performance.now();
+  const commitChunk = async () => {
+    await tx.commit();
+    tx.close();
+    if (chunks) await sleep(chunks.gapMs);
+    tx = await h.client.transaction("write");
+    chunkStart = performance.now();
+  };
   return {
     kind: "client",
     execute: (stmt) => tx.execute(stmt),
+    async breathe() {
+      if (chunks && performance.now() - chunkStart >= chunks.chunkMs) await commitChunk();
+    },
+    commitChunk,
+    setChunks(c) {
+      chunks = c;
+    },
+    async insertArtifact(runId, p, instanceId, bytes) {
+      await tx.execute({ sql: ARTIFACT_SQL, args: [runId, p, instanceId, bytes] });
+    },
     async insert(table, rows) {
       const per = maxRows(table);
       for (let start = 0; start < rows.length; start += per) {
@@ -146,6 +217,11 @@ async function clientSink(h: VerdictDb): Promise<ImportSink> {
     commit: () => tx.commit(),
     async rollback() {
       if (!tx.closed) await tx.rollback();
+    },
+    async begin() {
+      tx.close();
+      tx = await h.client.transaction("write");
+      chunkStart = performance.now();
     },
     close() {
       tx.close();
