@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { type VerdictDb, type VerdictError, isVerdictError, translateDriverError, verdictErrorIn } from "@verdict/db";
+import { type VerdictDb, type VerdictError, isVerdictError, translateDriverError } from "@verdict/db";
 import { ZodError } from "zod";
 import { TransportError } from "./transport.js";
 

@@ -457,7 +457,9 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
-    .description("check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule")
+    .description(
+      "check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule",
+    )
     .argument("<run>", "run id")
     .requiredOption(
       "--fail-on <expr>",
