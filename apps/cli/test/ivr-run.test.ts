@@ -266,7 +266,7 @@ describe("verdict ivr run", () => {
     const bad = dir.file("bad.yaml");
     writeFileSync(bad, 'name: bad\ntarget_phone: "1"\nsteps:\n  - type: expect_audio\n    url_pattern: "("\n');
     const r = await runCli(["--db", db, "ivr", "run", bad, "--target", ivr.url]);
-    expect(expectOneLineError(r, 1)).toMatch(/bad\.yaml:5: steps\.0\.url_pattern: not a valid regular expression/);
+    expect(expectOneLineError(r, 1)).toMatch(/bad\.yaml:5:\d+: steps\.0\.url_pattern: not a valid regular expression/);
 
     const unknown = await runCli(["--db", db, "ivr", "run", "no-such-scenario", "--target", ivr.url]);
     expect(expectOneLineError(unknown, 1)).toMatch(/no-such-scenario/);

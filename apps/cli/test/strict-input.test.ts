@@ -75,8 +75,8 @@ describe("IVR scenario files", () => {
       `error: ${file}:6:13: steps.0.digits: DTMF digits must match [0-9*#A-D]+`,
       `error: ${file}:7:5: steps.1.expected_intent: missing (expected string)`,
       `error: ${file}:11:5: steps.2.matching: unknown key (did you mean "match"?)`,
-      `error: ${file}:12:11: steps.3.type: Invalid discriminator value. Expected 'prompt' | 'intent' | 'dtmf' | 'validate' (did you mean "intent"?)`,
-      `error: ${file}:14:12: steps.4.match: Invalid option: expected one of "contains"|"exact"|"regex" (did you mean "exact"?)`,
+      `error: ${file}:12:11: steps.3.type: Invalid discriminator value. Expected 'prompt' | 'intent' | 'dtmf' | 'validate' | 'no_input' | 'expect_transfer' | 'expect_hangup' | 'expect_audio' (did you mean "intent"?)`,
+      `error: ${file}:14:12: steps.4.match: Invalid option: expected one of "contains"|"exact"|"regex"|"similar" (did you mean "exact"?)`,
     ]);
     expect(await scenarioCount()).toBe(0);
   });

@@ -88,7 +88,8 @@ const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // "no-referrer" would make the browser send `Origin: null` on the sign-in form, which the Origin check refuses.
+  "referrer-policy": "same-origin",
 };
 
 function redirect(res: ServerResponse, to: string, headers: Record<string, string> = {}): void {

@@ -46,8 +46,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** Named numeric breakdowns stored as JSON columns (phase → seconds, agent → tokens, severity → count). */
 export const numberMap = jsonRecordOf(z.number());
 /** Durations (seconds) must not be negative. */
-export const durationMap = jsonRecordOf(nonNegative);
-export const countMap = jsonRecordOf(nonNegativeInt);
+export const durationMap = jsonRecordOf(z.number().min(0, "must not be negative"));
+export const countMap = jsonRecordOf(z.number().int("must be a whole number").min(0, "must not be negative"));
 
 export const performanceMetrics = z.strictObject({
   total_time_seconds: nonNegative.default(0),
