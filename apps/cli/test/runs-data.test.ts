@@ -219,7 +219,7 @@ describe("interrupting an import", () => {
     expect(await counts(db)).toEqual(ZERO);
   }, 60_000);
 
-  it("a crash (SIGKILL) mid-import shows no run, and the next import removes what it left", async () => {
+  it("a crash (SIGKILL) mid-import shows no run, and the next open removes what it left", async () => {
     const db = freshDb();
     const run = await startBigImport(db, big());
     run.child.kill("SIGKILL");
@@ -227,7 +227,10 @@ describe("interrupting an import", () => {
     // Whatever chunks were committed belong to a run still marked 'importing': no query shows it.
     const visible = await withDbFile(db, async (h) => (await listRuns(h)).items);
     expect(visible).toEqual([]);
-    // The next import finds the dead importer's run and removes it before writing its own.
+    // The next open of the file (any command, the server) removes it: its importer is gone.
+    (await openDatabase({ url: db, domains: ["runs"] })).close();
+    expect(await counts(db)).toEqual(ZERO);
+    // And the next import removes anything left before writing its own run.
     const small = writeRunFolder(
       join(dir.path, "after-crash", "run-small"),
       currentRun("run-small", [{ scenario: "s", passed: true, latencies: [] }]),

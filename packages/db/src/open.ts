@@ -250,6 +250,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     if (kind === "remote" && opts.skipSchemaCheck && !opts.migrate) await client.execute("SELECT 1");
     if (opts.migrate) await migrateUp(client, { ...opts, ...(opts.domains ? { domains: opts.domains } : {}) });
     if (!opts.skipSchemaCheck) await checkSchema(client, opts.domains ?? DOMAINS, opts);
+    if (kind === "file" && !readOnly && !opts.skipSchemaCheck && (opts.domains ?? DOMAINS).includes("runs"))
+      await removeCrashedImports(handle);
     return handle;
   } catch (e) {
     client.close();
@@ -340,4 +342,21 @@ function singleConnection(client: Client): Client {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * A run import that died (kill -9, power loss) leaves its committed chunks behind, hidden (runs.state
+ * 'importing'): they are removed on the next open of the file, unless the importer process is still
+ * alive. Best effort: if the cleanup cannot run now (another writer holds the lock), the rows stay
+ * hidden and the next open or import removes them.
+ */
+async function removeCrashedImports(h: VerdictDb): Promise<void> {
+  try {
+    const left = await h.client.execute("SELECT 1 FROM runs WHERE state = 'importing' LIMIT 1");
+    if (left.rows.length === 0) return;
+    const { cleanupCrashedImports } = await import("./turbulence/import.js");
+    await cleanupCrashedImports(h);
+  } catch {
+    // Left for the next open or import.
+  }
 }
