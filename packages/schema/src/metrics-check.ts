@@ -111,9 +111,8 @@ export const metricAlertsInput = pageInput.extend({
 });
 export type MetricAlertsInput = z.input<typeof metricAlertsInput>;
 
-export interface MetricAlert {
-  alert_id: string;
-  run_id: string;
+/** What a check found about one metric of a run (stored as an alert when it is a regression). */
+export interface MetricAlertFinding {
   metric: ScalarMetricName;
   test: MetricTestKind;
   direction: MetricDirection;
@@ -125,6 +124,12 @@ export interface MetricAlert {
   p_value: number | null;
   limit: number | null;
   reason: string;
+}
+
+/** A stored alert: the finding, its run's identity and dimensions, and when it was stored. */
+export interface MetricAlert extends MetricAlertFinding {
+  alert_id: string;
+  run_id: string;
   project_name: string;
   benchmark_name: string;
   branch: string | null;

@@ -1,9 +1,8 @@
 import {
   type BenchmarkRun,
   type MetricAlert,
+  type MetricAlertFinding,
   type MetricAlertsInput,
-  type MetricDirection,
-  type MetricTestKind,
   type Page,
   type ScalarMetricName,
   metricAlertsInput,
@@ -48,19 +47,8 @@ export async function baselineRuns(h: VerdictDb, scope: BaselineScope): Promise<
   return withMetrics(h, rows);
 }
 
-export interface NewMetricAlert {
-  metric: ScalarMetricName;
-  test: MetricTestKind;
-  direction: MetricDirection;
-  value: number;
-  baseline_runs: number;
-  baseline_mean: number | null;
-  baseline_stddev: number | null;
-  statistic: number | null;
-  p_value: number | null;
-  limit: number | null;
-  reason: string;
-}
+/** A finding to store as an alert (the run it belongs to is given separately). */
+export type NewMetricAlert = MetricAlertFinding;
 
 /** Replaces the alerts of one run with `alerts` (a re-check does not pile up duplicates). */
 export async function storeMetricAlerts(h: VerdictDb, runId: string, alerts: readonly NewMetricAlert[]): Promise<void> {
