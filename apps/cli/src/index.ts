@@ -10,6 +10,7 @@ import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
 import { registerRunDataCommands } from "./commands/runs-data.js";
 import { registerRunReportCommands } from "./commands/runs-report.js";
+import { registerSchemaCommands } from "./commands/schema.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
@@ -51,6 +52,7 @@ function buildProgram(): Command {
   registerRunDataCommands(runs);
   registerRunReportCommands(runs);
   registerQueueCommands(program);
+  registerSchemaCommands(program);
   exitOverrideAll(program);
   return program;
 }
