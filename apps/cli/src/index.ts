@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 import { apiFailure } from "./api.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerIvrCommands } from "./commands/ivr.js";
 import { registerIvrRunCommand } from "./commands/ivr-run.js";
@@ -53,6 +54,7 @@ function buildProgram(): Command {
   registerRunReportCommands(runs);
   registerQueueCommands(program);
   registerSchemaCommands(program);
+  registerCompletionCommand(program);
   exitOverrideAll(program);
   return program;
 }
