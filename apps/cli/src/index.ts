@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 import { apiFailure } from "./api.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerIvrCommands } from "./commands/ivr.js";
 import { registerIvrRunCommand } from "./commands/ivr-run.js";
@@ -10,6 +11,7 @@ import { registerQueueCommands } from "./commands/queue.js";
 import { registerRunQueryCommands } from "./commands/runs.js";
 import { registerRunDataCommands } from "./commands/runs-data.js";
 import { registerRunReportCommands } from "./commands/runs-report.js";
+import { registerSchemaCommands } from "./commands/schema.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
@@ -51,6 +53,8 @@ function buildProgram(): Command {
   registerRunDataCommands(runs);
   registerRunReportCommands(runs);
   registerQueueCommands(program);
+  registerSchemaCommands(program);
+  registerCompletionCommand(program);
   exitOverrideAll(program);
   return program;
 }

@@ -21,7 +21,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const USAGE = `usage: verdict-demo-ivr --port <port> [--host 127.0.0.1] [--dialect webhook|twiml] [--hang-dtmf 7] [--hang-phrase "hold forever"] [--no-hang] [--delay-ms 0] [--quiet]
+export const USAGE = `usage: verdict-demo-ivr --port <port> [--host 127.0.0.1] [--dialect webhook|twiml] [--hang-dtmf 7] [--hang-phrase "hold forever"] [--no-hang] [--delay-ms 0] [--quiet] [--version]
 
 A small banking IVR (Acme Bank) speaking Verdict's webhook protocol:
   POST /webhook {"call_id": "...", "input": {"type": "start" | "dtmf" | "speech" | "hangup", ...}}  ->  {"prompt": "..."}
@@ -39,7 +39,7 @@ function whole(flag: string, value: string, min: number, max: number): number {
   return n;
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoIvrConfig | "help" {
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoIvrConfig | "help" | "version" {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -54,6 +54,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         "delay-ms": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
       strict: true,
       allowPositionals: false,
@@ -62,6 +63,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError((e as Error).message.split("\n")[0] ?? "invalid arguments");
   }
   if (values.help) return "help";
+  if (values.version) return "version";
   const portText = (values.port as string | undefined) ?? env.VERDICT_DEMO_IVR_PORT;
   if (portText === undefined) throw new ConfigError("--port: required (0 picks any free port)");
   const hangDtmf = (values["hang-dtmf"] as string | undefined) ?? "7";

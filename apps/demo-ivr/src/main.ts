@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { ConfigError, USAGE, loadConfig } from "./config.js";
 import { startDemoIvr } from "./server.js";
 
@@ -17,6 +18,12 @@ async function main(): Promise<number> {
   }
   if (config === "help") {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (config === "version") {
+    // The package's own version (dist/main.js and src/main.ts both sit one level below package.json).
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const quiet = config.quiet;

@@ -58,6 +58,7 @@ Options:
   --drain-ms <ms>        on SIGTERM, time to finish running work before handing it back (default 10000)
   --max-backoff-ms <ms>  ceiling of the retry backoff while the server is unreachable (default 5000)
   --request-timeout-ms <ms>  abandon (and retry) a call after this long (default 15000)
+  -V, --version          print the version
   -h, --help             show this help
 
 Logs are JSON lines on stderr. SIGTERM/SIGINT: stop claiming, finish or hand back, exit 0.
@@ -97,7 +98,7 @@ export function loadConfig(
   argv: string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
   defaults: { hostname: string; pid: number } = { hostname: "worker", pid: process.pid },
-): WorkerConfig | "help" {
+): WorkerConfig | "help" | "version" {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -120,12 +121,14 @@ export function loadConfig(
         "max-backoff-ms": { type: "string" },
         "request-timeout-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     }).values;
   } catch (e) {
     throw new ConfigError((e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "bad arguments");
   }
   if (values.help) return "help";
+  if (values.version) return "version";
   const str = (k: string) => {
     const v = values[k];
     return typeof v === "string" ? v : undefined;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { ConfigError, USAGE, loadConfig } from "./config.js";
 import { createHttpExecutor } from "./executors/http.js";
@@ -24,6 +25,12 @@ async function main(): Promise<number> {
   }
   if (cfg === "help") {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (cfg === "version") {
+    // The package's own version (dist/index.js and src/index.ts both sit one level below package.json).
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const log = createLogger({ worker: cfg.id, pid: process.pid }, { debug: cfg.debug });

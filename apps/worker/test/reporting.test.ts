@@ -40,7 +40,7 @@ function config(serverUrl: string): WorkerConfig {
     ["--server", serverUrl, "--token", token, "--id", "rep", "--max-backoff-ms", "200", "--request-timeout-ms", "2000"],
     {},
   );
-  if (c === "help") throw new Error("unexpected help");
+  if (c === "help" || c === "version") throw new Error("unexpected help or version");
   return c;
 }
 

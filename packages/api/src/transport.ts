@@ -274,11 +274,29 @@ function ownChild(parent: unknown, key: string, field: string): unknown {
   throw new TransportError(field, "annotates a path the json does not have");
 }
 
+/**
+ * A request's input, from our typed client or from anyone else (curl, Python, Go). The rule:
+ * - a JSON object with a `json` key is a superjson envelope and is read as one, strictly (only the keys
+ *   `json` and `meta`; anything else there is a 400);
+ * - any other JSON value (an object without a `json` key, an array, a string, a number, a boolean) is the
+ *   input itself, plain JSON: `?input={"run_id":"x"}` means `{"run_id": "x"}`.
+ * No procedure's input has a top-level `json` key; a plain client that ever needs one sends the envelope
+ * `{"json": …}`. The depth limit holds for both. Answers always stay envelopes (`result.data.json`).
+ */
+export function deserializeInput(payload: unknown): unknown {
+  if (payload !== null && typeof payload === "object" && !Array.isArray(payload) && Object.hasOwn(payload, "json"))
+    return deserialize(payload, MAX_JSON_DEPTH);
+  if (payload === undefined || payload === null) return undefined;
+  if (depthOf(payload, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new TransportError("input", `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return payload;
+}
+
 /** tRPC's transformer: requests are depth-checked on the server, answers decoded as they come. */
 export const transformer = {
   input: {
     serialize,
-    deserialize: (payload: unknown) => deserialize(payload, MAX_JSON_DEPTH),
+    deserialize: deserializeInput,
   },
   output: {
     serialize,

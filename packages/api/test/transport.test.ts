@@ -55,8 +55,6 @@ describe("encoding answers", () => {
 
 describe("decoding requests", () => {
   const bad: [string, unknown][] = [
-    ["a string envelope", "x"],
-    ["an array envelope", [1]],
     ["an extra key", { json: 1, other: 2 }],
     ["a class annotation", { json: { a: 1 }, meta: { values: { a: ["class", "X"] } } }],
     ["a path through __proto__", { json: {}, meta: { values: { "__proto__.polluted": ["Date"] } } }],
@@ -72,6 +70,19 @@ describe("decoding requests", () => {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   }
+
+  it("reads any value that is not an object with a json key as plain JSON input", () => {
+    for (const plain of ["x", [1], 7, true, { run_id: "r" }, { meta: 1 }])
+      expect(transformer.input.deserialize(JSON.parse(JSON.stringify(plain)))).toEqual(plain);
+    expect(transformer.input.deserialize(JSON.parse('{"__proto__":{"polluted":1}}'))).toHaveProperty("__proto__");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const deep = JSON.parse(`${"[".repeat(MAX_JSON_DEPTH + 1)}${"]".repeat(MAX_JSON_DEPTH + 1)}`);
+    expect(() => transformer.input.deserialize(deep)).toThrow(TransportError);
+  });
+
+  it("still reads answers strictly as envelopes", () => {
+    expect(() => transformer.output.deserialize("x")).toThrow(TransportError);
+  });
 
   it("accepts a value exactly at the depth limit", () => {
     const text = `${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}`;

@@ -68,14 +68,44 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
  * A zod schema that accepts what `check` accepts and passes the value through untouched: no copy,
  * so keys zod would drop (`__proto__`) survive, and no recursion, so no depth overflows the stack.
  */
-function jsonSchema<T>(check: (v: unknown) => JsonProblem | null): z.ZodType<T, T> {
-  return z.custom<T>().superRefine((v, ctx) => {
+function jsonSchema<T>(
+  check: (v: unknown) => JsonProblem | null,
+  shape: () => JsonSchemaShape = () => ({}),
+): z.ZodType<T, T> {
+  const schema = z.custom<T>().superRefine((v, ctx) => {
     const problem = check(v);
     if (problem) ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, input: v });
   });
+  JSON_SHAPES.set(schema, shape);
+  return schema;
 }
 
-export const jsonValue: z.ZodType<JsonValue, JsonValue> = jsonSchema<JsonValue>((v) => jsonProblem(v));
+/** A JSON Schema fragment (what an editor checks a hand-written file against). */
+export type JsonSchemaShape = Record<string, unknown>;
+
+/**
+ * The JSON Schema of the checked-not-copied JSON schemas below, which zod sees as custom types:
+ * read by fileJsonSchema (json-schema.ts) when it turns a file's zod schema into JSON Schema.
+ */
+export const JSON_SHAPES = new WeakMap<z.ZodType, () => JsonSchemaShape>();
+
+/** The input-side JSON Schema of a zod schema, as a fragment (no `$schema` key). */
+export function jsonSchemaFragment(schema: z.ZodType): JsonSchemaShape {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    override: (ctx) => {
+      const shape = JSON_SHAPES.get(ctx.zodSchema as unknown as z.ZodType);
+      if (shape) Object.assign(ctx.jsonSchema, shape());
+    },
+  });
+  return rest;
+}
+
+export const jsonValue: z.ZodType<JsonValue, JsonValue> = jsonSchema<JsonValue>(
+  (v) => jsonProblem(v),
+  () => ({ description: "any JSON value" }),
+);
 
 function objectProblem(v: unknown): JsonProblem | null {
   if (typeof v !== "object" || v === null || Array.isArray(v))
@@ -87,22 +117,25 @@ function objectProblem(v: unknown): JsonProblem | null {
 }
 export const jsonObject: z.ZodType<{ [key: string]: JsonValue }, { [key: string]: JsonValue }> = jsonSchema<{
   [key: string]: JsonValue;
-}>(objectProblem);
+}>(objectProblem, () => ({ type: "object" }));
 
 /**
  * A JSON object whose named keys must also satisfy `known` (checked, not copied: the value is kept
  * exactly as given, unknown keys included).
  */
 export function jsonObjectWith<S extends z.ZodObject>(known: S) {
-  return jsonSchema<z.infer<S> & { [key: string]: JsonValue | undefined }>((v) => {
-    const problem = objectProblem(v);
-    if (problem) return problem;
-    const r = known.safeParse(v);
-    const issue = r.success ? undefined : r.error.issues[0];
-    return issue
-      ? { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: issue.message }
-      : null;
-  });
+  return jsonSchema<z.infer<S> & { [key: string]: JsonValue | undefined }>(
+    (v) => {
+      const problem = objectProblem(v);
+      if (problem) return problem;
+      const r = known.safeParse(v);
+      const issue = r.success ? undefined : r.error.issues[0];
+      return issue
+        ? { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: issue.message }
+        : null;
+    },
+    () => ({ ...jsonSchemaFragment(known), additionalProperties: true }),
+  );
 }
 
 /**
@@ -110,20 +143,23 @@ export function jsonObjectWith<S extends z.ZodObject>(known: S) {
  * keeps it), checked without copying. For values without defaults or transforms.
  */
 export function jsonRecordOf<V>(value: z.ZodType<V>): z.ZodType<{ [key: string]: V }, { [key: string]: V }> {
-  return jsonSchema<{ [key: string]: V }>((v) => {
-    const problem = objectProblem(v);
-    if (problem) return problem;
-    for (const key of Object.keys(v as object)) {
-      const r = value.safeParse(Object.getOwnPropertyDescriptor(v, key)?.value);
-      const issue = r.success ? undefined : r.error.issues[0];
-      if (issue)
-        return {
-          path: [key, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
-          message: issue.message,
-        };
-    }
-    return null;
-  });
+  return jsonSchema<{ [key: string]: V }>(
+    (v) => {
+      const problem = objectProblem(v);
+      if (problem) return problem;
+      for (const key of Object.keys(v as object)) {
+        const r = value.safeParse(Object.getOwnPropertyDescriptor(v, key)?.value);
+        const issue = r.success ? undefined : r.error.issues[0];
+        if (issue)
+          return {
+            path: [key, ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+            message: issue.message,
+          };
+      }
+      return null;
+    },
+    () => ({ type: "object", additionalProperties: jsonSchemaFragment(value) }),
+  );
 }
 
 /** Cursor pagination shared by every list procedure. */

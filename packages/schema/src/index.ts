@@ -9,3 +9,4 @@ export * from "./metrics-check.js";
 export * from "./metrics-gao.js";
 export * from "./run-gates.js";
 export * from "./run-questions.js";
+export * from "./json-schema.js";
