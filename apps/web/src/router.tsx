@@ -107,6 +107,12 @@ export const runRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/run.js"), "RunPage"),
 });
 
+export const instanceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/runs/$runId/instances/$instanceId",
+  component: lazyRouteComponent(() => import("./pages/instance.js"), "InstancePage"),
+});
+
 export const executionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/ivr/executions",
@@ -132,6 +138,7 @@ const routeTree = rootRoute.addChildren([
   loginRoute,
   runsRoute,
   runRoute,
+  instanceRoute,
   executionsRoute,
   executionRoute,
   benchmarksRoute,

@@ -4,7 +4,8 @@
  * showing the same numbers as the typed API answers for the same question.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createVerdictClient } from "@verdict/api/client";
 import {
   CLI_PATH,
@@ -21,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, newPage } from "./browser.js";
 
 const dir = tempDir("verdict-web-");
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const db = `file:${dir.file("dash.db")}`;
 const shots = process.env.VERDICT_SCREENSHOTS ?? dir.file("screenshots");
 let server: ListeningProcess;
@@ -57,6 +59,15 @@ beforeAll(async () => {
   ensureCliBuilt();
   ensureAppBuilt("apps/web", "apps/web/dist/index.html");
   expect((await runCli(["--db", db, "init", "--seed"])).status).toBe(0);
+  const imported = await runCli([
+    "--db",
+    db,
+    "runs",
+    "import",
+    join(fixtures, "run_real_001"),
+    join(fixtures, "run_wt_v1"),
+  ]);
+  expect(imported.status, imported.stderr).toBe(0);
   const created = await runCli(["--db", db, "tokens", "create", "--name", "web-reader", "--scope", "read"]);
   readToken = created.stdout.trim();
   server = await spawnListening([CLI_PATH, "--db", db, "serve", "--port", "0"], { stderr: "pipe" });
@@ -155,6 +166,51 @@ describe("pages show what the API answers", () => {
     await page.waitForURL((u) => u.searchParams.get("status") === "fail");
     const failed = await api.runs.instances.query.query({ run_id: runId, status: "fail", limit: 100 });
     await expect.poll(() => column(page, "instances-table", "id")).toEqual(failed.items.map((i) => i.id));
+    await page.close();
+  });
+
+  it("instance page: reached from the run's instance table, its steps in order as a waterfall, each observation and its assertions", async () => {
+    const runId = "seed-run-001";
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/${runId}?status=fail`);
+    const first = page.getByTestId("instances-table").locator('td[data-col="id"] a').first();
+    const instanceId = (await first.textContent()) ?? "";
+    await first.click();
+    await page.waitForURL(`${server.url}/runs/${runId}/instances/${instanceId}`);
+    const t = await api.runs.instances.get.query({ run_id: runId, instance_id: instanceId });
+    await expect(page.getByTestId("instance-id").textContent()).resolves.toBe(instanceId);
+    await expect(page.getByTestId("instance-status").textContent()).resolves.toBe(t.instance.status);
+    await expect
+      .poll(() =>
+        page.getByTestId("waterfall-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action"))),
+      )
+      .toEqual(t.steps.map((s) => s.action_name));
+    expect(await page.getByTestId("step-name").allTextContents()).toEqual(
+      t.steps.map((s) => `${s.step_index}. ${s.action_name}`),
+    );
+    expect(await page.getByTestId("step-status").allTextContents()).toEqual(
+      t.steps.map((s) => String(s.status_code ?? (s.ok === false ? "not ok" : "ok"))),
+    );
+    const failing = t.steps.findIndex((s) => s.ok === false);
+    expect(failing).toBeGreaterThanOrEqual(0);
+    const step = page.getByTestId(`step-${failing}`);
+    await step.locator("summary").click();
+    const errors = (t.steps[failing]?.observation.errors ?? []) as unknown[];
+    await step.getByText("Errors").waitFor();
+    await expect(step.locator("pre").first().textContent()).resolves.toBe(JSON.stringify(errors, null, 2));
+    expect(await column(page, "assertions-table", "name")).toEqual(t.assertions.map((a) => a.assertion_name));
+    expect(await column(page, "assertions-table", "passed")).toEqual(
+      t.assertions.map((a) => (a.passed ? "pass" : "fail")),
+    );
+    await shot(page, "instance");
+    // A real turbulence instance: attempts recorded by the runner are shown when the step is opened.
+    const real = await api.runs.instances.query.query({ run_id: "run_real_001", limit: 1 });
+    const realId = real.items[0]?.id ?? "";
+    const rt = await api.runs.instances.get.query({ run_id: "run_real_001", instance_id: realId });
+    await page.goto(`${server.url}/runs/run_real_001/instances/${realId}`);
+    await expect.poll(() => page.getByTestId("waterfall-row").count()).toBe(rt.steps.length);
+    await page.getByTestId("step-0").locator("summary").click();
+    await page.getByTestId("step-0").getByText("Attempts").waitFor();
     await page.close();
   });
 

@@ -44,7 +44,15 @@ const failureColumns: Column<Failure>[] = [
 ];
 
 const instanceColumns: Column<Instance>[] = [
-  { key: "id", header: "Instance", cell: (i) => i.id },
+  {
+    key: "id",
+    header: "Instance",
+    cell: (i) => (
+      <Link to="/runs/$runId/instances/$instanceId" params={{ runId: i.run_id, instanceId: i.id }}>
+        {i.id}
+      </Link>
+    ),
+  },
   { key: "scenario", header: "Scenario", cell: (i) => i.scenario_id },
   { key: "status", header: "Status", cell: (i) => <span className={`badge ${i.status}`}>{i.status}</span> },
   { key: "duration", header: "Duration", cell: (i) => ms(i.duration_ms), numeric: true },
