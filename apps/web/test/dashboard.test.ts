@@ -169,6 +169,56 @@ describe("pages show what the API answers", () => {
     await page.close();
   });
 
+  it("run page: per scenario × action, error categories, and the gate with its rules in the URL", async () => {
+    const runId = "run_real_001";
+    const report = await api.runs.report.query({ run_id: runId });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByTestId("scenario-actions-table").waitFor();
+    const rows = report.scenarios.flatMap((s) => s.actions.map((a) => ({ ...a, scenario_id: s.scenario_id })));
+    expect(await column(page, "scenario-actions-table", "scenario")).toEqual(rows.map((r) => r.scenario_id));
+    expect(await column(page, "scenario-actions-table", "action")).toEqual(rows.map((r) => r.action_name));
+    expect(await column(page, "scenario-actions-table", "fail")).toEqual(rows.map((r) => fmt(r.fail_count)));
+    expect(await column(page, "scenario-actions-table", "p95")).toEqual(rows.map((r) => `${fmt(r.p95_latency_ms)} ms`));
+    expect(report.error_categories.length).toBeGreaterThan(0);
+    expect(await column(page, "error-categories-table", "category")).toEqual(
+      report.error_categories.map((c) => c.category),
+    );
+    expect(await column(page, "error-categories-table", "count")).toEqual(
+      report.error_categories.map((c) => fmt(c.count)),
+    );
+    const rules = ["pass_rate>=0.99", "p95_latency_ms<100000"];
+    await page.getByTestId("gate-rules").fill(rules.join("\n"));
+    await page.getByRole("button", { name: "Check" }).click();
+    await page.waitForURL((u) => u.searchParams.has("fail_on"));
+    const gate = await api.runs.gate.query({ run_id: runId, fail_on: rules });
+    await page.getByTestId("gate-table").waitFor();
+    expect(await column(page, "gate-table", "expr")).toEqual(gate.rules.map((r) => r.expr));
+    expect(await column(page, "gate-table", "verdict")).toEqual(
+      gate.rules.map((r) => (r.passed ? "holds" : "violated")),
+    );
+    expect(await column(page, "gate-table", "message")).toEqual(gate.rules.map((r) => r.message));
+    await expect(page.getByTestId("gate-verdict").textContent()).resolves.toMatch(
+      gate.passed ? /^Gate passed/ : /^Gate failed/,
+    );
+    await shot(page, "run-report-gate");
+    // The link is shareable: a new page on the same URL shows the same verdicts.
+    const url = page.url();
+    const other = await signedInPage();
+    await other.goto(url);
+    await other.getByTestId("gate-table").waitFor();
+    expect(await column(other, "gate-table", "verdict")).toEqual(
+      gate.rules.map((r) => (r.passed ? "holds" : "violated")),
+    );
+    await expect(other.getByTestId("gate-rules").inputValue()).resolves.toBe(rules.join("\n"));
+    // A rule the API cannot read is refused with its reason, not a crash.
+    await other.getByTestId("gate-rules").fill("latency<5");
+    await other.getByRole("button", { name: "Check" }).click();
+    await expect(other.getByRole("alert").textContent()).resolves.toContain("unknown metric 'latency'");
+    await page.close();
+    await other.close();
+  });
+
   it("instance page: reached from the run's instance table, its steps in order as a waterfall, each observation and its assertions", async () => {
     const runId = "seed-run-001";
     const page = await signedInPage();

@@ -4,6 +4,7 @@ import { Chart, type Column, ErrorBox, Loading, Stat, Table } from "../component
 import { ms, num, pct, when } from "../format.js";
 import { runRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
+import { RunGate, RunReport } from "./run-report.js";
 
 type Summary = RouterOutputs["runs"]["summary"];
 type Scenario = Summary["by_scenario"][number];
@@ -142,6 +143,8 @@ export function RunPage() {
       ) : (
         <Loading what="failures" />
       )}
+      <RunReport runId={runId} />
+      <RunGate runId={runId} failOn={search.fail_on} />
       <h2>Instances</h2>
       <nav className="filters" aria-label="Instance status">
         {([undefined, "pass", "fail"] as const).map((st) => (
