@@ -26,6 +26,7 @@ export const executionsSearch = z.object({
   result: z.enum(["pass", "fail"]).optional().catch(undefined),
   cursor: optional,
 });
+export const compareSearch = z.object({ a: optional, b: optional });
 export const benchmarksSearch = z.object({ project: optional, metric: optional });
 
 function Layout() {
@@ -115,6 +116,13 @@ export const instanceRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/instance.js"), "InstancePage"),
 });
 
+export const compareRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/compare",
+  validateSearch: compareSearch,
+  component: lazyRouteComponent(() => import("./pages/compare.js"), "ComparePage"),
+});
+
 export const executionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/ivr/executions",
@@ -141,6 +149,7 @@ const routeTree = rootRoute.addChildren([
   runsRoute,
   runRoute,
   instanceRoute,
+  compareRoute,
   executionsRoute,
   executionRoute,
   benchmarksRoute,

@@ -219,6 +219,43 @@ describe("pages show what the API answers", () => {
     await other.close();
   });
 
+  it("compare: two runs per scenario and action, significant changes highlighted, both runs in the URL", async () => {
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/run_real_001`);
+    await page.getByTestId("compare-link").click();
+    await page.waitForURL((u) => u.pathname === "/compare" && u.searchParams.get("b") === "run_real_001");
+    await page.getByTestId("compare-a").fill("run_wt_v1");
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.waitForURL((u) => u.searchParams.get("a") === "run_wt_v1" && u.searchParams.get("b") === "run_real_001");
+    const c = await api.runs.compare.query({ run_a: "run_wt_v1", run_b: "run_real_001" });
+    await page.getByTestId("compare-scenarios").waitFor();
+    const classOf = (v: string) =>
+      v === "regression" ? "changed-regression" : v === "improvement" ? "changed-improvement" : "";
+    for (const [table, groups] of [
+      ["compare-run", [c.run]],
+      ["compare-scenarios", c.scenarios],
+      ["compare-actions", c.actions],
+    ] as const) {
+      expect(await column(page, table, "key")).toEqual(groups.map((g) => g.key));
+      expect(await column(page, table, "verdict")).toEqual(groups.map((g) => g.verdict));
+      expect(await column(page, table, "b_n")).toEqual(groups.map((g) => fmt(g.b.n)));
+      expect(
+        await page
+          .getByTestId(table)
+          .locator("tbody tr")
+          .evaluateAll((rows) => rows.map((r) => r.className)),
+      ).toEqual(groups.map((g) => classOf(g.verdict)));
+    }
+    await expect(page.getByTestId("compare-verdict").textContent()).resolves.toBe(
+      `${c.regressions.length} significant regression(s), ${c.improvements.length} improvement(s)`,
+    );
+    expect(await column(page, "compare-errors", "category")).toEqual(c.errors.map((e) => e.category));
+    await shot(page, "compare");
+    await page.goto(`${server.url}/compare?a=run_wt_v1&b=no-such-run`);
+    await page.getByRole("alert").waitFor();
+    await page.close();
+  });
+
   it("instance page: reached from the run's instance table, its steps in order as a waterfall, each observation and its assertions", async () => {
     const runId = "seed-run-001";
     const page = await signedInPage();

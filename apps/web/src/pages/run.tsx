@@ -88,7 +88,10 @@ export function RunPage() {
         Run <span data-testid="run-id">{s.run.id}</span>
       </h1>
       <p className="muted">
-        {s.run.sut_name} · started {when(s.run.started_at)} · completed {when(s.run.completed_at)}
+        {s.run.sut_name} · started {when(s.run.started_at)} · completed {when(s.run.completed_at)} ·{" "}
+        <Link to="/compare" search={{ b: runId }} data-testid="compare-link">
+          compare with another run
+        </Link>
       </p>
       <div className="stats">
         <Stat label="Instances" value={num(s.instances.instances)} testId="stat-instances" />
