@@ -27,6 +27,12 @@ export const executionsSearch = z.object({
   cursor: optional,
 });
 export const compareSearch = z.object({ a: optional, b: optional });
+export const scenariosSearch = z.object({ q: optional, cursor: optional });
+export const trainingSearch = z.object({
+  intent: optional,
+  status: z.enum(["pending", "validated", "rejected"]).optional().catch(undefined),
+  cursor: optional,
+});
 export const benchmarksSearch = z.object({ project: optional, metric: optional });
 
 function Layout() {
@@ -50,8 +56,17 @@ function Layout() {
           <Link to="/runs" activeProps={{ "aria-current": "page" }}>
             Runs
           </Link>
+          <Link to="/compare" activeProps={{ "aria-current": "page" }}>
+            Compare
+          </Link>
           <Link to="/ivr/executions" activeProps={{ "aria-current": "page" }}>
-            IVR
+            IVR executions
+          </Link>
+          <Link to="/ivr/scenarios" activeProps={{ "aria-current": "page" }}>
+            Scenarios
+          </Link>
+          <Link to="/ivr/training" activeProps={{ "aria-current": "page" }}>
+            Training
           </Link>
           <Link to="/benchmarks" activeProps={{ "aria-current": "page" }}>
             Benchmarks
@@ -123,6 +138,20 @@ export const compareRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/compare.js"), "ComparePage"),
 });
 
+export const scenariosRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/ivr/scenarios",
+  validateSearch: scenariosSearch,
+  component: lazyRouteComponent(() => import("./pages/scenarios.js"), "ScenariosPage"),
+});
+
+export const trainingRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/ivr/training",
+  validateSearch: trainingSearch,
+  component: lazyRouteComponent(() => import("./pages/training.js"), "TrainingPage"),
+});
+
 export const executionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/ivr/executions",
@@ -150,6 +179,8 @@ const routeTree = rootRoute.addChildren([
   runRoute,
   instanceRoute,
   compareRoute,
+  scenariosRoute,
+  trainingRoute,
   executionsRoute,
   executionRoute,
   benchmarksRoute,

@@ -29,6 +29,7 @@ let server: ListeningProcess;
 let stderr = "";
 let browser: Browser;
 let readToken = "";
+let writeToken = "";
 let api: ReturnType<typeof createVerdictClient>;
 
 const fmt = (v: number) =>
@@ -36,10 +37,10 @@ const fmt = (v: number) =>
     ? v.toLocaleString("en-US")
     : v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
 
-async function signedInPage(): Promise<Page> {
+async function signedInPage(token = readToken): Promise<Page> {
   const page = await newPage(browser);
   await page.goto(`${server.url}/signin`);
-  await page.getByTestId("token-input").fill(readToken);
+  await page.getByTestId("token-input").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${server.url}/runs`);
   return page;
@@ -70,6 +71,8 @@ beforeAll(async () => {
   expect(imported.status, imported.stderr).toBe(0);
   const created = await runCli(["--db", db, "tokens", "create", "--name", "web-reader", "--scope", "read"]);
   readToken = created.stdout.trim();
+  const writer = await runCli(["--db", db, "tokens", "create", "--name", "web-writer", "--scope", "write"]);
+  writeToken = writer.stdout.trim();
   server = await spawnListening([CLI_PATH, "--db", db, "serve", "--port", "0"], { stderr: "pipe" });
   server.child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString("utf8");
@@ -318,6 +321,79 @@ describe("pages show what the API answers", () => {
     expect(await column(page, "steps-table", "actual")).toEqual(steps.map((s) => s.actual_intent ?? "–"));
     await shot(page, "ivr-execution");
     await page.close();
+  });
+
+  it("IVR scenarios: each scenario's steps as a flow, in order, and the name filter in the URL", async () => {
+    const list = await api.ivr.scenarios.list.query({ limit: 50 });
+    expect(list.items.length).toBeGreaterThan(0);
+    const page = await signedInPage();
+    await page.goto(`${server.url}/ivr/scenarios`);
+    await page.getByTestId("scenario").first().waitFor();
+    expect(await page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")))).toEqual(
+      list.items.map((s) => s.scenario_id),
+    );
+    for (const sc of list.items) {
+      const kinds = await page
+        .locator(`[data-testid="scenario"][data-id="${sc.scenario_id}"] [data-testid="flow-step"]`)
+        .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
+      expect(kinds).toEqual(sc.steps.map((st) => st.type));
+    }
+    await shot(page, "ivr-scenarios");
+    const one = list.items[0];
+    const word = one?.name.split(" ")[0] ?? "";
+    await page.getByTestId("filter-name").fill(word);
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL((u) => u.searchParams.get("q") === word);
+    const filtered = await api.ivr.scenarios.list.query({ limit: 50, name_contains: word });
+    await expect
+      .poll(() => page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id"))))
+      .toEqual(filtered.items.map((s) => s.scenario_id));
+    await page.close();
+  });
+
+  it("training: filter by intent and status in the URL; a read token sees no write buttons, a write token validates several at once", async () => {
+    const all = await api.ivr.training.list.query({ limit: 100 });
+    const intent = all.items[0]?.intent_label ?? "";
+    const reader = await signedInPage();
+    await reader.goto(`${server.url}/ivr/training`);
+    await reader.getByTestId("training-table").waitFor();
+    expect(await column(reader, "training-table", "id")).toEqual(all.items.map((s) => s.training_id));
+    expect(await reader.getByRole("button", { name: "Validate selected" }).count()).toBe(0);
+    expect(await reader.locator('input[type="checkbox"]').count()).toBe(0);
+    await reader.getByTestId("filter-intent").fill(intent);
+    await reader.getByTestId("filter-status").selectOption("pending");
+    await reader.getByRole("button", { name: "Filter" }).click();
+    await reader.waitForURL(
+      (u) => u.searchParams.get("intent") === intent && u.searchParams.get("status") === "pending",
+    );
+    const pending = await api.ivr.training.list.query({
+      limit: 100,
+      intent_label: intent,
+      validation_status: "pending",
+    });
+    await expect.poll(() => column(reader, "training-table", "id")).toEqual(pending.items.map((s) => s.training_id));
+    await reader.close();
+
+    const writer = await signedInPage(writeToken);
+    await writer.goto(`${server.url}/ivr/training?status=pending`);
+    await writer.getByTestId("training-table").waitFor();
+    const before = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
+    const chosen = before.items.slice(0, 2).map((s) => s.training_id);
+    expect(chosen.length).toBe(2);
+    for (const id of chosen) await writer.getByRole("checkbox", { name: `Select ${id}` }).check();
+    await expect(writer.getByTestId("selected-count").textContent()).resolves.toBe("2 selected");
+    await shot(writer, "ivr-training");
+    await writer.getByRole("button", { name: "Validate selected" }).click();
+    await expect
+      .poll(() => column(writer, "training-table", "id"), { timeout: 15_000 })
+      .toEqual(before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id));
+    const after = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
+    expect(after.items.map((s) => s.training_id)).toEqual(
+      before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id),
+    );
+    const validated = await api.ivr.training.list.query({ limit: 100, validation_status: "validated" });
+    for (const id of chosen) expect(validated.items.map((s) => s.training_id)).toContain(id);
+    await writer.close();
   });
 
   it("benchmarks: the runs and a metric's trend chosen in the URL", async () => {
