@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
 import { createVerdictClient } from "@verdict/api/client";
 import {
   CLI_PATH,
@@ -46,7 +47,14 @@ async function signedInPage(token = readToken): Promise<Page> {
   return page;
 }
 
+/** Every page the tests visit is checked with axe-core (before its screenshot): no serious or critical violation. */
 async function shot(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  expect(result.passes.length, `axe ran its rules on ${name}`).toBeGreaterThan(0);
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, `axe on ${name}`).toEqual([]);
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
