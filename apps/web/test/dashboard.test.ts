@@ -213,6 +213,10 @@ describe("pages show what the API answers", () => {
       gate.passed ? /^Gate passed/ : /^Gate failed/,
     );
     await shot(page, "run-report-gate");
+    // The dark theme passes the same accessibility check (contrast included).
+    await page.getByLabel("Theme").selectOption("dark");
+    await shot(page, "run-report-gate-dark");
+    await page.getByLabel("Theme").selectOption("auto");
     // The link is shareable: a new page on the same URL shows the same verdicts.
     const url = page.url();
     const other = await signedInPage();
