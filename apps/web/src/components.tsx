@@ -16,6 +16,8 @@ export function Table<T>(props: {
   rowKey: (row: T) => string;
   testId: string;
   empty?: string;
+  /** A class for a row (e.g. to highlight it). */
+  rowClass?: (row: T) => string | undefined;
 }) {
   if (props.rows.length === 0) return <p className="muted">{props.empty ?? "Nothing here yet."}</p>;
   return (
@@ -32,7 +34,7 @@ export function Table<T>(props: {
         </thead>
         <tbody>
           {props.rows.map((r) => (
-            <tr key={props.rowKey(r)}>
+            <tr key={props.rowKey(r)} className={props.rowClass?.(r)}>
               {props.columns.map((c) => (
                 <td key={c.key} data-col={c.key} className={c.numeric ? "num" : undefined}>
                   {c.cell(r)}

@@ -18,10 +18,19 @@ export const runsSearch = z.object({ sut: optional, since: optional, until: opti
 export const instancesSearch = z.object({
   status: z.enum(["pass", "fail"]).optional().catch(undefined),
   cursor: optional,
+  /** The gate's `--fail-on` expressions, as given (the API reads and checks them). */
+  fail_on: z.array(z.string().min(1).max(200)).min(1).max(50).optional().catch(undefined),
 });
 export const executionsSearch = z.object({
   status: z.enum(["queued", "running", "completed", "failed", "timeout"]).optional().catch(undefined),
   result: z.enum(["pass", "fail"]).optional().catch(undefined),
+  cursor: optional,
+});
+export const compareSearch = z.object({ a: optional, b: optional });
+export const scenariosSearch = z.object({ q: optional, cursor: optional });
+export const trainingSearch = z.object({
+  intent: optional,
+  status: z.enum(["pending", "validated", "rejected"]).optional().catch(undefined),
   cursor: optional,
 });
 export const benchmarksSearch = z.object({ project: optional, metric: optional });
@@ -47,8 +56,17 @@ function Layout() {
           <Link to="/runs" activeProps={{ "aria-current": "page" }}>
             Runs
           </Link>
+          <Link to="/compare" activeProps={{ "aria-current": "page" }}>
+            Compare
+          </Link>
           <Link to="/ivr/executions" activeProps={{ "aria-current": "page" }}>
-            IVR
+            IVR executions
+          </Link>
+          <Link to="/ivr/scenarios" activeProps={{ "aria-current": "page" }}>
+            Scenarios
+          </Link>
+          <Link to="/ivr/training" activeProps={{ "aria-current": "page" }}>
+            Training
           </Link>
           <Link to="/benchmarks" activeProps={{ "aria-current": "page" }}>
             Benchmarks
@@ -107,6 +125,33 @@ export const runRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/run.js"), "RunPage"),
 });
 
+export const instanceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/runs/$runId/instances/$instanceId",
+  component: lazyRouteComponent(() => import("./pages/instance.js"), "InstancePage"),
+});
+
+export const compareRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/compare",
+  validateSearch: compareSearch,
+  component: lazyRouteComponent(() => import("./pages/compare.js"), "ComparePage"),
+});
+
+export const scenariosRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/ivr/scenarios",
+  validateSearch: scenariosSearch,
+  component: lazyRouteComponent(() => import("./pages/scenarios.js"), "ScenariosPage"),
+});
+
+export const trainingRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/ivr/training",
+  validateSearch: trainingSearch,
+  component: lazyRouteComponent(() => import("./pages/training.js"), "TrainingPage"),
+});
+
 export const executionsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/ivr/executions",
@@ -132,6 +177,10 @@ const routeTree = rootRoute.addChildren([
   loginRoute,
   runsRoute,
   runRoute,
+  instanceRoute,
+  compareRoute,
+  scenariosRoute,
+  trainingRoute,
   executionsRoute,
   executionRoute,
   benchmarksRoute,

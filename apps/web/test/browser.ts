@@ -26,6 +26,13 @@ const DROPPED = new Set([
  * A page with a fixed locale: in a POSIX environment Chromium reports "en-US@posix", which Intl (and
  * so uPlot's number formatting) rejects.
  */
-export function newPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  return browser.newPage({ locale: "en-US", viewport });
+export async function newPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  // A context of its own (axe-core's builder needs the page's context); it closes with the page.
+  const context = await browser.newContext({ locale: "en-US", viewport });
+  const page = await context.newPage();
+  // When the whole browser is closing too, the context may already be gone: nothing is left to close.
+  page.once("close", () => {
+    context.close().catch(() => undefined);
+  });
+  return page;
 }

@@ -4,7 +4,9 @@
  * showing the same numbers as the typed API answers for the same question.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import AxeBuilder from "@axe-core/playwright";
 import { createVerdictClient } from "@verdict/api/client";
 import {
   CLI_PATH,
@@ -21,12 +23,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, newPage } from "./browser.js";
 
 const dir = tempDir("verdict-web-");
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const db = `file:${dir.file("dash.db")}`;
 const shots = process.env.VERDICT_SCREENSHOTS ?? dir.file("screenshots");
 let server: ListeningProcess;
 let stderr = "";
 let browser: Browser;
 let readToken = "";
+let writeToken = "";
 let api: ReturnType<typeof createVerdictClient>;
 
 const fmt = (v: number) =>
@@ -34,16 +38,23 @@ const fmt = (v: number) =>
     ? v.toLocaleString("en-US")
     : v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 10 ? 3 : 1 });
 
-async function signedInPage(): Promise<Page> {
+async function signedInPage(token = readToken): Promise<Page> {
   const page = await newPage(browser);
   await page.goto(`${server.url}/signin`);
-  await page.getByTestId("token-input").fill(readToken);
+  await page.getByTestId("token-input").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${server.url}/runs`);
   return page;
 }
 
+/** Every page the tests visit is checked with axe-core (before its screenshot): no serious or critical violation. */
 async function shot(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  expect(result.passes.length, `axe ran its rules on ${name}`).toBeGreaterThan(0);
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, `axe on ${name}`).toEqual([]);
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
@@ -57,8 +68,19 @@ beforeAll(async () => {
   ensureCliBuilt();
   ensureAppBuilt("apps/web", "apps/web/dist/index.html");
   expect((await runCli(["--db", db, "init", "--seed"])).status).toBe(0);
+  const imported = await runCli([
+    "--db",
+    db,
+    "runs",
+    "import",
+    join(fixtures, "run_real_001"),
+    join(fixtures, "run_wt_v1"),
+  ]);
+  expect(imported.status, imported.stderr).toBe(0);
   const created = await runCli(["--db", db, "tokens", "create", "--name", "web-reader", "--scope", "read"]);
   readToken = created.stdout.trim();
+  const writer = await runCli(["--db", db, "tokens", "create", "--name", "web-writer", "--scope", "write"]);
+  writeToken = writer.stdout.trim();
   server = await spawnListening([CLI_PATH, "--db", db, "serve", "--port", "0"], { stderr: "pipe" });
   server.child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString("utf8");
@@ -158,6 +180,142 @@ describe("pages show what the API answers", () => {
     await page.close();
   });
 
+  it("run page: per scenario × action, error categories, and the gate with its rules in the URL", async () => {
+    const runId = "run_real_001";
+    const report = await api.runs.report.query({ run_id: runId });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByTestId("scenario-actions-table").waitFor();
+    const rows = report.scenarios.flatMap((s) => s.actions.map((a) => ({ ...a, scenario_id: s.scenario_id })));
+    expect(await column(page, "scenario-actions-table", "scenario")).toEqual(rows.map((r) => r.scenario_id));
+    expect(await column(page, "scenario-actions-table", "action")).toEqual(rows.map((r) => r.action_name));
+    expect(await column(page, "scenario-actions-table", "fail")).toEqual(rows.map((r) => fmt(r.fail_count)));
+    expect(await column(page, "scenario-actions-table", "p95")).toEqual(rows.map((r) => `${fmt(r.p95_latency_ms)} ms`));
+    expect(report.error_categories.length).toBeGreaterThan(0);
+    expect(await column(page, "error-categories-table", "category")).toEqual(
+      report.error_categories.map((c) => c.category),
+    );
+    expect(await column(page, "error-categories-table", "count")).toEqual(
+      report.error_categories.map((c) => fmt(c.count)),
+    );
+    const rules = ["pass_rate>=0.99", "p95_latency_ms<100000"];
+    await page.getByTestId("gate-rules").fill(rules.join("\n"));
+    await page.getByRole("button", { name: "Check" }).click();
+    await page.waitForURL((u) => u.searchParams.has("fail_on"));
+    const gate = await api.runs.gate.query({ run_id: runId, fail_on: rules });
+    await page.getByTestId("gate-table").waitFor();
+    expect(await column(page, "gate-table", "expr")).toEqual(gate.rules.map((r) => r.expr));
+    expect(await column(page, "gate-table", "verdict")).toEqual(
+      gate.rules.map((r) => (r.passed ? "holds" : "violated")),
+    );
+    expect(await column(page, "gate-table", "message")).toEqual(gate.rules.map((r) => r.message));
+    await expect(page.getByTestId("gate-verdict").textContent()).resolves.toMatch(
+      gate.passed ? /^Gate passed/ : /^Gate failed/,
+    );
+    await shot(page, "run-report-gate");
+    // The dark theme passes the same accessibility check (contrast included).
+    await page.getByLabel("Theme").selectOption("dark");
+    await shot(page, "run-report-gate-dark");
+    await page.getByLabel("Theme").selectOption("auto");
+    // The link is shareable: a new page on the same URL shows the same verdicts.
+    const url = page.url();
+    const other = await signedInPage();
+    await other.goto(url);
+    await other.getByTestId("gate-table").waitFor();
+    expect(await column(other, "gate-table", "verdict")).toEqual(
+      gate.rules.map((r) => (r.passed ? "holds" : "violated")),
+    );
+    await expect(other.getByTestId("gate-rules").inputValue()).resolves.toBe(rules.join("\n"));
+    // A rule the API cannot read is refused with its reason, not a crash.
+    await other.getByTestId("gate-rules").fill("latency<5");
+    await other.getByRole("button", { name: "Check" }).click();
+    await expect(other.getByRole("alert").textContent()).resolves.toContain("unknown metric 'latency'");
+    await page.close();
+    await other.close();
+  });
+
+  it("compare: two runs per scenario and action, significant changes highlighted, both runs in the URL", async () => {
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/run_real_001`);
+    await page.getByTestId("compare-link").click();
+    await page.waitForURL((u) => u.pathname === "/compare" && u.searchParams.get("b") === "run_real_001");
+    await page.getByTestId("compare-a").fill("run_wt_v1");
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.waitForURL((u) => u.searchParams.get("a") === "run_wt_v1" && u.searchParams.get("b") === "run_real_001");
+    const c = await api.runs.compare.query({ run_a: "run_wt_v1", run_b: "run_real_001" });
+    await page.getByTestId("compare-scenarios").waitFor();
+    const classOf = (v: string) =>
+      v === "regression" ? "changed-regression" : v === "improvement" ? "changed-improvement" : "";
+    for (const [table, groups] of [
+      ["compare-run", [c.run]],
+      ["compare-scenarios", c.scenarios],
+      ["compare-actions", c.actions],
+    ] as const) {
+      expect(await column(page, table, "key")).toEqual(groups.map((g) => g.key));
+      expect(await column(page, table, "verdict")).toEqual(groups.map((g) => g.verdict));
+      expect(await column(page, table, "b_n")).toEqual(groups.map((g) => fmt(g.b.n)));
+      expect(
+        await page
+          .getByTestId(table)
+          .locator("tbody tr")
+          .evaluateAll((rows) => rows.map((r) => r.className)),
+      ).toEqual(groups.map((g) => classOf(g.verdict)));
+    }
+    await expect(page.getByTestId("compare-verdict").textContent()).resolves.toBe(
+      `${c.regressions.length} significant regression(s), ${c.improvements.length} improvement(s)`,
+    );
+    expect(await column(page, "compare-errors", "category")).toEqual(c.errors.map((e) => e.category));
+    await shot(page, "compare");
+    await page.goto(`${server.url}/compare?a=run_wt_v1&b=no-such-run`);
+    await page.getByRole("alert").waitFor();
+    await page.close();
+  });
+
+  it("instance page: reached from the run's instance table, its steps in order as a waterfall, each observation and its assertions", async () => {
+    const runId = "seed-run-001";
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/${runId}?status=fail`);
+    const first = page.getByTestId("instances-table").locator('td[data-col="id"] a').first();
+    const instanceId = (await first.textContent()) ?? "";
+    await first.click();
+    await page.waitForURL(`${server.url}/runs/${runId}/instances/${instanceId}`);
+    const t = await api.runs.instances.get.query({ run_id: runId, instance_id: instanceId });
+    await expect(page.getByTestId("instance-id").textContent()).resolves.toBe(instanceId);
+    await expect(page.getByTestId("instance-status").textContent()).resolves.toBe(t.instance.status);
+    await expect
+      .poll(() =>
+        page.getByTestId("waterfall-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action"))),
+      )
+      .toEqual(t.steps.map((s) => s.action_name));
+    expect(await page.getByTestId("step-name").allTextContents()).toEqual(
+      t.steps.map((s) => `${s.step_index}. ${s.action_name}`),
+    );
+    expect(await page.getByTestId("step-status").allTextContents()).toEqual(
+      t.steps.map((s) => String(s.status_code ?? (s.ok === false ? "not ok" : "ok"))),
+    );
+    const failing = t.steps.findIndex((s) => s.ok === false);
+    expect(failing).toBeGreaterThanOrEqual(0);
+    const step = page.getByTestId(`step-${failing}`);
+    await step.locator("summary").click();
+    const errors = (t.steps[failing]?.observation.errors ?? []) as unknown[];
+    await step.getByText("Errors").waitFor();
+    await expect(step.locator("pre").first().textContent()).resolves.toBe(JSON.stringify(errors, null, 2));
+    expect(await column(page, "assertions-table", "name")).toEqual(t.assertions.map((a) => a.assertion_name));
+    expect(await column(page, "assertions-table", "passed")).toEqual(
+      t.assertions.map((a) => (a.passed ? "pass" : "fail")),
+    );
+    await shot(page, "instance");
+    // A real turbulence instance: attempts recorded by the runner are shown when the step is opened.
+    const real = await api.runs.instances.query.query({ run_id: "run_real_001", limit: 1 });
+    const realId = real.items[0]?.id ?? "";
+    const rt = await api.runs.instances.get.query({ run_id: "run_real_001", instance_id: realId });
+    await page.goto(`${server.url}/runs/run_real_001/instances/${realId}`);
+    await expect.poll(() => page.getByTestId("waterfall-row").count()).toBe(rt.steps.length);
+    await page.getByTestId("step-0").locator("summary").click();
+    await page.getByTestId("step-0").getByText("Attempts").waitFor();
+    await page.close();
+  });
+
   it("IVR: executions and one execution's steps", async () => {
     const executions = await api.ivr.executions.list.query({ limit: 50 });
     const page = await signedInPage();
@@ -175,6 +333,79 @@ describe("pages show what the API answers", () => {
     expect(await column(page, "steps-table", "actual")).toEqual(steps.map((s) => s.actual_intent ?? "–"));
     await shot(page, "ivr-execution");
     await page.close();
+  });
+
+  it("IVR scenarios: each scenario's steps as a flow, in order, and the name filter in the URL", async () => {
+    const list = await api.ivr.scenarios.list.query({ limit: 50 });
+    expect(list.items.length).toBeGreaterThan(0);
+    const page = await signedInPage();
+    await page.goto(`${server.url}/ivr/scenarios`);
+    await page.getByTestId("scenario").first().waitFor();
+    expect(await page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")))).toEqual(
+      list.items.map((s) => s.scenario_id),
+    );
+    for (const sc of list.items) {
+      const kinds = await page
+        .locator(`[data-testid="scenario"][data-id="${sc.scenario_id}"] [data-testid="flow-step"]`)
+        .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
+      expect(kinds).toEqual(sc.steps.map((st) => st.type));
+    }
+    await shot(page, "ivr-scenarios");
+    const one = list.items[0];
+    const word = one?.name.split(" ")[0] ?? "";
+    await page.getByTestId("filter-name").fill(word);
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL((u) => u.searchParams.get("q") === word);
+    const filtered = await api.ivr.scenarios.list.query({ limit: 50, name_contains: word });
+    await expect
+      .poll(() => page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id"))))
+      .toEqual(filtered.items.map((s) => s.scenario_id));
+    await page.close();
+  });
+
+  it("training: filter by intent and status in the URL; a read token sees no write buttons, a write token validates several at once", async () => {
+    const all = await api.ivr.training.list.query({ limit: 100 });
+    const intent = all.items[0]?.intent_label ?? "";
+    const reader = await signedInPage();
+    await reader.goto(`${server.url}/ivr/training`);
+    await reader.getByTestId("training-table").waitFor();
+    expect(await column(reader, "training-table", "id")).toEqual(all.items.map((s) => s.training_id));
+    expect(await reader.getByRole("button", { name: "Validate selected" }).count()).toBe(0);
+    expect(await reader.locator('input[type="checkbox"]').count()).toBe(0);
+    await reader.getByTestId("filter-intent").fill(intent);
+    await reader.getByTestId("filter-status").selectOption("pending");
+    await reader.getByRole("button", { name: "Filter" }).click();
+    await reader.waitForURL(
+      (u) => u.searchParams.get("intent") === intent && u.searchParams.get("status") === "pending",
+    );
+    const pending = await api.ivr.training.list.query({
+      limit: 100,
+      intent_label: intent,
+      validation_status: "pending",
+    });
+    await expect.poll(() => column(reader, "training-table", "id")).toEqual(pending.items.map((s) => s.training_id));
+    await reader.close();
+
+    const writer = await signedInPage(writeToken);
+    await writer.goto(`${server.url}/ivr/training?status=pending`);
+    await writer.getByTestId("training-table").waitFor();
+    const before = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
+    const chosen = before.items.slice(0, 2).map((s) => s.training_id);
+    expect(chosen.length).toBe(2);
+    for (const id of chosen) await writer.getByRole("checkbox", { name: `Select ${id}` }).check();
+    await expect(writer.getByTestId("selected-count").textContent()).resolves.toBe("2 selected");
+    await shot(writer, "ivr-training");
+    await writer.getByRole("button", { name: "Validate selected" }).click();
+    await expect
+      .poll(() => column(writer, "training-table", "id"), { timeout: 15_000 })
+      .toEqual(before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id));
+    const after = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
+    expect(after.items.map((s) => s.training_id)).toEqual(
+      before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id),
+    );
+    const validated = await api.ivr.training.list.query({ limit: 100, validation_status: "validated" });
+    for (const id of chosen) expect(validated.items.map((s) => s.training_id)).toContain(id);
+    await writer.close();
   });
 
   it("benchmarks: the runs and a metric's trend chosen in the URL", async () => {

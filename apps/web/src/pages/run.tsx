@@ -4,6 +4,7 @@ import { Chart, type Column, ErrorBox, Loading, Stat, Table } from "../component
 import { ms, num, pct, when } from "../format.js";
 import { runRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
+import { RunGate, RunReport } from "./run-report.js";
 
 type Summary = RouterOutputs["runs"]["summary"];
 type Scenario = Summary["by_scenario"][number];
@@ -44,7 +45,15 @@ const failureColumns: Column<Failure>[] = [
 ];
 
 const instanceColumns: Column<Instance>[] = [
-  { key: "id", header: "Instance", cell: (i) => i.id },
+  {
+    key: "id",
+    header: "Instance",
+    cell: (i) => (
+      <Link to="/runs/$runId/instances/$instanceId" params={{ runId: i.run_id, instanceId: i.id }}>
+        {i.id}
+      </Link>
+    ),
+  },
   { key: "scenario", header: "Scenario", cell: (i) => i.scenario_id },
   { key: "status", header: "Status", cell: (i) => <span className={`badge ${i.status}`}>{i.status}</span> },
   { key: "duration", header: "Duration", cell: (i) => ms(i.duration_ms), numeric: true },
@@ -79,7 +88,10 @@ export function RunPage() {
         Run <span data-testid="run-id">{s.run.id}</span>
       </h1>
       <p className="muted">
-        {s.run.sut_name} · started {when(s.run.started_at)} · completed {when(s.run.completed_at)}
+        {s.run.sut_name} · started {when(s.run.started_at)} · completed {when(s.run.completed_at)} ·{" "}
+        <Link to="/compare" search={{ b: runId }} data-testid="compare-link">
+          compare with another run
+        </Link>
       </p>
       <div className="stats">
         <Stat label="Instances" value={num(s.instances.instances)} testId="stat-instances" />
@@ -134,6 +146,8 @@ export function RunPage() {
       ) : (
         <Loading what="failures" />
       )}
+      <RunReport runId={runId} />
+      <RunGate runId={runId} failOn={search.fail_on} />
       <h2>Instances</h2>
       <nav className="filters" aria-label="Instance status">
         {([undefined, "pass", "fail"] as const).map((st) => (
