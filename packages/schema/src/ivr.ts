@@ -217,7 +217,7 @@ export const scenario = z.object({
   target_phone: z.string(),
   steps: z.array(stepDefinition),
   timeout_seconds: z.number().int(),
-  target: z.string().nullable(),
+  target: z.string().nullable().default(null),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });
