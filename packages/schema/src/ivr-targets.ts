@@ -54,7 +54,7 @@ const httpUrl = z
   .string()
   .max(2000)
   .url()
-  .refine((u) => /^https?:\/\/./i.test(u), "an http:// or https:// URL");
+  .refine((u) => /^https?:\/\/./.test(u), "an http:// or https:// URL (lower-case scheme)");
 
 export const ivrTargetInput = z.strictObject({
   name: ivrTargetName,
