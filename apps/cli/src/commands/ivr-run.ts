@@ -19,13 +19,15 @@ import { color, printJson } from "../output.js";
 import { registerIvrTargetsCommand } from "./ivr-targets.js";
 
 /**
- * verdict ivr run SCENARIO… --target URL: runs IVR scenarios in this process against the local
+ * verdict ivr run SCENARIO… [--target NAME|URL]: runs IVR scenarios in this process against the local
  * database (no server, no worker), through the same API verbs and the same executor the worker
  * uses: each run is an execution with its steps recorded, its call_id the IVR's call id.
  * SCENARIO is a scenario file (JSON/YAML; added to the database unless an identical one is
  * there) or the id of a stored scenario. Exit 0 when every step passed, 2 when any failed, 1 on
  * an error (a bad file, an unusable target, the database). With --server URL --wait the executions
  * go through the server's queue instead and the command follows them until they end.
+ * --target names a stored target (ivr_targets; its token from env VERDICT_IVR_TOKEN_<NAME>) or gives
+ * a URL; without it each scenario's own target is used.
  */
 interface RunOptions {
   wait?: boolean;
@@ -203,7 +205,7 @@ export function registerIvrRunCommand(program: Command): void {
           cmd.getOptionValueSource("channel") === "cli"
         ) {
           throw new UsageError(
-            "ivr run --server: the workers call the IVR they were started with (verdict-worker --ivr-webhook, --ivr-channel); drop --target, --channel and --auth-token-env",
+            "ivr run --server: the workers call each scenario's stored target, else the IVR they were started with (verdict-worker --ivr-webhook, --ivr-channel); drop --target, --channel and --auth-token-env",
           );
         }
         const repeat = parsePositiveInt("--repeat", opts.repeat) ?? 1;
