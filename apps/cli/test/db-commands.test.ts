@@ -194,7 +194,9 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     const down = await cli(url, ["migrate", "down", "--domain", "ivr", "--to", "0000_init_ivr"]);
     expect(down.stderr).toContain("reverted ivr/0001_updated_at_trigger");
     const line = expectOneLineError(await cli(url, ["seed"]), 1);
-    expect(line).toContain("behind the code: ivr migration(s) 0001_updated_at_trigger, 0002_step_unique not applied");
+    expect(line).toContain(
+      "behind the code: ivr migration(s) 0001_updated_at_trigger, 0002_step_unique, 0003_ivr_targets not applied",
+    );
     expect(line).toContain("(fix: verdict migrate up)");
     expect((await cli(url, ["migrate", "up"])).status).toBe(0);
     expect((await cli(url, ["seed"])).status).toBe(0);

@@ -288,7 +288,7 @@ describe("verdict ivr run", () => {
     const usage = await runCli(["--db", db, "ivr", "run", PASSING]);
     // a usage error: exit 2 today, 64 once the CLI's new exit-code table lands
     expect([2, 64]).toContain(usage.status);
-    expect(expectOneLineError(usage, usage.status ?? -1)).toContain("--target <url> is required");
+    expect(expectOneLineError(usage, usage.status ?? -1)).toContain("names no target; give --target NAME|URL");
     expect(existsSync(dir.file("none.xml"))).toBe(false);
   }, 120_000);
 });

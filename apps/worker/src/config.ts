@@ -51,6 +51,9 @@ Options:
   --ivr-webhook <url>    the IVR under test, for ivr items (env VERDICT_IVR_WEBHOOK)
   --ivr-channel <kind>   webhook (Verdict's JSON, default) or twiml (Twilio's voice webhooks; signed with
                          the auth token in env VERDICT_IVR_AUTH_TOKEN) (env VERDICT_IVR_CHANNEL)
+                         A scenario that names a stored target (verdict ivr targets) calls that target
+                         instead, signed with the token in env VERDICT_IVR_TOKEN_<NAME> (upper case,
+                         non-alphanumerics as _); the flags above serve scenarios without a target.
   --lease-ms <ms>        lease per claim; heartbeats every third (default 30000)
   --poll-ms <ms>         wait between claims while the queue is empty (default 500)
   --flush-ms <ms>        longest a step report is held before sending (default 200)

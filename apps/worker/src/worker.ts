@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ClaimedHttpItem, ClaimedItem, ClaimedIvrItem, TrainingSample } from "@verdict/schema";
 import type { WorkerConfig } from "./config.js";
 import type { HttpExecutor } from "./executors/http.js";
-import type { IvrExecutor } from "@verdict/ivr-runner";
+import { type IvrChannel, type IvrExecutor, channelFactoryForTarget, tokenForTarget } from "@verdict/ivr-runner";
 import { type Logger, errorMessage } from "./log.js";
 import { StepReporter } from "./reporter.js";
 import { AuthError, RejectedError, type Rpc, backoffMs } from "./rpc.js";
@@ -48,6 +48,8 @@ export interface WorkerDeps {
   log: Logger;
   http: HttpExecutor;
   ivr: IvrExecutor;
+  /** A stored IVR target's auth token by target name (default: env VERDICT_IVR_TOKEN_<NAME>); never from the server. */
+  targetToken?: (name: string) => string | undefined;
 }
 
 export class Worker {
@@ -214,14 +216,38 @@ export class Worker {
     return this.#samples;
   }
 
+  /**
+   * The channel of a scenario that names a stored target: its channel, URL and options from the
+   * server, its auth token from this worker's environment by the target's name. A scenario without
+   * a target uses the worker's own --ivr-webhook / --ivr-channel (undefined here). A target that
+   * cannot be had fails the execution with the reason, before any call is placed.
+   */
+  async #targetChannel(item: ClaimedIvrItem, signal: AbortSignal): Promise<(() => IvrChannel) | undefined> {
+    const name = item.scenario.target;
+    if (!name) return undefined;
+    try {
+      const target = await this.deps.rpc.call("ivr.targets.get", (api) => api.ivr.targets.get.query({ name }), {
+        signal,
+      });
+      return channelFactoryForTarget(target, (this.deps.targetToken ?? tokenForTarget)(name));
+    } catch (e) {
+      const message = `IVR target '${name}': ${errorMessage(e)}`;
+      return () => {
+        throw new Error(message);
+      };
+    }
+  }
+
   async #runIvr(item: ClaimedIvrItem, signal: AbortSignal): Promise<void> {
     let result: Awaited<ReturnType<IvrExecutor["run"]>> | null = null;
     let crash: unknown = null;
     try {
+      const channel = await this.#targetChannel(item, signal);
       result = await this.deps.ivr.run({
         executionId: item.execution_id,
         scenario: item.scenario,
         signal,
+        ...(channel !== undefined ? { channel } : {}),
         report: (step) => {
           if (!signal.aborted || this.#stopReason(signal)?.why === "deadline")
             this.#reporter.add(item.item_id, item.lease, step);

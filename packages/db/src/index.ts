@@ -5,6 +5,7 @@ export * from "./validate.js";
 export * from "./db-errors.js";
 export * from "./queries/common.js";
 export * from "./queries/ivr.js";
+export * from "./queries/ivr-targets.js";
 export * from "./queries/metrics.js";
 export * from "./queries/runs.js";
 export * from "./seed.js";

@@ -6,13 +6,14 @@ export function fileUrl(prefix = "verdict-db-"): string {
   return `file:${tempDir(prefix).file("verdict.db")}`;
 }
 
-/** The 14 tables of the ivr, metrics and runs domains, in migration order. */
+/** The 17 tables of the ivr, metrics and runs domains, in migration order. */
 export const TABLES = [
   "test_scenarios",
   "test_executions",
   "step_executions",
   "intent_training_data",
   "step_executions_duplicates",
+  "ivr_targets",
   "benchmark_runs",
   "performance_metrics",
   "autonomy_metrics",

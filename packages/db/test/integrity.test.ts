@@ -209,7 +209,7 @@ describe("migration ivr/0002_step_unique on a database holding duplicate steps",
     await insert(0, "fail", "retried"); // id 4: same key, other content
     const before = (await h.client.execute("SELECT * FROM step_executions ORDER BY id")).rows.map((r) => ({ ...r }));
 
-    const up = await migrateUp(h.client, { domains: ["ivr"] });
+    const up = await migrateUp(h.client, { domains: ["ivr"], to: "0002_step_unique" });
     expect(up.applied.map((s) => s.name)).toEqual(["0002_step_unique"]);
     const kept = await h.client.execute("SELECT id, step_number, transcript FROM step_executions ORDER BY id");
     expect(kept.rows.map((r) => [r.id, r.step_number, r.transcript])).toEqual([

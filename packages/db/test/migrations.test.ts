@@ -151,9 +151,9 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
     expect(r.applied.map((s) => s.name)).toEqual(["0000_init_ivr"]);
     expect(await names(h, "trigger")).toEqual([]);
     await migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"] });
-    expect(await names(h, "trigger")).toEqual(["test_scenarios_updated_at"]);
+    expect(await names(h, "trigger")).toEqual(["ivr_targets_updated_at", "test_scenarios_updated_at"]);
     const d = await migrateDown(h.client, { migrationsDir: dir, domains: ["ivr"], to: "0000_init_ivr" });
-    expect(d.applied.map((s) => s.name)).toEqual(["0002_step_unique", "0001_updated_at_trigger"]);
+    expect(d.applied.map((s) => s.name)).toEqual(["0003_ivr_targets", "0002_step_unique", "0001_updated_at_trigger"]);
     expect(await names(h, "trigger")).toEqual([]);
     expect(await ledger(h)).toEqual(["ivr/0000_init_ivr"]);
     const unknown = await rejection(migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"], to: "9999_nope" }));
@@ -288,7 +288,12 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
 
     // Going down past it reverts the newer one first, then it.
     const down = await migrateDown(h.client, { to: "0000_init_ivr", domains: ["ivr"], migrationsDir: dir });
-    expect(down.applied.map((s) => s.name)).toEqual(["0002_step_unique", "0001_updated_at_trigger", "0000a_extra"]);
+    expect(down.applied.map((s) => s.name)).toEqual([
+      "0003_ivr_targets",
+      "0002_step_unique",
+      "0001_updated_at_trigger",
+      "0000a_extra",
+    ]);
     expect(await names(h, "index")).not.toContain("test_scenarios_phone_idx");
   });
 
@@ -341,6 +346,7 @@ describe("openDatabase refuses a database it cannot trust (file)", () => {
       "0000_init_ivr",
       "0001_updated_at_trigger",
       "0002_step_unique",
+      "0003_ivr_targets",
     ]);
     h.close();
   });

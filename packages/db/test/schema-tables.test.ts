@@ -9,7 +9,8 @@ const OUR_DOMAINS = ["ivr", "metrics", "runs"] as const;
  * migration may widen an index (extra trailing columns still serve the same filters) or add others.
  */
 const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
-  test_scenarios: { test_scenarios_name_idx: ["name"] },
+  test_scenarios: { test_scenarios_name_idx: ["name"], test_scenarios_target_idx: ["target"] },
+  ivr_targets: {},
   test_executions: {
     test_executions_scenario_id_idx: ["scenario_id"],
     test_executions_status_idx: ["status"],
@@ -55,6 +56,7 @@ const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
 /** Primary keys that are not the rowid, so SQLite backs them with an automatic index. */
 const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   test_scenarios: ["scenario_id"],
+  ivr_targets: ["name"],
   test_executions: ["execution_id"],
   intent_training_data: ["training_id"],
   benchmark_runs: ["run_id"],
@@ -163,7 +165,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 14 tables of the ivr, metrics and runs domains", async () => {
+  it("has exactly the 17 tables of the ivr, metrics and runs domains", async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );
@@ -214,9 +216,10 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
     expect(chosen?.columns.slice(0, expected.length), plan).toEqual(expected);
   });
 
-  it("has the updated_at trigger on test_scenarios", async () => {
-    const rs = await h.client.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'");
+  it("has the updated_at triggers on test_scenarios and ivr_targets", async () => {
+    const rs = await h.client.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
     expect(rs.rows.map((r) => [String(r.name), String(r.tbl_name)])).toEqual([
+      ["ivr_targets_updated_at", "ivr_targets"],
       ["test_scenarios_updated_at", "test_scenarios"],
     ]);
   });

@@ -40,6 +40,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       step_executions: 5,
       intent_training_data: 16,
       step_executions_duplicates: 0,
+      ivr_targets: 0,
       benchmark_runs: 2,
       performance_metrics: 2,
       autonomy_metrics: 2,

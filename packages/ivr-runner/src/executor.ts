@@ -116,7 +116,7 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
   const defaultTimeout = config.defaultStepTimeoutMs ?? 10_000;
   const models = config.models ?? new ModelCache();
   const url = config.ivrWebhookUrl;
-  const makeChannel =
+  const defaultChannel =
     config.channel ??
     (url !== undefined ? () => createChannel(config.ivrChannel ?? "webhook", url, config.authToken) : null);
 
@@ -279,6 +279,7 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
   return {
     async run(ctx: IvrExecutionContext) {
       const { scenario } = ctx;
+      const makeChannel = ctx.channel ?? defaultChannel;
       if (makeChannel === null) {
         return {
           final_result: "fail",

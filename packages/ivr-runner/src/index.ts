@@ -15,3 +15,4 @@ export type { CallEnd, CallEvents, CallTransfer } from "./channel.js";
 export { TwimlChannel, type TwimlChannelOptions } from "./twiml.js";
 export { SIGNATURE_HEADER, twilioSignature } from "./twiml-signature.js";
 export { type Verb, TwimlError, parseTwiml } from "./twiml-document.js";
+export { type IvrTargetSpec, channelFactoryForTarget, tokenForTarget } from "./targets.js";

@@ -4,6 +4,7 @@
  * this file; change it only by agreement.
  */
 import type { Scenario, TrainingSample } from "@verdict/schema";
+import type { IvrChannel } from "./channel.js";
 
 export interface StepReport {
   step_number: number;
@@ -29,6 +30,8 @@ export interface IvrExecutionContext {
   report(step: StepReport): void;
   /** Validated training samples from the API, fetched once and cached. */
   trainingSamples(): Promise<TrainingSample[]>;
+  /** The channel for this execution's call (its scenario's stored target); else the executor's own. */
+  channel?: () => IvrChannel;
 }
 
 export interface IvrExecutor {

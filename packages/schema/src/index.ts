@@ -1,5 +1,6 @@
 export * from "./common.js";
 export * from "./ivr.js";
+export * from "./ivr-targets.js";
 export * from "./metrics.js";
 export * from "./runs.js";
 export * from "./queue.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ivrTargetName } from "./ivr-targets.js";
 import { identifier, isoTimestamp, nonNegativeInt, pageInput, rate01 } from "./common.js";
 
 export const executionStatus = z.enum(["queued", "running", "completed", "failed", "timeout"]);
@@ -191,6 +192,8 @@ export const scenarioInput = z.strictObject({
   target_phone: z.string().min(1).max(64),
   steps: z.array(stepDefinition).min(1).max(500),
   timeout_seconds: z.number().int().positive().max(86_400).default(300),
+  /** The stored IVR target (ivr_targets.name) its calls go to; a run's --target overrides it. */
+  target: ivrTargetName.nullish(),
 });
 export type ScenarioInput = z.input<typeof scenarioInput>;
 
@@ -214,6 +217,7 @@ export const scenario = z.object({
   target_phone: z.string(),
   steps: z.array(stepDefinition),
   timeout_seconds: z.number().int(),
+  target: z.string().nullable().default(null),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });

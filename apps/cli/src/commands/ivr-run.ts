@@ -1,23 +1,33 @@
 import { existsSync } from "node:fs";
 import type { VerdictClient } from "@verdict/api";
-import { type ChannelKind, type StepReport, createIvrExecutor } from "@verdict/ivr-runner";
-import { type Scenario, type ScenarioInput, scenarioInput } from "@verdict/schema";
+import {
+  type ChannelKind,
+  type IvrChannel,
+  type StepReport,
+  channelFactoryForTarget,
+  createIvrExecutor,
+  tokenForTarget,
+} from "@verdict/ivr-runner";
+import { type Scenario, type ScenarioInput, ivrTargetName, ivrTargetTokenEnv, scenarioInput } from "@verdict/schema";
 import type { Command } from "commander";
-import { withApi } from "../api.js";
+import { apiFailure, withApi } from "../api.js";
 import { InputFileError, UsageError } from "../errors.js";
 import { globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
 import { type JunitCase, type JunitSuite, OutputExistsError, junitXml, writeNew } from "../junit.js";
 import { color, printJson } from "../output.js";
+import { registerIvrTargetsCommand } from "./ivr-targets.js";
 
 /**
- * verdict ivr run SCENARIO… --target URL: runs IVR scenarios in this process against the local
+ * verdict ivr run SCENARIO… [--target NAME|URL]: runs IVR scenarios in this process against the local
  * database (no server, no worker), through the same API verbs and the same executor the worker
  * uses: each run is an execution with its steps recorded, its call_id the IVR's call id.
  * SCENARIO is a scenario file (JSON/YAML; added to the database unless an identical one is
  * there) or the id of a stored scenario. Exit 0 when every step passed, 2 when any failed, 1 on
  * an error (a bad file, an unusable target, the database). With --server URL --wait the executions
  * go through the server's queue instead and the command follows them until they end.
+ * --target names a stored target (ivr_targets; its token from env VERDICT_IVR_TOKEN_<NAME>) or gives
+ * a URL; without it each scenario's own target is used.
  */
 interface RunOptions {
   wait?: boolean;
@@ -54,6 +64,7 @@ const sameScenario = (a: Scenario, b: ReturnType<typeof scenarioInput.parse>) =>
   a.name === b.name &&
   a.target_phone === b.target_phone &&
   a.timeout_seconds === b.timeout_seconds &&
+  (a.target ?? null) === (b.target ?? null) &&
   (a.description ?? null) === (b.description ?? null) &&
   JSON.stringify(a.steps) === JSON.stringify(b.steps);
 
@@ -80,6 +91,47 @@ async function resolveScenario(api: VerdictClient, ref: string): Promise<Scenari
   const page = await api.ivr.scenarios.list.query({ name_contains: input.name, limit: 1000 });
   const same = page.items.find((s) => sameScenario(s, input));
   return same ?? api.ivr.scenarios.create.mutate(input as ScenarioInput);
+}
+
+const isHttpUrl = (v: string) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol);
+
+/**
+ * The channel factory for `ref`: an http(s) URL (channel from --channel, token from --auth-token-env),
+ * else the name of a stored target (its channel, URL and options from the database; its auth token
+ * from --auth-token-env or env VERDICT_IVR_TOKEN_<NAME>, never from the database).
+ */
+async function resolveTarget(
+  api: VerdictClient,
+  ref: string,
+  flag: string,
+  channelFlag: ChannelKind | undefined,
+  tokenFlag: string | undefined,
+): Promise<() => IvrChannel> {
+  if (isHttpUrl(ref)) {
+    const channel = channelFlag ?? "webhook";
+    if (tokenFlag !== undefined && channel !== "twiml") {
+      throw new UsageError("--auth-token-env: only the twiml channel signs requests");
+    }
+    return channelFactoryForTarget({ name: ref, channel, url: ref, options: {} }, tokenFlag);
+  }
+  const name = ivrTargetName.safeParse(ref);
+  if (!name.success) throw new UsageError(`${flag}: expected a stored target's name or an http(s) URL, got '${ref}'`);
+  const target = await api.ivr.targets.get.query({ name: name.data }).catch((e: unknown) => {
+    if (apiFailure(e)?.code === "NOT_FOUND") {
+      throw new UsageError(
+        `${flag}: no stored IVR target '${ref}' (see verdict ivr targets list) and not an http(s) URL`,
+      );
+    }
+    throw e;
+  });
+  if (channelFlag !== undefined && channelFlag !== target.channel) {
+    throw new UsageError(`--channel: target '${target.name}' speaks ${target.channel}, not ${channelFlag}`);
+  }
+  const token = tokenFlag ?? tokenForTarget(target.name);
+  if (token !== undefined && target.channel !== "twiml") {
+    throw new UsageError(`${ivrTargetTokenEnv(target.name)}: only the twiml channel signs requests`);
+  }
+  return channelFactoryForTarget(target, token);
 }
 
 function stepLine(r: StepLine): string {
@@ -124,10 +176,14 @@ function toSuite(run: RunRecord, scenario: Scenario, label: string): JunitSuite 
 
 export function registerIvrRunCommand(program: Command): void {
   const ivr = program.commands.find((c) => c.name() === "ivr") ?? program.command("ivr").description("IVR testing");
+  registerIvrTargetsCommand(program);
   ivr
     .command("run <scenario...>")
     .description("run IVR scenarios (files or stored ids) against an IVR, in this process, recording executions")
-    .option("--target <url>", "the IVR's URL (its voice webhook)")
+    .option(
+      "--target <name|url>",
+      "a stored target (verdict ivr targets list; token from env VERDICT_IVR_TOKEN_<NAME>) or the IVR's URL; default: each scenario's target",
+    )
     .option("--channel <kind>", "twiml (Twilio, SignalWire cXML, Telnyx TeXML) or webhook (Verdict's JSON)", "webhook")
     .option("--auth-token-env <name>", "environment variable holding the auth token that signs TwiML requests")
     .option("--repeat <n>", "run each scenario n times", "1")
@@ -149,7 +205,7 @@ export function registerIvrRunCommand(program: Command): void {
           cmd.getOptionValueSource("channel") === "cli"
         ) {
           throw new UsageError(
-            "ivr run --server: the workers call the IVR they were started with (verdict-worker --ivr-webhook, --ivr-channel); drop --target, --channel and --auth-token-env",
+            "ivr run --server: the workers call each scenario's stored target, else the IVR they were started with (verdict-worker --ivr-webhook, --ivr-channel); drop --target, --channel and --auth-token-env",
           );
         }
         const repeat = parsePositiveInt("--repeat", opts.repeat) ?? 1;
@@ -157,11 +213,10 @@ export function registerIvrRunCommand(program: Command): void {
         return finish(g.json, opts, await runQueued(g, refs, repeat, pollMs));
       }
       if (opts.wait) throw new UsageError("--wait: only with --server (locally, ivr run always waits)");
-      if (opts.target === undefined) throw new UsageError("ivr run: --target <url> is required");
-      if (!URL.canParse(opts.target) || !/^https?:$/.test(new URL(opts.target).protocol)) {
-        throw new UsageError(`--target: expected an http(s) URL, got '${opts.target}'`);
-      }
-      const channel = oneOf<ChannelKind>("--channel", opts.channel, ["twiml", "webhook"]) ?? "webhook";
+      const channelFlag =
+        cmd.getOptionValueSource("channel") === "cli"
+          ? oneOf<ChannelKind>("--channel", opts.channel, ["twiml", "webhook"])
+          : undefined;
       const repeat = parsePositiveInt("--repeat", opts.repeat) ?? 1;
       let authToken: string | undefined;
       if (opts.authTokenEnv !== undefined) {
@@ -169,14 +224,10 @@ export function registerIvrRunCommand(program: Command): void {
         if (authToken === undefined || authToken === "") {
           throw new UsageError(`--auth-token-env: the environment variable ${opts.authTokenEnv} is not set`);
         }
-        if (channel !== "twiml") throw new UsageError("--auth-token-env: only the twiml channel signs requests");
       }
       const say = (line: string) => (g.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const executor = createIvrExecutor({
-        ivrWebhookUrl: opts.target,
-        ivrChannel: channel,
-        ...(authToken !== undefined ? { authToken } : {}),
-      });
+      // Every call gets its channel from the run's --target or its scenario's stored target.
+      const executor = createIvrExecutor({});
       const abort = new AbortController();
       const onSigint = () => abort.abort(new Error("interrupted (SIGINT)"));
       process.once("SIGINT", onSigint);
@@ -187,7 +238,28 @@ export function registerIvrRunCommand(program: Command): void {
         await withApi(g, async (api) => {
           const scenarios: Scenario[] = [];
           for (const ref of refs) scenarios.push(await resolveScenario(api, ref));
+          // Every target is resolved before the first call: a bad one fails the run before it starts.
+          const runTarget =
+            opts.target !== undefined
+              ? await resolveTarget(api, opts.target, "--target", channelFlag, authToken)
+              : undefined;
+          const channels = new Map<string, () => IvrChannel>();
           for (const scenario of scenarios) {
+            if (runTarget !== undefined) channels.set(scenario.scenario_id, runTarget);
+            else if (scenario.target) {
+              const what = `scenario ${scenario.scenario_id}: target`;
+              channels.set(
+                scenario.scenario_id,
+                await resolveTarget(api, scenario.target, what, channelFlag, authToken),
+              );
+            } else {
+              throw new UsageError(
+                `ivr run: scenario ${scenario.scenario_id} names no target; give --target NAME|URL (or set the scenario's target)`,
+              );
+            }
+          }
+          for (const scenario of scenarios) {
+            const channel = channels.get(scenario.scenario_id);
             for (let k = 1; k <= repeat; k++) {
               if (abort.signal.aborted) return;
               const label = repeat > 1 ? `${scenario.name} #${k}` : scenario.name;
@@ -200,6 +272,7 @@ export function registerIvrRunCommand(program: Command): void {
                 executionId: exe.execution_id,
                 scenario,
                 signal: abort.signal,
+                ...(channel !== undefined ? { channel } : {}),
                 report: (step) => {
                   steps.push(step);
                   say(stepLine(step));

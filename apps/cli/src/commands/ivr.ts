@@ -82,6 +82,7 @@ export function registerIvrCommands(program: Command): void {
       name: s.name,
       description: s.description,
       target_phone: s.target_phone,
+      target: s.target,
       timeout_seconds: s.timeout_seconds,
       created_at: s.created_at,
       updated_at: s.updated_at,

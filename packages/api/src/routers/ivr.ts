@@ -3,8 +3,13 @@ import {
   addTrainingSample,
   addTrainingSamples,
   allTrainingSamples,
+  createIvrTarget,
   createScenario,
+  deleteIvrTarget,
   deleteScenario,
+  getIvrTarget,
+  listIvrTargets,
+  updateIvrTarget,
   finishExecution,
   getExecution,
   getScenario,
@@ -25,6 +30,11 @@ import {
   executionListInput,
   executionStartInput,
   identifier,
+  ivrTargetDeleteInput,
+  ivrTargetInput,
+  ivrTargetListInput,
+  ivrTargetName,
+  ivrTargetUpdate,
   scenarioInput,
   scenarioListInput,
   scenarioReplaceInput,
@@ -43,8 +53,17 @@ const scenarioRef = z.object({ scenario_id: identifier });
 /** `force`: also delete the scenario's executions and their steps (refused with CONFLICT otherwise). */
 const scenarioDelete = z.strictObject({ scenario_id: identifier, force: z.boolean().optional() });
 const executionRef = z.object({ execution_id: identifier });
+const targetRef = z.object({ name: ivrTargetName });
 
 export const ivrRouter = {
+  /** Named IVR targets; options never hold a secret (tokens come from the worker's environment by name). */
+  targets: {
+    create: writeProcedure.input(ivrTargetInput).mutation(({ ctx, input }) => createIvrTarget(ctx.db, input)),
+    list: readProcedure.input(ivrTargetListInput.prefault({})).query(({ ctx, input }) => listIvrTargets(ctx.db, input)),
+    get: readProcedure.input(targetRef).query(({ ctx, input }) => getIvrTarget(ctx.db, input.name)),
+    update: writeProcedure.input(ivrTargetUpdate).mutation(({ ctx, input }) => updateIvrTarget(ctx.db, input)),
+    delete: writeProcedure.input(ivrTargetDeleteInput).mutation(({ ctx, input }) => deleteIvrTarget(ctx.db, input)),
+  },
   scenarios: {
     create: writeProcedure.input(scenarioInput).mutation(({ ctx, input }) => createScenario(ctx.db, input)),
     get: readProcedure.input(scenarioRef).query(({ ctx, input }) => getScenario(ctx.db, input.scenario_id)),

@@ -67,6 +67,7 @@ export async function createScenario(h: VerdictDb, raw: ScenarioInput): Promise<
     target_phone: input.target_phone,
     steps: input.steps,
     timeout_seconds: input.timeout_seconds,
+    target: input.target ?? null,
   };
   const [created] = await guard(h, "test_scenarios", row, () => h.db.insert(testScenarios).values(row).returning());
   if (!created) throw new Error("insert returned no row");
@@ -133,6 +134,7 @@ export async function replaceScenario(h: VerdictDb, raw: ScenarioReplaceInput): 
     target_phone: scenario.target_phone,
     steps: scenario.steps,
     timeout_seconds: scenario.timeout_seconds,
+    target: scenario.target ?? null,
   };
   const rows = await guard(h, "test_scenarios", { scenario_id, ...set }, () =>
     h.db

@@ -360,6 +360,7 @@ function toScenario(r: Row): Scenario {
     target_phone: str(r.target_phone),
     steps: parseJson<Scenario["steps"]>(r.steps, []),
     timeout_seconds: Number(r.timeout_seconds),
+    target: strOrNull(r.target),
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),
   };

@@ -14,11 +14,36 @@ export const testScenarios = sqliteTable(
     timeout_seconds: integer("timeout_seconds").notNull().default(300),
     created_at: createdAt(),
     updated_at: updatedAt(),
+    /** The name of the ivr_targets row its calls go to (no foreign key: deleting a target is checked by the verb). */
+    target: text("target"),
   },
   (t) => [
     check("test_scenarios_steps_json", sql`json_valid(${t.steps}) AND json_type(${t.steps}) = 'array'`),
     check("test_scenarios_timeout_positive", sql`${t.timeout_seconds} > 0`),
     index("test_scenarios_name_idx").on(t.name),
+    index("test_scenarios_target_idx").on(t.target),
+  ],
+);
+
+/** Named IVR targets; never a secret in here (auth tokens come from the environment by target name). */
+export const ivrTargets = sqliteTable(
+  "ivr_targets",
+  {
+    name: text("name").primaryKey(),
+    channel: text("channel", { enum: ["webhook", "twiml"] }).notNull(),
+    url: text("url").notNull(),
+    options: text("options", { mode: "json" }).notNull().default({}).$type<Record<string, string>>(),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    check(
+      "ivr_targets_name_slug",
+      sql`length(${t.name}) BETWEEN 1 AND 64 AND ${t.name} NOT GLOB '*[^a-z0-9-]*' AND ${t.name} NOT GLOB '-*'`,
+    ),
+    check("ivr_targets_channel_enum", sql`${t.channel} IN ('webhook', 'twiml')`),
+    check("ivr_targets_url_http", sql`${t.url} GLOB 'http://?*' OR ${t.url} GLOB 'https://?*'`),
+    check("ivr_targets_options_json", sql`json_valid(${t.options}) AND json_type(${t.options}) = 'object'`),
   ],
 );
 
