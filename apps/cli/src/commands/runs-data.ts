@@ -262,7 +262,9 @@ export function registerRunDataCommands(runs: Command): void {
         instances: s.instances.instances,
         pass: s.instances.pass,
         fail: s.instances.fail,
-        "  of which errors": s.instances.error,
+        // turbulence's summary counts an instance written `passed: null` as neither
+        ...(s.instances.undecided > 0 ? { "passed null (neither)": s.instances.undecided } : {}),
+        "errors (instances with an error)": s.instances.error,
         pass_rate: pct(s.instances.pass_rate),
         "run duration ms": ms(s.totals.duration_ms),
         "duration p50/p95/p99 ms": `${ms(s.instances.duration_ms.p50) ?? "-"} / ${ms(s.instances.duration_ms.p95) ?? "-"} / ${ms(s.instances.duration_ms.p99) ?? "-"}`,

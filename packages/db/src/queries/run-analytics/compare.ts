@@ -175,7 +175,8 @@ async function groupsOf(h: VerdictDb, runId: string) {
   const scenarios = new Map<string, Group>();
   const run = newGroup();
   const inst = await h.client.execute({
-    sql: "SELECT scenario_id, status, duration_ms FROM instances WHERE run_id = ?",
+    // Placeholders (source '', stand-ins for orphan steps' instances) are no instances.
+    sql: "SELECT scenario_id, status, duration_ms FROM instances WHERE run_id = ? AND source IS NOT ''",
     args: [runId],
   });
   for (const r of inst.rows) {
@@ -294,11 +295,11 @@ async function pairedView(h: VerdictDb, a: string, b: string, examples: number):
   const cte = `WITH ra AS (
       SELECT id, scenario_id, coalesce(variations, '') AS v, status, error,
              row_number() OVER (PARTITION BY scenario_id, coalesce(variations, '') ORDER BY rowid) AS k
-      FROM instances WHERE run_id = ?1),
+      FROM instances WHERE run_id = ?1 AND source IS NOT ''),
     rb AS (
       SELECT id, scenario_id, coalesce(variations, '') AS v, status, error,
              row_number() OVER (PARTITION BY scenario_id, coalesce(variations, '') ORDER BY rowid) AS k
-      FROM instances WHERE run_id = ?2),
+      FROM instances WHERE run_id = ?2 AND source IS NOT ''),
     pairs AS (
       SELECT coalesce(ra.scenario_id, rb.scenario_id) AS scenario_id, coalesce(ra.v, rb.v) AS v,
              ra.id AS a_id, ra.status AS a_status, rb.id AS b_id, rb.status AS b_status, rb.error AS b_error
