@@ -18,6 +18,7 @@ import {
   importRuns,
   migrateUp,
   readApplied,
+  resolveRunRef,
 } from "@verdict/db";
 import { GATE_HELP, PERCENTILE_METHODS, type PercentileMethod, readGateRule } from "@verdict/schema";
 import type { VerdictClient } from "@verdict/api";
@@ -219,7 +220,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("export")
     .description("write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included)")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .requiredOption(
       "--out <dir>",
       "folder to write (manifest.json, *.jsonl, summary.json); refused if it holds any of them",
@@ -229,7 +230,7 @@ export function registerRunDataCommands(runs: Command): void {
     .action(async (runId: string, opts: { out: string; force?: boolean; overwrite?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       const force = Boolean(opts.force || opts.overwrite);
-      const r = await withRuns(g, (h) => exportRun(h, runId, opts.out, { force }));
+      const r = await withRuns(g, async (h) => exportRun(h, await resolveRunRef(h, runId), opts.out, { force }));
       if (g.json) return printJson(r);
       info(
         `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
@@ -241,7 +242,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("summary")
     .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
     .addOption(percentilesOption())
     .action(async (runId: string, opts: { scenarioSteps?: boolean; percentiles: PercentileMethod }, cmd: Command) => {
@@ -322,7 +323,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("failures")
     .description("failures grouped into patterns (errors, failed assertions, failed steps), most frequent first")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--top <n>", "how many patterns", "10")
     .action(async (runId: string, opts: { top: string }, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -339,7 +340,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("assertions")
     .description("assertions of a run, optionally only failed ones or one name")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--failed", "only failed assertions")
     .option("--name <name>", "only this assertion name")
     .option("--limit <n>", "rows", "50")
@@ -462,7 +463,7 @@ export function registerRunDataCommands(runs: Command): void {
     .description(
       "check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule",
     )
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .requiredOption(
       "--fail-on <expr>",
       `a requirement, repeatable: ${GATE_HELP}`,

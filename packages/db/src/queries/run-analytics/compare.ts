@@ -225,7 +225,8 @@ export async function resolveRunRef(h: VerdictDb, ref: string, sut?: string): Pr
   const exists = await h.client.execute({ sql: "SELECT 1 FROM runs WHERE id = ?", args: [ref] });
   if (exists.rows.length) return ref;
   const rs = await h.client.execute({
-    sql: `SELECT id FROM runs ${sut ? "WHERE sut_name = ?" : ""} ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`,
+    // complete runs only: a run being imported (or a crashed import's leftover) is no run yet
+    sql: `SELECT id FROM runs WHERE state = 'complete' ${sut ? "AND sut_name = ?" : ""} ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`,
     args: sut ? [sut, ref === "latest" ? 0 : 1] : [ref === "latest" ? 0 : 1],
   });
   const id = rs.rows[0]?.id;
