@@ -396,40 +396,56 @@ export function registerRunDataCommands(runs: Command): void {
         api.runs.compare.query({ run_a: a, run_b: b, alpha, ...(opts.sut ? { sut_name: opts.sut } : {}) }),
       );
       if (g.json) return printJson(c);
-      const p = (t: { p_value: number } | null) => (t === null ? "-" : t.p_value.toPrecision(2));
+      // A p-value below alpha is marked `*`: only those make a regression or an improvement.
+      const p = (t: { p_value: number } | null) => {
+        if (t === null) return "-";
+        const text = t.p_value < 0.001 ? "<0.001" : t.p_value.toFixed(3);
+        return t.p_value < c.alpha ? color.bold(`${text}*`) : text;
+      };
       const verdict = (v: string) =>
         v === "regression" ? color.red(v) : v === "improvement" ? color.green(v) : color.dim(v);
+      const arrow = (x: string | number | null | undefined, y: string | number | null | undefined) =>
+        `${x ?? "-"} -> ${y ?? "-"}`;
+      const signed = (v: number | null, unit: string) =>
+        v === null ? "-" : `${v > 0 ? "+" : ""}${Math.round(v * 100) / 100}${unit}`;
       printKeyValues({
         baseline: c.a,
         compared: c.b,
-        pass_rate: `${pct(c.run.a.pass_rate)} -> ${pct(c.run.b.pass_rate)} (p ${p(c.run.pass_rate_test)})`,
-        "step latency p50": `${ms(c.run.a.p50_ms) ?? "-"} -> ${ms(c.run.b.p50_ms) ?? "-"} ms (p ${p(c.run.latency_test)})`,
-        "step latency p95": `${ms(c.run.a.p95_ms) ?? "-"} -> ${ms(c.run.b.p95_ms) ?? "-"} ms`,
+        pass_rate: `${arrow(pct(c.run.a.pass_rate), pct(c.run.b.pass_rate))} (p ${p(c.run.pass_rate_test)})`,
+        "step latency p50": `${arrow(ms(c.run.a.p50_ms), ms(c.run.b.p50_ms))} ms (p ${p(c.run.latency_test)})`,
+        "step latency p95": `${arrow(ms(c.run.a.p95_ms), ms(c.run.b.p95_ms))} ms`,
         verdict: verdict(c.run.verdict),
       });
+      // Flagged groups first (regressions, then improvements), then the rest by name.
+      const rank = (v: string) => ["regression", "improvement", "no significant change"].indexOf(v) >>> 0;
       const table = (title: string, rows: typeof c.scenarios) => {
         process.stdout.write(`\n${color.bold(title)}\n`);
         printTable(
-          rows.map((s) => ({
-            name: s.key,
-            a_n: s.a.n,
-            b_n: s.b.n,
-            a_pass: pct(s.a.pass_rate),
-            b_pass: pct(s.b.pass_rate),
-            p_pass: p(s.pass_rate_test),
-            a_p50: ms(s.a.p50_ms),
-            b_p50: ms(s.b.p50_ms),
-            p95_delta: ms(s.p95_delta_ms),
-            p_latency: p(s.latency_test),
-            verdict: verdict(s.verdict),
-          })),
-          ["name", "a_n", "b_n", "a_pass", "b_pass", "p_pass", "a_p50", "b_p50", "p95_delta", "p_latency", "verdict"],
+          [...rows]
+            .sort((x, y) => rank(x.verdict) - rank(y.verdict) || x.key.localeCompare(y.key))
+            .map((s) => ({
+              name: s.key,
+              n: arrow(s.a.n, s.b.n),
+              pass: arrow(pct(s.a.pass_rate), pct(s.b.pass_rate)),
+              pass_delta: signed(s.pass_rate_delta, " pt"),
+              p_pass: p(s.pass_rate_test),
+              p50: arrow(ms(s.a.p50_ms), ms(s.b.p50_ms)),
+              p95_delta: signed(s.p95_delta_ms, " ms"),
+              p_latency: p(s.latency_test),
+              verdict: verdict(s.verdict),
+            })),
+          ["name", "n", "pass", "pass_delta", "p_pass", "p50", "p95_delta", "p_latency", "verdict"],
         );
       };
       table("by scenario (instances; duration ms)", c.scenarios);
       table("by action (steps ok; latency ms)", c.actions);
       process.stdout.write(`\n${color.bold("error categories")}\n`);
       printTable(c.errors, ["category", "change", "a_count", "b_count"]);
+      process.stdout.write(
+        color.dim(
+          `\np_pass: two-proportion z test; p_latency: Mann-Whitney U (two-sided); * below alpha ${c.alpha}: only a significant change is flagged\n`,
+        ),
+      );
       process.stdout.write(`\n${color.bold(`significant at alpha ${c.alpha}`)}\n`);
       for (const r of c.regressions) process.stdout.write(`${color.red("regression")}  ${r}\n`);
       for (const r of c.improvements) process.stdout.write(`${color.green("improvement")} ${r}\n`);
