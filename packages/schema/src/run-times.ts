@@ -3,8 +3,9 @@
  * date-time, or a time ago: a whole number and a unit, `30s`, `15m`, `2h`, `1d`, `2w` (seconds, minutes,
  * hours, days of 24 hours, weeks of 7 days), counted back from now. One parser for the CLI and the router.
  *
- * Bounds come out in the stored form (UTC, microseconds, `Z`) so that text order is time order. A bare
- * date is the whole day (UTC): `since` from its first microsecond, `until` through its last.
+ * Bounds come out as UTC with milliseconds and `Z` (`toISOString()`), the form run times written through
+ * the API have; turbulence's microsecond times compare with it correctly down to the millisecond. A bare
+ * date is the whole day (UTC): `since` from its first millisecond, `until` through its last.
  */
 import { z } from "zod";
 import { rangeBound } from "./metrics-time.js";
@@ -33,10 +34,11 @@ export function readTimeBound(text: string, end: "since" | "until", now: number 
     const d = new Date(at);
     if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1)
       return { ok: false, message: `'${text}' reaches back before year 1` };
-    return { ok: true, iso: `${d.toISOString().slice(0, 23)}000Z`, relative: true };
+    return { ok: true, iso: d.toISOString(), relative: true };
   }
   const abs = rangeBound(t, end);
-  if (abs !== null) return { ok: true, iso: abs, relative: false };
+  // rangeBound gives UTC with six fraction digits: keep the milliseconds
+  if (abs !== null) return { ok: true, iso: `${abs.slice(0, 23)}Z`, relative: false };
   return { ok: false, message: `expected ${TIME_BOUND_HELP}, got '${text}'` };
 }
 
@@ -48,7 +50,7 @@ const boundSchema = (end: "since" | "until") =>
     return z.NEVER;
   });
 
-/** `since` of a runs query: a time bound, normalised to the stored form. */
+/** `since` of a runs query: a time bound, normalised to UTC milliseconds. */
 export const runSinceBound = boundSchema("since");
-/** `until` of a runs query: a time bound, normalised to the stored form. */
+/** `until` of a runs query: a time bound, normalised to UTC milliseconds. */
 export const runUntilBound = boundSchema("until");
