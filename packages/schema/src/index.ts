@@ -9,5 +9,6 @@ export * from "./metrics-json.js";
 export * from "./metrics-check.js";
 export * from "./metrics-gao.js";
 export * from "./run-gates.js";
+export * from "./run-times.js";
 export * from "./run-questions.js";
 export * from "./json-schema.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifier, isoTimestamp, jsonObject, jsonObjectWith, jsonValue, pageInput } from "./common.js";
+import { runSinceBound, runUntilBound } from "./run-times.js";
 
 export const instanceStatus = z.enum(["pass", "fail"]);
 export type InstanceStatus = z.infer<typeof instanceStatus>;
@@ -128,8 +129,8 @@ export interface Assertion {
 
 export const runListInput = pageInput.extend({
   sut_name: z.string().min(1).optional(),
-  since: isoTimestamp.optional(),
-  until: isoTimestamp.optional(),
+  since: runSinceBound.optional(),
+  until: runUntilBound.optional(),
 });
 export type RunListInput = z.input<typeof runListInput>;
 
@@ -137,8 +138,8 @@ export const instanceQueryInput = pageInput.extend({
   run_id: identifier,
   status: instanceStatus.optional(),
   scenario_id: z.string().min(1).optional(),
-  since: isoTimestamp.optional(),
-  until: isoTimestamp.optional(),
+  since: runSinceBound.optional(),
+  until: runUntilBound.optional(),
   error_contains: z.string().min(1).optional(),
   /** true: only instances with an error message; false: only those without. */
   has_error: z.boolean().optional(),

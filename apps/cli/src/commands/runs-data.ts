@@ -18,6 +18,7 @@ import {
   importRuns,
   migrateUp,
   readApplied,
+  resolveRunRef,
 } from "@verdict/db";
 import { GATE_HELP, PERCENTILE_METHODS, type PercentileMethod, readGateRule } from "@verdict/schema";
 import type { VerdictClient } from "@verdict/api";
@@ -219,7 +220,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("export")
     .description("write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included)")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .requiredOption(
       "--out <dir>",
       "folder to write (manifest.json, *.jsonl, summary.json); refused if it holds any of them",
@@ -229,7 +230,7 @@ export function registerRunDataCommands(runs: Command): void {
     .action(async (runId: string, opts: { out: string; force?: boolean; overwrite?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
       const force = Boolean(opts.force || opts.overwrite);
-      const r = await withRuns(g, (h) => exportRun(h, runId, opts.out, { force }));
+      const r = await withRuns(g, async (h) => exportRun(h, await resolveRunRef(h, runId), opts.out, { force }));
       if (g.json) return printJson(r);
       info(
         `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
@@ -241,7 +242,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("summary")
     .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
     .addOption(percentilesOption())
     .action(async (runId: string, opts: { scenarioSteps?: boolean; percentiles: PercentileMethod }, cmd: Command) => {
@@ -262,7 +263,9 @@ export function registerRunDataCommands(runs: Command): void {
         instances: s.instances.instances,
         pass: s.instances.pass,
         fail: s.instances.fail,
-        "  of which errors": s.instances.error,
+        // turbulence's summary counts an instance written `passed: null` as neither
+        ...(s.instances.undecided > 0 ? { "passed null (neither)": s.instances.undecided } : {}),
+        "errors (instances with an error)": s.instances.error,
         pass_rate: pct(s.instances.pass_rate),
         "run duration ms": ms(s.totals.duration_ms),
         "duration p50/p95/p99 ms": `${ms(s.instances.duration_ms.p50) ?? "-"} / ${ms(s.instances.duration_ms.p95) ?? "-"} / ${ms(s.instances.duration_ms.p99) ?? "-"}`,
@@ -320,7 +323,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("failures")
     .description("failures grouped into patterns (errors, failed assertions, failed steps), most frequent first")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--top <n>", "how many patterns", "10")
     .action(async (runId: string, opts: { top: string }, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -337,7 +340,7 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("assertions")
     .description("assertions of a run, optionally only failed ones or one name")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--failed", "only failed assertions")
     .option("--name <name>", "only this assertion name")
     .option("--limit <n>", "rows", "50")
@@ -393,40 +396,56 @@ export function registerRunDataCommands(runs: Command): void {
         api.runs.compare.query({ run_a: a, run_b: b, alpha, ...(opts.sut ? { sut_name: opts.sut } : {}) }),
       );
       if (g.json) return printJson(c);
-      const p = (t: { p_value: number } | null) => (t === null ? "-" : t.p_value.toPrecision(2));
+      // A p-value below alpha is marked `*`: only those make a regression or an improvement.
+      const p = (t: { p_value: number } | null) => {
+        if (t === null) return "-";
+        const text = t.p_value < 0.001 ? "<0.001" : t.p_value.toFixed(3);
+        return t.p_value < c.alpha ? color.bold(`${text}*`) : text;
+      };
       const verdict = (v: string) =>
         v === "regression" ? color.red(v) : v === "improvement" ? color.green(v) : color.dim(v);
+      const arrow = (x: string | number | null | undefined, y: string | number | null | undefined) =>
+        `${x ?? "-"} -> ${y ?? "-"}`;
+      const signed = (v: number | null, unit: string) =>
+        v === null ? "-" : `${v > 0 ? "+" : ""}${Math.round(v * 100) / 100}${unit}`;
       printKeyValues({
         baseline: c.a,
         compared: c.b,
-        pass_rate: `${pct(c.run.a.pass_rate)} -> ${pct(c.run.b.pass_rate)} (p ${p(c.run.pass_rate_test)})`,
-        "step latency p50": `${ms(c.run.a.p50_ms) ?? "-"} -> ${ms(c.run.b.p50_ms) ?? "-"} ms (p ${p(c.run.latency_test)})`,
-        "step latency p95": `${ms(c.run.a.p95_ms) ?? "-"} -> ${ms(c.run.b.p95_ms) ?? "-"} ms`,
+        pass_rate: `${arrow(pct(c.run.a.pass_rate), pct(c.run.b.pass_rate))} (p ${p(c.run.pass_rate_test)})`,
+        "step latency p50": `${arrow(ms(c.run.a.p50_ms), ms(c.run.b.p50_ms))} ms (p ${p(c.run.latency_test)})`,
+        "step latency p95": `${arrow(ms(c.run.a.p95_ms), ms(c.run.b.p95_ms))} ms`,
         verdict: verdict(c.run.verdict),
       });
+      // Flagged groups first (regressions, then improvements), then the rest by name.
+      const rank = (v: string) => ["regression", "improvement", "no significant change"].indexOf(v) >>> 0;
       const table = (title: string, rows: typeof c.scenarios) => {
         process.stdout.write(`\n${color.bold(title)}\n`);
         printTable(
-          rows.map((s) => ({
-            name: s.key,
-            a_n: s.a.n,
-            b_n: s.b.n,
-            a_pass: pct(s.a.pass_rate),
-            b_pass: pct(s.b.pass_rate),
-            p_pass: p(s.pass_rate_test),
-            a_p50: ms(s.a.p50_ms),
-            b_p50: ms(s.b.p50_ms),
-            p95_delta: ms(s.p95_delta_ms),
-            p_latency: p(s.latency_test),
-            verdict: verdict(s.verdict),
-          })),
-          ["name", "a_n", "b_n", "a_pass", "b_pass", "p_pass", "a_p50", "b_p50", "p95_delta", "p_latency", "verdict"],
+          [...rows]
+            .sort((x, y) => rank(x.verdict) - rank(y.verdict) || x.key.localeCompare(y.key))
+            .map((s) => ({
+              name: s.key,
+              n: arrow(s.a.n, s.b.n),
+              pass: arrow(pct(s.a.pass_rate), pct(s.b.pass_rate)),
+              pass_delta: signed(s.pass_rate_delta, " pt"),
+              p_pass: p(s.pass_rate_test),
+              p50: arrow(ms(s.a.p50_ms), ms(s.b.p50_ms)),
+              p95_delta: signed(s.p95_delta_ms, " ms"),
+              p_latency: p(s.latency_test),
+              verdict: verdict(s.verdict),
+            })),
+          ["name", "n", "pass", "pass_delta", "p_pass", "p50", "p95_delta", "p_latency", "verdict"],
         );
       };
       table("by scenario (instances; duration ms)", c.scenarios);
       table("by action (steps ok; latency ms)", c.actions);
       process.stdout.write(`\n${color.bold("error categories")}\n`);
       printTable(c.errors, ["category", "change", "a_count", "b_count"]);
+      process.stdout.write(
+        color.dim(
+          `\np_pass: two-proportion z test; p_latency: Mann-Whitney U (two-sided); * below alpha ${c.alpha}: only a significant change is flagged\n`,
+        ),
+      );
       process.stdout.write(`\n${color.bold(`significant at alpha ${c.alpha}`)}\n`);
       for (const r of c.regressions) process.stdout.write(`${color.red("regression")}  ${r}\n`);
       for (const r of c.improvements) process.stdout.write(`${color.green("improvement")} ${r}\n`);
@@ -460,7 +479,7 @@ export function registerRunDataCommands(runs: Command): void {
     .description(
       "check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule",
     )
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .requiredOption(
       "--fail-on <expr>",
       `a requirement, repeatable: ${GATE_HELP}`,

@@ -20,7 +20,7 @@ export function registerRunReportCommands(runs: Command): void {
     .description(
       "turbulence's report: per scenario × action, per service, failures by service, error categories, failing assertions, slowest instances",
     )
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--top <n>", "rows of the failing-assertion and slowest-instance lists", "10")
     .option("--examples <n>", "example instances per error category", "5")
     .addOption(
@@ -89,7 +89,7 @@ export function registerRunReportCommands(runs: Command): void {
   runs
     .command("instance")
     .description("one instance: its steps in order with their observation, and its assertions")
-    .argument("<run>", "run id")
+    .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .argument("<instance>", "instance id")
     .option("--full", "print each step's whole observation (headers, body, attempts, turbulence, branch)")
     .action(async (runId: string, instanceId: string, opts: { full?: boolean }, cmd: Command) => {

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { instanceStatus } from "@verdict/schema";
+import { TIME_BOUND_HELP, instanceStatus, readTimeBound } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { type GlobalOptions, globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
+import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
@@ -12,18 +12,35 @@ function withRunsApi<T>(g: GlobalOptions, fn: Parameters<typeof withApi<T>>[1]):
   return withApi(g, fn, { domains: ["runs"] });
 }
 
+/**
+ * `--since`/`--until` of the run commands: an ISO-8601 date or time, or a time ago (`1d`, `2h`), read
+ * by @verdict/schema's parser here, so a time ago counts back from this machine's clock.
+ */
+export function timeBoundFlags(opts: { since?: string; until?: string }): { since?: string; until?: string } {
+  const out: { since?: string; until?: string } = {};
+  for (const end of ["since", "until"] as const) {
+    const v = opts[end];
+    if (v === undefined) continue;
+    const r = readTimeBound(v, end);
+    if (!r.ok) throw new UsageError(`--${end}: ${r.message}`);
+    out[end] = r.iso;
+  }
+  return out;
+}
+
 export function registerRunQueryCommands(runs: Command): void {
   runs
     .command("list")
     .option("--sut <name>")
-    .option("--since <time>")
+    .option("--since <time>", `runs started at or after: ${TIME_BOUND_HELP}`)
+    .option("--until <time>", `runs started at or before: ${TIME_BOUND_HELP}`)
     .option("--limit <n>", "rows", "20")
-    .action(async (opts: { sut?: string; since?: string; limit: string }, cmd: Command) => {
+    .action(async (opts: { sut?: string; since?: string; until?: string; limit: string }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const since = isoFlag("--since", opts.since);
+      const bounds = timeBoundFlags(opts);
       const limit = parsePositiveInt("--limit", opts.limit) ?? 20;
       const page = await withRunsApi(g, (api) =>
-        api.runs.list.query({ limit, ...(opts.sut ? { sut_name: opts.sut } : {}), ...(since ? { since } : {}) }),
+        api.runs.list.query({ limit, ...(opts.sut ? { sut_name: opts.sut } : {}), ...bounds }),
       );
       if (g.json) return printJson(page);
       printTable(
@@ -58,6 +75,8 @@ export function registerRunQueryCommands(runs: Command): void {
     .option("--scenario <id>")
     .option("--error <text>", "error message contains")
     .option("--has-error", "only instances with an error message")
+    .option("--since <time>", `instances started at or after: ${TIME_BOUND_HELP}`)
+    .option("--until <time>", `instances started at or before: ${TIME_BOUND_HELP}`)
     .option("--limit <n>", "rows", "50")
     .option("--cursor <cursor>", "continue after a previous page")
     .action(
@@ -68,6 +87,8 @@ export function registerRunQueryCommands(runs: Command): void {
           scenario?: string;
           error?: string;
           hasError?: boolean;
+          since?: string;
+          until?: string;
           limit: string;
           cursor?: string;
         },
@@ -75,6 +96,7 @@ export function registerRunQueryCommands(runs: Command): void {
       ) => {
         const g = globalsOf(cmd);
         const status = oneOf("--status", opts.status, instanceStatus.options);
+        const bounds = timeBoundFlags(opts);
         const limit = parsePositiveInt("--limit", opts.limit) ?? 50;
         const page = await withRunsApi(g, (api) =>
           api.runs.instances.query.query({
@@ -85,6 +107,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(opts.scenario ? { scenario_id: opts.scenario } : {}),
             ...(opts.error ? { error_contains: opts.error } : {}),
             ...(opts.hasError ? { has_error: true } : {}),
+            ...bounds,
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );

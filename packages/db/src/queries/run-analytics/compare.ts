@@ -175,7 +175,8 @@ async function groupsOf(h: VerdictDb, runId: string) {
   const scenarios = new Map<string, Group>();
   const run = newGroup();
   const inst = await h.client.execute({
-    sql: "SELECT scenario_id, status, duration_ms FROM instances WHERE run_id = ?",
+    // Placeholders (source '', stand-ins for orphan steps' instances) are no instances.
+    sql: "SELECT scenario_id, status, duration_ms FROM instances WHERE run_id = ? AND source IS NOT ''",
     args: [runId],
   });
   for (const r of inst.rows) {
@@ -224,7 +225,8 @@ export async function resolveRunRef(h: VerdictDb, ref: string, sut?: string): Pr
   const exists = await h.client.execute({ sql: "SELECT 1 FROM runs WHERE id = ?", args: [ref] });
   if (exists.rows.length) return ref;
   const rs = await h.client.execute({
-    sql: `SELECT id FROM runs ${sut ? "WHERE sut_name = ?" : ""} ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`,
+    // complete runs only: a run being imported (or a crashed import's leftover) is no run yet
+    sql: `SELECT id FROM runs WHERE state = 'complete' ${sut ? "AND sut_name = ?" : ""} ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`,
     args: sut ? [sut, ref === "latest" ? 0 : 1] : [ref === "latest" ? 0 : 1],
   });
   const id = rs.rows[0]?.id;
@@ -294,11 +296,11 @@ async function pairedView(h: VerdictDb, a: string, b: string, examples: number):
   const cte = `WITH ra AS (
       SELECT id, scenario_id, coalesce(variations, '') AS v, status, error,
              row_number() OVER (PARTITION BY scenario_id, coalesce(variations, '') ORDER BY rowid) AS k
-      FROM instances WHERE run_id = ?1),
+      FROM instances WHERE run_id = ?1 AND source IS NOT ''),
     rb AS (
       SELECT id, scenario_id, coalesce(variations, '') AS v, status, error,
              row_number() OVER (PARTITION BY scenario_id, coalesce(variations, '') ORDER BY rowid) AS k
-      FROM instances WHERE run_id = ?2),
+      FROM instances WHERE run_id = ?2 AND source IS NOT ''),
     pairs AS (
       SELECT coalesce(ra.scenario_id, rb.scenario_id) AS scenario_id, coalesce(ra.v, rb.v) AS v,
              ra.id AS a_id, ra.status AS a_status, rb.id AS b_id, rb.status AS b_status, rb.error AS b_error

@@ -1,7 +1,9 @@
 /**
  * The questions of turbulence's HTML report (report/html.py, `_collect_report_data`, 65b8fb9), each
  * counted as it counts them:
- * - per scenario: pass/fail instances (an instance that did not pass is a failure);
+ * - per scenario: pass/fail instances (an instance that did not pass, `passed: null` included, is a
+ *   failure: the report reads `instance.get("passed", False)`); placeholder instances (source '',
+ *   made for orphan steps) are no instances, so scenario "unknown" holding only orphan steps shows 0/0;
  * - per scenario × action (step name): steps, steps whose observation is not ok (ok false or
  *   missing), mean and p50/p95/p99 of latency_ms where a missing latency counts as 0; steps of an
  *   instance not in the run count under scenario "unknown";
@@ -148,7 +150,7 @@ export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = 
   );
   const counts = await h.client.execute({
     sql: `SELECT scenario_id, sum(status = 'pass') AS pass, sum(status != 'pass') AS fail
-          FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? GROUP BY scenario_id`,
+          FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? AND source IS NOT '' GROUP BY scenario_id`,
     args: [runId],
   });
   const scenarios = new Map<string, ScenarioActions>();

@@ -6,8 +6,9 @@
  * index entry of a run); when the database holds just this run (a per-run file), totals are
  * whole-table counts, which SQLite answers from b-tree page headers instead of entries.
  *
- * Counting conventions (also used by the gate), turbulence's (see totals.ts):
- * - pass: instances with status pass; fail: every other instance;
+ * Counting conventions (also used by the gate), turbulence's summary's (see totals.ts):
+ * - pass: `passed` true; fail: `passed` false; `passed` null: neither (undecided), but an instance;
+ * - placeholder instances (orphan steps of an interrupted run) are no instances;
  * - error: the failed instances that carry an error message; pass_rate = 100 * pass / instances.
  * - Step latency is the observation's latency_ms; a scenario's duration is its instances' duration_ms.
  */
@@ -43,11 +44,16 @@ import {
 import { type TurbulenceTotals, passRatePercent, runDurationMs } from "./totals.js";
 
 export interface InstanceCounts {
+  /** Instance records turbulence wrote (placeholders of orphan steps left out). */
   instances: number;
+  /** `passed` true. */
   pass: number;
+  /** `passed` false (for a run written through the API: status fail). */
   fail: number;
+  /** `passed` null as turbulence wrote it: neither a pass nor a failure (turbulence's summary counts it so). */
+  undecided: number;
   error: number;
-  /** 0–100; null for a run without instances. */
+  /** 0–100 (pass / instances, an undecided instance counts in the denominator); null for a run without instances. */
   pass_rate: number | null;
 }
 
@@ -59,21 +65,53 @@ export async function countInstancesByStatus(h: VerdictDb, runId: string): Promi
   return instanceCounts(h.client, runId, await onlyRun(h.client, runId));
 }
 
-export async function instanceCounts(x: SqlExecutor, runId: string, single: boolean): Promise<InstanceCounts> {
-  const f = await x.execute({
-    sql: "SELECT count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx WHERE run_id = ? AND status = 'fail'",
-    args: [runId],
-  });
-  const fail = Number(f.rows[0]?.fail ?? 0);
-  const total = await runRows(x, "instances", "instances_run_status_idx", runId, single);
-  const pass = total - fail;
+/**
+ * Per scenario (or `*` for the whole run), over the instances that did not pass (status fail: the
+ * partial index, then their rows): all of them, those written `passed: false`, those written
+ * `passed: null`, placeholders (source '') and those with an error. A run not imported (written
+ * through the API, `passed` never set) counts every failed instance as `passed: false`.
+ */
+const NOT_PASSED = (group: string) => `SELECT ${group} AS g, count(*) AS n,
+    sum(CASE WHEN r.imported THEN passed = 0 ELSE source IS NOT '' END) AS fail,
+    sum(r.imported AND passed IS NULL AND source IS NOT '') AS undecided,
+    sum(source IS '') AS placeholders, count(error) AS error
+  FROM instances INDEXED BY instances_run_failed_idx,
+       (SELECT source_format IS NOT NULL AS imported FROM runs WHERE id = ?1) r
+  WHERE run_id = ?1 AND status = 'fail'`;
+
+interface NotPassed {
+  n: number;
+  fail: number;
+  undecided: number;
+  placeholders: number;
+  error: number;
+}
+const notPassed = (r: Record<string, unknown> | undefined): NotPassed => ({
+  n: Number(r?.n ?? 0),
+  fail: Number(r?.fail ?? 0),
+  undecided: Number(r?.undecided ?? 0),
+  placeholders: Number(r?.placeholders ?? 0),
+  error: Number(r?.error ?? 0),
+});
+
+/** Counts from a group's row count and its not-passed figures, as turbulence's summary counts them. */
+function countsOf(rows: number, f: NotPassed): InstanceCounts {
+  const total = rows - f.placeholders;
+  const pass = rows - f.n;
   return {
     instances: total,
     pass,
-    fail,
-    error: Number(f.rows[0]?.error ?? 0),
+    fail: f.fail,
+    undecided: f.undecided,
+    error: f.error,
     pass_rate: total ? (100 * pass) / total : null,
   };
+}
+
+export async function instanceCounts(x: SqlExecutor, runId: string, single: boolean): Promise<InstanceCounts> {
+  const f = await x.execute({ sql: NOT_PASSED("'*'"), args: [runId] });
+  const rows = await runRows(x, "instances", "instances_run_status_idx", runId, single);
+  return countsOf(rows, notPassed(f.rows[0] as Record<string, unknown> | undefined));
 }
 
 export interface ScenarioSummary extends InstanceCounts {
@@ -191,27 +229,18 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
       durSum,
       method,
     );
-    const failsBy = await x.execute({
-      sql: `SELECT scenario_id, count(*) AS fail, count(error) AS error FROM instances INDEXED BY instances_run_failed_idx
-          WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id`,
-      args: [runId],
-    });
-    const fails = new Map(
-      failsBy.rows.map((r) => [String(r.scenario_id), { fail: Number(r.fail), error: Number(r.error) }]),
-    );
+    const failsBy = await x.execute({ sql: `${NOT_PASSED("scenario_id")} GROUP BY scenario_id`, args: [runId] });
+    const fails = new Map(failsBy.rows.map((r) => [String(r.g), notPassed(r as unknown as Record<string, unknown>)]));
     const stepLat = opts.stepLatencyByScenario ? await stepLatencyByScenario(h, runId, method) : null;
     const byScenario: ScenarioSummary[] = [];
     for (const g of scenarios) {
       const id = String(g.key);
-      const f = fails.get(id) ?? { fail: 0, error: 0 };
-      const pass = g.rows - f.fail;
+      const f = fails.get(id) ?? notPassed(undefined);
+      // A scenario holding only placeholders (orphan steps of an interrupted run) has no instances.
+      if (g.rows === f.placeholders) continue;
       byScenario.push({
         scenario_id: id,
-        instances: g.rows,
-        pass,
-        fail: f.fail,
-        error: f.error,
-        pass_rate: g.rows ? (100 * pass) / g.rows : null,
+        ...countsOf(g.rows, f),
         duration_ms: await percentilesOf(
           x,
           {
