@@ -1,6 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { linkSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { XMLBuilder } from "fast-xml-parser";
 
 /**
@@ -70,36 +67,4 @@ export function junitXml(name: string, suites: JunitSuite[]): string {
     },
   };
   return builder.build(doc) as string;
-}
-
-export class OutputExistsError extends Error {
-  override name = "OutputExistsError";
-}
-
-/** Writes the file whole or not at all; refuses an existing file unless force. */
-export function writeNew(file: string, text: string, force: boolean): void {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  writeFileSync(temp, text, { flag: "wx" });
-  try {
-    if (force) {
-      renameSync(temp, file);
-      return;
-    }
-    try {
-      linkSync(temp, file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new OutputExistsError(`--junit: ${file} already exists (use --force to replace it)`);
-      }
-      throw e;
-    }
-    unlinkSync(temp);
-  } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already renamed or removed
-    }
-    throw e;
-  }
 }

@@ -208,7 +208,7 @@ describe("verdict ivr run", () => {
       "--junit",
       junit,
     ]);
-    expect(expectOneLineError(again, 1)).toContain("already exists (use --force to replace it)");
+    expect(expectOneLineError(again, 1)).toContain("already exists (pass --force to replace it)");
     expect(readFileSync(junit, "utf8")).toContain('tests="9"'); // untouched
     const forced = await runCli(
       [
@@ -235,6 +235,27 @@ describe("verdict ivr run", () => {
     );
     expect(replaced.testsuites).toMatchObject({ tests: "3", failures: "1" });
   }, 120_000);
+
+  it("--junit never writes over the open database or its -wal, even with --force", async () => {
+    const file = dir.file("ivr.db");
+    const before = readFileSync(file);
+    for (const target of [file, `${file}-wal`]) {
+      const r = await runCli([
+        "--db",
+        db,
+        "ivr",
+        "run",
+        FAILING,
+        "--target",
+        "http://127.0.0.1:9/",
+        "--junit",
+        target,
+        "--force",
+      ]);
+      expect(expectOneLineError(r, 1)).toContain(target);
+    }
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
 
   it("a wrong auth token: the IVR answers 403, the step errs with a clear message, the CallSid is recorded", async () => {
     const r = await runCli(

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { VerdictClient } from "@verdict/api";
+import { checkOutputTarget, databaseFiles, writeOutputFile } from "@verdict/db";
 import {
   type ChannelKind,
   type IvrChannel,
@@ -14,7 +15,7 @@ import { apiFailure, withApi } from "../api.js";
 import { InputFileError, UsageError } from "../errors.js";
 import { globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
-import { type JunitCase, type JunitSuite, OutputExistsError, junitXml, writeNew } from "../junit.js";
+import { type JunitCase, type JunitSuite, junitXml } from "../junit.js";
 import { color, printJson } from "../output.js";
 import { registerIvrTargetsCommand } from "./ivr-targets.js";
 
@@ -193,9 +194,10 @@ export function registerIvrRunCommand(program: Command): void {
     .option("--poll-ms <ms>", "with --server --wait: how often to look for progress", "500")
     .action(async (refs: string[], opts: RunOptions, cmd: Command) => {
       const g = globalsOf(cmd);
-      if (opts.junit !== undefined && !opts.force && existsSync(opts.junit)) {
-        throw new OutputExistsError(`--junit: ${opts.junit} already exists (use --force to replace it)`);
-      }
+      // The report goes through the shared safe output: refused before any call is made when it exists
+      // (without --force) or is the open database (even with --force).
+      const protect = g.server ? [] : databaseFiles(g.db);
+      if (opts.junit !== undefined) checkOutputTarget(opts.junit, { force: opts.force === true, protect });
       if (g.server) {
         if (!opts.wait)
           throw new UsageError("ivr run --server: give --wait (the executions run on the server's workers)");
@@ -210,7 +212,7 @@ export function registerIvrRunCommand(program: Command): void {
         }
         const repeat = parsePositiveInt("--repeat", opts.repeat) ?? 1;
         const pollMs = parsePositiveInt("--poll-ms", opts.pollMs) ?? 500;
-        return finish(g.json, opts, await runQueued(g, refs, repeat, pollMs));
+        return finish(g.json, opts, await runQueued(g, refs, repeat, pollMs), protect);
       }
       if (opts.wait) throw new UsageError("--wait: only with --server (locally, ivr run always waits)");
       const channelFlag =
@@ -312,15 +314,21 @@ export function registerIvrRunCommand(program: Command): void {
       } finally {
         process.removeListener("SIGINT", onSigint);
       }
-      finish(g.json, opts, { runs, suites });
+      finish(g.json, opts, { runs, suites }, protect);
       if (abort.signal.aborted) process.exitCode = 130;
     });
 }
 
 /** The report (JUnit file, JSON or summary line) and the exit code: 2 when any execution failed. */
-function finish(json: boolean, opts: RunOptions, done: { runs: RunRecord[]; suites: JunitSuite[] }): void {
+function finish(
+  json: boolean,
+  opts: RunOptions,
+  done: { runs: RunRecord[]; suites: JunitSuite[] },
+  protect: readonly string[],
+): void {
   const { runs, suites } = done;
-  if (opts.junit !== undefined) writeNew(opts.junit, junitXml("verdict ivr run", suites), opts.force === true);
+  if (opts.junit !== undefined)
+    writeOutputFile(opts.junit, junitXml("verdict ivr run", suites), { force: opts.force === true, protect });
   const failed = runs.filter((r) => r.final_result !== "pass").length;
   if (json) printJson({ passed: runs.length - failed, failed, executions: runs });
   else process.stdout.write(`${runs.length - failed} passed, ${failed} failed\n`);
