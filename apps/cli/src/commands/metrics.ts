@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { databaseFiles } from "@verdict/db";
 import {
+  type BenchmarkRun,
   DIMENSIONS,
   type Dimension,
   type MetricCheckRule,
@@ -238,13 +239,7 @@ export function registerMetricsCommands(program: Command): void {
       if (g.json) return printJson(page);
       printTable(
         page.items.map((r) => ({
-          run_id: r.run_id,
-          timestamp: r.timestamp,
-          project: r.project_name,
-          benchmark: r.benchmark_name,
-          version: r.version,
-          branch: r.branch,
-          testbed: r.testbed,
+          ...runIdentity(r),
           time_s: r.performance.total_time_seconds,
           tokens: r.performance.token_usage_total,
           coverage: r.quality.code_coverage_percentage,
@@ -270,16 +265,7 @@ export function registerMetricsCommands(program: Command): void {
     const g = globalsOf(cmd);
     const r = await withApi(g, (api) => api.metrics.get.query({ run_id: runId }));
     if (g.json) return printJson(r);
-    printKeyValues({
-      run_id: r.run_id,
-      timestamp: r.timestamp,
-      project: r.project_name,
-      benchmark: r.benchmark_name,
-      version: r.version,
-      branch: r.branch,
-      testbed: r.testbed,
-      commit: r.commit,
-    });
+    printKeyValues({ ...runIdentity(r), commit: r.commit });
     for (const group of ["performance", "autonomy", "quality", "workflow"] as const) {
       process.stdout.write(`\n${color.bold(group)}\n`);
       const values = r[group] as Record<string, unknown>;
@@ -540,4 +526,17 @@ export function registerMetricsCommands(program: Command): void {
         );
       },
     );
+}
+
+/** Which run a row is, as `metrics list` and `metrics show` print it. */
+function runIdentity(r: BenchmarkRun) {
+  return {
+    run_id: r.run_id,
+    timestamp: r.timestamp,
+    project: r.project_name,
+    benchmark: r.benchmark_name,
+    version: r.version,
+    branch: r.branch,
+    testbed: r.testbed,
+  };
 }
