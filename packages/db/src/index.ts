@@ -12,6 +12,7 @@ export * from "./seed.js";
 export * as tables from "./schema/index.js";
 export * from "./queries/admin.js";
 export * from "./turbulence/index.js";
+export * from "./junit/index.js";
 export * from "./queries/queue.js";
 export * from "./queries/run-analytics.js";
 export * from "./input-files.js";

@@ -14,8 +14,12 @@ import {
   RunFileError,
   type VerdictDb,
   checkSchema,
+  type JunitImportResult,
+  exportJunit,
   exportRun,
+  importJunit,
   importRuns,
+  isJunitPath,
   migrateUp,
   readApplied,
   resolveRunRef,
@@ -147,9 +151,14 @@ export function registerRunDataCommands(runs: Command): void {
   runs
     .command("import")
     .description(
-      "import turbulence runs: run folders (JSONL), turbulence's SQLite output (a folder holding turbulence.db, or the file), or folders of them; each run appears whole or not at all",
+      "import runs: turbulence run folders (JSONL), turbulence's SQLite output (a folder holding turbulence.db, or the file), folders of them, or JUnit XML (a .xml file, or a folder of them such as target/surefire-reports: one run); each run appears whole or not at all",
     )
-    .argument("<paths...>", "run folder(s) runs/<run_id>/, turbulence.db file(s), or folder(s) holding them")
+    .argument(
+      "<paths...>",
+      "run folder(s) runs/<run_id>/, turbulence.db file(s), folder(s) holding them, JUnit .xml file(s) or folder(s) of .xml files",
+    )
+    .option("--run-id <id>", "JUnit XML: the run's id (default: the file name without .xml, or the folder's name)")
+    .option("--sut <name>", "JUnit XML: the system under test (default: the testsuites name or the first suite's name)")
     .option("--skip-invalid", "import the valid lines and list the invalid ones instead of refusing the run")
     .option(
       "--replace",
@@ -170,10 +179,40 @@ export function registerRunDataCommands(runs: Command): void {
           oneTransaction?: boolean;
           progress?: boolean;
           batchSize: string;
+          runId?: string;
+          sut?: string;
         },
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
+        const junitPaths = paths.filter(isJunitPath);
+        if (junitPaths.length > 0) {
+          if (junitPaths.length !== paths.length)
+            throw new UsageError("import JUnit XML and turbulence runs with separate commands");
+          if (opts.runId !== undefined && junitPaths.length > 1)
+            throw new UsageError("--run-id names one run: give one JUnit file or folder with it");
+          const results: JunitImportResult[] = [];
+          await fileErrors(() =>
+            withRunsForImport(g, async (h) => {
+              for (const p of junitPaths) {
+                const r = await importJunit(h, p, {
+                  replace: Boolean(opts.replace),
+                  ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+                  ...(opts.sut !== undefined ? { sut: opts.sut } : {}),
+                });
+                results.push(r);
+                if (!g.json)
+                  info(
+                    `imported ${r.run_id}${r.replaced ? " (replaced)" : ""} from JUnit XML (${r.files} file(s), ${r.suites} suite(s)): ${int(r.instances)} testcases, ${int(r.passed)} passed, ${int(r.failed)} failed, ${int(r.skipped)} skipped`,
+                  );
+              }
+            }),
+          );
+          if (g.json) printJson({ runs: results });
+          return;
+        }
+        if (opts.runId !== undefined || opts.sut !== undefined)
+          throw new UsageError("--run-id and --sut apply to JUnit XML imports only (turbulence runs carry their own)");
         const batchSize = parsePositiveInt("--batch-size", opts.batchSize) ?? 500;
         const bar = progressBar(Boolean(opts.progress));
         const ac = new AbortController();
@@ -219,25 +258,42 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("export")
-    .description("write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included)")
+    .description(
+      "write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included), or as JUnit XML (--format junit)",
+    )
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .requiredOption(
-      "--out <dir>",
-      "folder to write (manifest.json, *.jsonl, summary.json); refused if it holds any of them",
+      "--out <path>",
+      "turbulence: folder to write (manifest.json, *.jsonl, summary.json), refused if it holds any of them; junit: the .xml file (a folder when the run came from several files)",
     )
-    .option("--force", "replace the five run files of a previous export (a folder with a run manifest.json)")
+    .addOption(new Option("--format <format>", "what to write").choices(["turbulence", "junit"]).default("turbulence"))
+    .option("--force", "replace the files of a previous export")
     .addOption(new Option("--overwrite", "old name of --force").hideHelp())
-    .action(async (runId: string, opts: { out: string; force?: boolean; overwrite?: boolean }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const force = Boolean(opts.force || opts.overwrite);
-      const r = await withRuns(g, async (h) => exportRun(h, await resolveRunRef(h, runId), opts.out, { force }));
-      if (g.json) return printJson(r);
-      info(
-        `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
-          r.assertions,
-        )} assertions, ${int(r.artifacts)} artifact file(s) (summary ${r.summary})`,
-      );
-    });
+    .action(
+      async (
+        runId: string,
+        opts: { out: string; format: "turbulence" | "junit"; force?: boolean; overwrite?: boolean },
+        cmd: Command,
+      ) => {
+        const g = globalsOf(cmd);
+        const force = Boolean(opts.force || opts.overwrite);
+        if (opts.format === "junit") {
+          const j = await withRuns(g, async (h) => exportJunit(h, await resolveRunRef(h, runId), opts.out, { force }));
+          if (g.json) return printJson(j);
+          info(
+            `exported ${j.run_id} as JUnit XML (${j.mode === "kept" ? "the imported files" : "built from its rows"}): ${int(j.testcases)} testcases to ${j.files.join(", ")}`,
+          );
+          return;
+        }
+        const r = await withRuns(g, async (h) => exportRun(h, await resolveRunRef(h, runId), opts.out, { force }));
+        if (g.json) return printJson(r);
+        info(
+          `exported ${r.run_id} to ${r.out_dir}: ${int(r.instances)} instances, ${int(r.steps)} steps, ${int(
+            r.assertions,
+          )} assertions, ${int(r.artifacts)} artifact file(s) (summary ${r.summary})`,
+        );
+      },
+    );
 
   runs
     .command("summary")
