@@ -6,10 +6,11 @@ import type { TRPCError } from "@trpc/server";
 import { type VerdictDb, verifyToken } from "@verdict/db";
 import { RequestRefused, refusalError, toTRPCError } from "./errors.js";
 import { type HostPolicy, hostPolicy, parseAllowedHost } from "./hosts.js";
+import { API_VERSION, OPENAPI_PATH, REST_PREFIX, createRestHandler, openApiDocument } from "./openapi/http.js";
 import { readInput } from "./request-body.js";
 import { appRouter } from "./root.js";
 import { health } from "./services/admin.js";
-import type { Context } from "./trpc.js";
+import { type Context, internalErrorMessage } from "./trpc.js";
 import { type WebOptions, WebSessions, createWebHandler } from "./web.js";
 
 export interface LogEntry {
@@ -61,6 +62,13 @@ export function isLoopback(host: string): boolean {
 
 export class ServerConfigError extends Error {}
 
+/** tRPC's code names of the body refusals, for the REST surface's error shape. */
+const REFUSAL_CODES: Record<number, string> = {
+  400: "BAD_REQUEST",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
 function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
@@ -85,48 +93,53 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** Refusals found before tRPC runs; createContext throws them so the answer has tRPC's error shape. */
   const refusals = new WeakMap<IncomingMessage, TRPCError>();
 
+  const contextOf = async (req: IncomingMessage): Promise<Context> => {
+    const refused = refusals.get(req);
+    if (refused) throw refused;
+    const requestId = String(req.headers["x-request-id"] ?? "");
+    const token = bearer(req);
+    let caller: Awaited<ReturnType<typeof verifyToken>>;
+    try {
+      caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
+    } catch (e) {
+      throw toTRPCError(e, db);
+    }
+    return {
+      db,
+      caller,
+      authRequired: auth,
+      tokenProblem: caller !== null ? null : token === null ? "missing" : "unknown",
+      requestId,
+    };
+  };
+
+  const logError = ({ error, path, req }: { error: TRPCError; path: string | undefined; req: IncomingMessage }) => {
+    const requestId = req.headers["x-request-id"];
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      // The client got a generic message; the whole error (cause and stack) is logged here.
+      const cause = error.cause instanceof Error ? error.cause : error;
+      log({
+        level: "error",
+        msg: "procedure failed",
+        request_id: requestId,
+        path,
+        error: error.message,
+        cause: cause.name,
+        stack: cause.stack,
+      });
+    } else if (error.code === "SERVICE_UNAVAILABLE") {
+      log({ level: "warn", msg: "storage unavailable", request_id: requestId, path, error: error.message });
+    }
+  };
+
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: bodyLimit,
-    createContext: async ({ req }): Promise<Context> => {
-      const refused = refusals.get(req);
-      if (refused) throw refused;
-      const requestId = String(req.headers["x-request-id"] ?? "");
-      const token = bearer(req);
-      let caller: Awaited<ReturnType<typeof verifyToken>>;
-      try {
-        caller = token ? await verifyToken(db, token) : sessions.callerOf(req);
-      } catch (e) {
-        throw toTRPCError(e, db);
-      }
-      return {
-        db,
-        caller,
-        authRequired: auth,
-        tokenProblem: caller !== null ? null : token === null ? "missing" : "unknown",
-        requestId,
-      };
-    },
-    onError: ({ error, path, req }) => {
-      const requestId = req.headers["x-request-id"];
-      if (error.code === "INTERNAL_SERVER_ERROR") {
-        // The client got a generic message; the whole error (cause and stack) is logged here.
-        const cause = error.cause instanceof Error ? error.cause : error;
-        log({
-          level: "error",
-          msg: "procedure failed",
-          request_id: requestId,
-          path,
-          error: error.message,
-          cause: cause.name,
-          stack: cause.stack,
-        });
-      } else if (error.code === "SERVICE_UNAVAILABLE") {
-        log({ level: "warn", msg: "storage unavailable", request_id: requestId, path, error: error.message });
-      }
-    },
+    createContext: ({ req }) => contextOf(req),
+    onError: logError,
   });
+  const restHandler = createRestHandler({ createContext: contextOf, onError: logError, maxBodySize: bodyLimit });
 
   let inFlight = 0;
   let closing = false;
@@ -201,6 +214,46 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return refuse(
         new RequestRefused(413, "body", `body: request body of ${declared} bytes exceeds the limit of ${bodyLimit}`),
       );
+    const path = url.split("?")[0] ?? "";
+    if (path === OPENAPI_PATH) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { "content-type": "application/json", allow: "GET, HEAD" });
+        res.end(JSON.stringify({ error: `${req.method} is not allowed on ${OPENAPI_PATH}` }));
+        req.resume();
+        return;
+      }
+      const doc = openApiDocument(`http://${req.headers.host ?? "127.0.0.1"}`, API_VERSION);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(req.method === "HEAD" ? undefined : JSON.stringify(doc));
+      return;
+    }
+    if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) {
+      const restFailed = (e: unknown) => {
+        log({
+          level: "error",
+          msg: "REST request failed",
+          request_id: requestId,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ message: internalErrorMessage(requestId), code: "INTERNAL_SERVER_ERROR" }));
+      };
+      // The same body checks as /trpc (content type, size, depth, malformed JSON) answer 415/413/400.
+      readInput(req, bodyLimit).then((refusal) => {
+        if (!refusal) return restHandler(req, res).catch(restFailed);
+        const code = REFUSAL_CODES[refusal.status] ?? "BAD_REQUEST";
+        if (refusal.status === 413) res.setHeader("connection", "close");
+        res.writeHead(refusal.status, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            message: refusal.message,
+            code,
+            data: { code, httpStatus: refusal.status, field: refusal.field },
+          }),
+        );
+      }, restFailed);
+      return;
+    }
     if (!isTrpc && web) {
       web(req, res).catch((e: unknown) => {
         log({ level: "error", msg: "dashboard request failed", error: e instanceof Error ? e.message : String(e) });
