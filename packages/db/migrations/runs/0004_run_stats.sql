@@ -33,8 +33,8 @@ CREATE TABLE `run_stat_groups` (
 	`p99_nearest` real,
 	PRIMARY KEY(`run_id`, `dimension`, `measure`, `ord`),
 	FOREIGN KEY (`run_id`) REFERENCES `runs`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "run_stat_groups_dimension_enum" CHECK("run_stat_groups"."dimension" IN ('run', 'scenario', 'action', 'service', 'scenario_action', 'report_service')),
-	CONSTRAINT "run_stat_groups_measure_enum" CHECK("run_stat_groups"."measure" IN ('duration_ms', 'latency_ms', 'step_latency_ms'))
+	CONSTRAINT "run_stat_groups_dimension_enum" CHECK("run_stat_groups"."dimension" IN ('run', 'scenario', 'action', 'service')),
+	CONSTRAINT "run_stat_groups_measure_enum" CHECK("run_stat_groups"."measure" IN ('duration_ms', 'latency_ms'))
 );
 --> statement-breakpoint
 CREATE TABLE `run_stats` (

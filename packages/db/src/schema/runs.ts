@@ -209,8 +209,8 @@ export const runStats = sqliteTable(
 );
 
 /**
- * One group of a run's statistics: the whole run, a scenario, an action, a service, or a scenario ×
- * action, over one measure (instance duration or step latency), in the order the summary lists them
+ * One group of a run's statistics: the whole run, a scenario, an action or a service, over one
+ * measure (instance duration or step latency), in the order the summary lists them
  * (`ord`). Percentiles by both methods: `p50`… by linear interpolation (turbulence's), `p50_nearest`…
  * by nearest rank; min, max and mean are the same for both.
  */
@@ -220,16 +220,14 @@ export const runStatGroups = sqliteTable(
     run_id: text("run_id")
       .notNull()
       .references(() => runs.id, { onDelete: "cascade" }),
-    dimension: text("dimension", {
-      enum: ["run", "scenario", "action", "service", "scenario_action", "report_service"],
-    }).notNull(),
-    measure: text("measure", { enum: ["duration_ms", "latency_ms", "step_latency_ms"] }).notNull(),
+    dimension: text("dimension", { enum: ["run", "scenario", "action", "service"] }).notNull(),
+    measure: text("measure", { enum: ["duration_ms", "latency_ms"] }).notNull(),
     ord: integer("ord").notNull(),
     key1: text("key1"),
     key2: text("key2"),
     /** Rows in the group (instances or steps). */
     rows: integer("rows").notNull(),
-    /** Scenario groups: instance counts (InstanceCounts); report groups: not-ok steps in `fail`. */
+    /** Scenario groups: instance counts (InstanceCounts); null for the others. */
     instances: integer("instances"),
     pass: integer("pass"),
     fail: integer("fail"),
@@ -249,11 +247,8 @@ export const runStatGroups = sqliteTable(
   },
   (t) => [
     primaryKey({ name: "run_stat_groups_pk", columns: [t.run_id, t.dimension, t.measure, t.ord] }),
-    check(
-      "run_stat_groups_dimension_enum",
-      sql`${t.dimension} IN ('run', 'scenario', 'action', 'service', 'scenario_action', 'report_service')`,
-    ),
-    check("run_stat_groups_measure_enum", sql`${t.measure} IN ('duration_ms', 'latency_ms', 'step_latency_ms')`),
+    check("run_stat_groups_dimension_enum", sql`${t.dimension} IN ('run', 'scenario', 'action', 'service')`),
+    check("run_stat_groups_measure_enum", sql`${t.measure} IN ('duration_ms', 'latency_ms')`),
   ],
 );
 
