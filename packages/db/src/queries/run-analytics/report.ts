@@ -225,7 +225,8 @@ export async function computeErrorCategories(
             WHERE run_id = ?1 AND status = 'fail' AND error IS NOT NULL AND error != ''
             UNION ALL
             SELECT CAST(e.value AS TEXT) AS text, st.instance_id AS inst
-            FROM steps st, json_each(st.observation, '$.errors') e WHERE st.run_id = ?1 AND st.ok IS NOT 1),
+            FROM steps st INDEXED BY steps_run_not_ok_idx, json_each(st.observation, '$.errors') e
+            WHERE st.run_id = ?1 AND st.ok IS NOT 1),
           g AS (SELECT text, inst, count(*) OVER (PARTITION BY text) AS n,
                        row_number() OVER (PARTITION BY text ORDER BY inst) AS k FROM e)
           SELECT text, inst, n, k FROM g WHERE k <= ?2`,
