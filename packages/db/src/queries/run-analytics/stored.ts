@@ -54,13 +54,22 @@ async function statsRow(x: SqlExecutor, runId: string): Promise<Row | null> {
   return (rs.rows[0] as unknown as Row | undefined) ?? null;
 }
 
+/**
+ * Executors known to have the statistics tables: checked once per client, since tables appear only
+ * through a migration (a handle that migrates them down again must be reopened).
+ */
+const withTables = new WeakSet<SqlExecutor>();
+
 /** True when the database has the statistics tables (a database migrated before runs/0004 has not). */
 export async function statsTables(x: SqlExecutor): Promise<boolean> {
+  if (withTables.has(x)) return true;
   const rs = await x.execute({
     sql: "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('run_stats', 'run_stat_groups', 'run_error_categories')",
     args: [],
   });
-  return Number(rs.rows[0]?.n) === 3;
+  const yes = Number(rs.rows[0]?.n) === 3;
+  if (yes) withTables.add(x);
+  return yes;
 }
 
 /** The run's instance counts, as summary.ts counts them; null without stored statistics. */
@@ -111,14 +120,20 @@ export async function readStoredSummary(
   method: PercentileMethod,
 ): Promise<SummaryParts | null> {
   if (!(await statsTables(x))) return null;
-  const s = await statsRow(x, runId);
-  if (!s) return null;
+  // One statement: the run's row (columns prefixed s_) on each of its groups, in the summary's order.
   const rs = await x.execute({
-    sql: `SELECT * FROM run_stat_groups WHERE run_id = ? AND dimension IN ('run', 'scenario', 'action', 'service')
-          ORDER BY dimension, measure, ord`,
-    args: [runId],
+    sql: `SELECT s.instances AS s_instances, s.pass AS s_pass, s.fail AS s_fail, s.undecided AS s_undecided,
+                 s.error AS s_error, s.steps AS s_steps, s.failed_steps AS s_failed_steps, s.assertions AS s_assertions,
+                 s.failed_assertions AS s_failed_assertions, g.*
+          FROM run_stats s LEFT JOIN run_stat_groups g ON g.run_id = s.run_id
+          WHERE s.run_id = ? AND s.version = ? ORDER BY g.dimension, g.measure, g.ord`,
+    args: [runId, STATS_VERSION],
   });
   const rows = rs.rows as unknown as Row[];
+  const first = rows[0];
+  if (!first) return null;
+  const s: Row = {};
+  for (const [k, v] of Object.entries(first)) if (k.startsWith("s_")) s[k.slice(2)] = v;
   const of = (dimension: string, measure: string) =>
     rows.filter((r) => r.dimension === dimension && r.measure === measure);
   const one = (dimension: string, measure: string) => {
