@@ -50,6 +50,22 @@ const BASE: Record<string, Row> = {
   instances: { run_id: "run-1", id: "inst-new", scenario_id: "login", status: "pass" },
   steps: { run_id: "run-1", instance_id: "inst-1", step_index: 0, action_name: "get", action_type: "http" },
   assertions: { run_id: "run-1", instance_id: "inst-1", assertion_name: "status is 200", passed: 1 },
+  run_stats: {
+    run_id: "run-1",
+    version: 1,
+    computed_at: T0,
+    instances: 1,
+    pass: 1,
+    fail: 0,
+    undecided: 0,
+    error: 0,
+    steps: 1,
+    failed_steps: 0,
+    assertions: 1,
+    failed_assertions: 0,
+  },
+  run_stat_groups: { run_id: "run-1", dimension: "run", measure: "latency_ms", ord: 0, rows: 1, n: 1 },
+  run_error_categories: { run_id: "run-1", category: "Timeout", count: 1, example_instance_ids: "[]" },
 };
 
 /** [constraint, table, columns that break exactly that constraint]. */
@@ -128,6 +144,10 @@ const CHECK_CASES: [string, string, Row][] = [
   ["assertions_passed_bool", "assertions", { passed: 2 }],
   ["assertions_expected_json", "assertions", { expected: "{x" }],
   ["assertions_actual_json", "assertions", { actual: "{x" }],
+  ["run_stats_counts_range", "run_stats", { steps: -1 }],
+  ["run_stat_groups_dimension_enum", "run_stat_groups", { dimension: "planet" }],
+  ["run_stat_groups_measure_enum", "run_stat_groups", { measure: "weight" }],
+  ["run_error_categories_examples_json", "run_error_categories", { example_instance_ids: "[x" }],
 ];
 
 /** [constraint name, child table, row with a missing parent]. */
@@ -154,6 +174,13 @@ const FK_CASES: [string, string, Row][] = [
   ["instances(run_id)->runs(id)", "instances", { ...BASE.instances, run_id: "no-such-run" }],
   ["steps(run_id,instance_id)->instances(run_id,id)", "steps", { ...BASE.steps, instance_id: "no-such-instance" }],
   ["assertions(run_id,instance_id)->instances(run_id,id)", "assertions", { ...BASE.assertions, run_id: "no-such-run" }],
+  ["run_stats(run_id)->runs(id)", "run_stats", { ...BASE.run_stats, run_id: "no-such-run" }],
+  ["run_stat_groups(run_id)->runs(id)", "run_stat_groups", { ...BASE.run_stat_groups, run_id: "no-such-run" }],
+  [
+    "run_error_categories(run_id)->runs(id)",
+    "run_error_categories",
+    { ...BASE.run_error_categories, run_id: "no-such-run" },
+  ],
 ];
 
 function insertSql(table: string, row: Row): { sql: string; args: InValue[] } {

@@ -25,6 +25,9 @@ export const TABLES = [
   "steps",
   "assertions",
   "run_artifacts",
+  "run_stats",
+  "run_stat_groups",
+  "run_error_categories",
 ];
 
 /** The suites that hold for both kinds of embedded database run once on each. */

@@ -68,6 +68,9 @@ const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   runs: ["id"],
   instances: ["run_id", "id"],
   run_artifacts: ["run_id", "path"],
+  run_stats: ["run_id"],
+  run_stat_groups: ["run_id", "dimension", "measure", "ord"],
+  run_error_categories: ["run_id", "category"],
 };
 
 /** The foreign keys the schema must have: child(columns) -> parent(columns), all ON DELETE CASCADE. */
@@ -83,6 +86,9 @@ const FOREIGN_KEYS = [
   "steps(run_id,instance_id)->instances(run_id,id)",
   "assertions(run_id,instance_id)->instances(run_id,id)",
   "run_artifacts(run_id)->runs(id)",
+  "run_stats(run_id)->runs(id)",
+  "run_stat_groups(run_id)->runs(id)",
+  "run_error_categories(run_id)->runs(id)",
 ];
 
 /**
@@ -165,7 +171,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 17 tables of the ivr, metrics and runs domains", async () => {
+  it("has exactly the 20 tables of the ivr, metrics and runs domains", async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );

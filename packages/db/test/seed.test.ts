@@ -52,6 +52,9 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       steps: 36,
       assertions: 12,
       run_artifacts: 0,
+      run_stats: 0,
+      run_stat_groups: 0,
+      run_error_categories: 0,
     });
 
     const second = await seed(h);

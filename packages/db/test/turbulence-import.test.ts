@@ -376,6 +376,9 @@ describe("progress, abort, per-run file", () => {
         "assertions",
         "instances",
         "run_artifacts",
+        "run_error_categories",
+        "run_stat_groups",
+        "run_stats",
         "runs",
         "steps",
       ]);

@@ -50,21 +50,18 @@ export function registerRunQueryCommands(runs: Command): void {
     });
   runs.command("show <run>").action(async (runId: string, _o: unknown, cmd: Command) => {
     const g = globalsOf(cmd);
-    const [run, pass, fail] = await withRunsApi(g, (api) =>
-      Promise.all([
-        api.runs.get.query({ run_id: runId }),
-        api.runs.instances.query.query({ run_id: runId, status: "pass", limit: 1, with_total: true }),
-        api.runs.instances.query.query({ run_id: runId, status: "fail", limit: 1, with_total: true }),
-      ]),
+    // Counted as `runs summary` counts them: `passed: null` is neither, placeholders are no instances.
+    const [run, c] = await withRunsApi(g, (api) =>
+      Promise.all([api.runs.get.query({ run_id: runId }), api.runs.counts.query({ run_id: runId })]),
     );
-    const passed = pass.total ?? 0;
-    const failed = fail.total ?? 0;
     const out = {
       ...run,
-      instances: passed + failed,
-      passed,
-      failed,
-      pass_rate: passed + failed ? (passed / (passed + failed)) * 100 : null,
+      instances: c.instances,
+      passed: c.pass,
+      failed: c.fail,
+      undecided: c.undecided,
+      errors: c.error,
+      pass_rate: c.pass_rate,
     };
     if (g.json) return printJson(out);
     printKeyValues({ ...out, scenario_ids: run.scenario_ids.join(", "), config: JSON.stringify(run.config) });

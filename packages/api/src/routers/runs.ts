@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import {
   compareRuns,
   completeRun,
+  countInstancesByStatus,
   createRun,
   evaluateGate,
   flakyScenarios,
@@ -57,6 +58,10 @@ export const runsRouter = {
     .input(runRef)
     .query(async ({ ctx, input }) => getRun(ctx.db, (await resolved(ctx.db, input)).run_id)),
   list: readProcedure.input(runListInput.prefault({})).query(({ ctx, input }) => listRuns(ctx.db, input)),
+  /** Instance counts as `runs summary` counts them (pass, fail, undecided `passed: null`, error, pass rate). */
+  counts: readProcedure
+    .input(runRef)
+    .query(async ({ ctx, input }) => countInstancesByStatus(ctx.db, await resolveRunRef(ctx.db, input.run_id))),
   delete: writeProcedure.input(runRef).mutation(({ ctx, input }) => deleteRun(ctx.db, input.run_id)),
   instances: {
     query: readProcedure

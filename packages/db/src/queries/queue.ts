@@ -42,6 +42,7 @@ import { translateDbError } from "../db-errors.js";
 import { ConflictError, NotFoundError, VerdictError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
 import { decodeCursor, encodeCursor, newId, parseJson } from "./common.js";
+import { storeRunStatsIn } from "./run-analytics/store.js";
 import {
   type AssertionTuple,
   type InstanceTuple,
@@ -225,13 +226,17 @@ function itemRef(r: Row): ItemRef {
   };
 }
 
-/** Marks the run completed once none of its items is queued or running. */
+/**
+ * Marks the run completed once none of its items is queued or running, and stores its statistics in
+ * the same transaction (the run is complete with them or not at all).
+ */
 async function maybeCompleteRun(tx: Transaction, runId: string, now: string): Promise<void> {
-  await tx.execute({
+  const rs = await tx.execute({
     sql: `UPDATE runs SET completed_at = ? WHERE id = ? AND completed_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM work_items WHERE run_id = ? AND status IN ('queued', 'running'))`,
     args: [now, runId, runId],
   });
+  if (rs.rowsAffected > 0) await storeRunStatsIn(tx, runId);
 }
 
 /**

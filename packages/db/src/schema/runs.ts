@@ -124,6 +124,9 @@ export const steps = sqliteTable(
     index("steps_run_action_latency_idx").on(t.run_id, t.action_name, t.latency_ms),
     // Failed steps are a few percent of a run: a partial index finds them without scanning the run.
     index("steps_run_failed_idx").on(t.run_id, t.action_name).where(sql`${t.ok} = 0`),
+    // Steps not ok (ok false or missing), whose errors turbulence's error categories count: computing
+    // them for a run's stored statistics reads these few entries instead of every step (runs/0004).
+    index("steps_run_not_ok_idx").on(t.run_id, t.instance_id).where(sql`${t.ok} IS NOT 1`),
   ],
 );
 
@@ -177,4 +180,95 @@ export const runArtifacts = sqliteTable(
     bytes: blob("bytes", { mode: "buffer" }).notNull(),
   },
   (t) => [primaryKey({ name: "run_artifacts_pk", columns: [t.run_id, t.path] })],
+);
+
+/**
+ * Statistics of a run, computed once from its rows when the run is imported or completed
+ * (queries/run-analytics/stored.ts) so that `runs summary`, the gate and the error categories read a
+ * few rows instead of walking millions. A run without a row here (an old database, a run still being
+ * written) is computed from its rows instead; the numbers are the same either way. `version` is the
+ * computation's format: a row of another version is ignored (recomputed from the rows).
+ */
+export const runStats = sqliteTable(
+  "run_stats",
+  {
+    run_id: text("run_id")
+      .primaryKey()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    computed_at: text("computed_at").notNull(),
+    /** Instance counts as turbulence's summary counts them (summary.ts, InstanceCounts). */
+    instances: integer("instances").notNull(),
+    pass: integer("pass").notNull(),
+    fail: integer("fail").notNull(),
+    undecided: integer("undecided").notNull(),
+    error: integer("error").notNull(),
+    steps: integer("steps").notNull(),
+    failed_steps: integer("failed_steps").notNull(),
+    assertions: integer("assertions").notNull(),
+    failed_assertions: integer("failed_assertions").notNull(),
+  },
+  (t) => [check("run_stats_counts_range", sql`${t.instances} >= 0 AND ${t.steps} >= 0 AND ${t.assertions} >= 0`)],
+);
+
+/**
+ * One group of a run's statistics: the whole run, a scenario, an action or a service, over one
+ * measure (instance duration or step latency), in the order the summary lists them
+ * (`ord`). Percentiles by both methods: `p50`… by linear interpolation (turbulence's), `p50_nearest`…
+ * by nearest rank; min, max and mean are the same for both.
+ */
+export const runStatGroups = sqliteTable(
+  "run_stat_groups",
+  {
+    run_id: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    dimension: text("dimension", { enum: ["run", "scenario", "action", "service"] }).notNull(),
+    measure: text("measure", { enum: ["duration_ms", "latency_ms"] }).notNull(),
+    ord: integer("ord").notNull(),
+    key1: text("key1"),
+    key2: text("key2"),
+    /** Rows in the group (instances or steps). */
+    rows: integer("rows").notNull(),
+    /** Scenario groups: instance counts (InstanceCounts); null for the others. */
+    instances: integer("instances"),
+    pass: integer("pass"),
+    fail: integer("fail"),
+    undecided: integer("undecided"),
+    error: integer("error"),
+    /** Values the percentiles are over (non-null ones). */
+    n: integer("n").notNull(),
+    min: real("min"),
+    max: real("max"),
+    mean: real("mean"),
+    p50: real("p50"),
+    p95: real("p95"),
+    p99: real("p99"),
+    p50_nearest: real("p50_nearest"),
+    p95_nearest: real("p95_nearest"),
+    p99_nearest: real("p99_nearest"),
+  },
+  (t) => [
+    primaryKey({ name: "run_stat_groups_pk", columns: [t.run_id, t.dimension, t.measure, t.ord] }),
+    check("run_stat_groups_dimension_enum", sql`${t.dimension} IN ('run', 'scenario', 'action', 'service')`),
+    check("run_stat_groups_measure_enum", sql`${t.measure} IN ('duration_ms', 'latency_ms')`),
+  ],
+);
+
+/** Turbulence's error categories of a run (report.ts, errorCategories) with counts and up to five example instances. */
+export const runErrorCategories = sqliteTable(
+  "run_error_categories",
+  {
+    run_id: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    category: text("category").notNull(),
+    count: integer("count").notNull(),
+    /** JSON array of instance ids, sorted, at most five. */
+    example_instance_ids: text("example_instance_ids").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "run_error_categories_pk", columns: [t.run_id, t.category] }),
+    check("run_error_categories_examples_json", sql`json_valid(${t.example_instance_ids})`),
+  ],
 );

@@ -29,6 +29,7 @@ import { join } from "node:path";
 import type { VerdictDb } from "../open.js";
 import { ConflictError, errorTextOf } from "../errors.js";
 import { createRun } from "../queries/runs.js";
+import { storeRunStats } from "../queries/run-analytics/store.js";
 import { listArtifacts } from "./artifacts.js";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
 import type { RunShape } from "./format.js";
@@ -433,6 +434,9 @@ async function importSource(
     sink.close();
     sources.close();
   }
+  // The run is in; its statistics are computed once, now (a failure leaves it without them, and
+  // every question is then answered from its rows, with the same numbers).
+  await storeRunStats(h, runId).catch(() => undefined);
   meter.report(true);
   const elapsedMs = meter.elapsedMs();
   return {

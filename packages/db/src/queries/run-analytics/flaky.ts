@@ -1,6 +1,7 @@
 /** `runs flaky`: scenarios of a SUT that both passed and failed over its last N runs. */
 import { NotFoundError, ValidationError } from "../../errors.js";
 import type { VerdictDb } from "../../open.js";
+import { countsByScenario } from "./summary.js";
 
 export interface FlakyScenario {
   scenario_id: string;
@@ -12,7 +13,7 @@ export interface FlakyScenario {
   flips: number;
   /** One letter per run in which it ran, oldest first: P passed, F failed. */
   history: string;
-  /** Failed instances / instances, over the window, 0–100. */
+  /** Failed instances / instances (`passed: null` ones included, as in the pass rate), over the window, 0–100. */
   instance_fail_rate: number;
 }
 
@@ -23,8 +24,10 @@ export interface FlakyReport {
 }
 
 /**
- * Scenarios of a SUT that both passed and failed over its last N runs (by started_at). A scenario
- * passed in a run when all its instances there passed, and failed when at least one failed; flips
+ * Scenarios of a SUT that both passed and failed over its last N runs (by started_at), counted as
+ * `runs summary` counts (countsByScenario: `passed: null` is neither, placeholders of orphan steps are
+ * no instances). A scenario failed in a run when at least one instance failed, and passed when none
+ * failed and at least one passed; flips
  * count the changes of that outcome from one run to the next (runs where it did not run are skipped).
  */
 export async function flakyScenarios(
@@ -35,30 +38,21 @@ export async function flakyScenarios(
   const last = opts.last ?? 10;
   if (!Number.isInteger(last) || last < 1) throw new ValidationError("last", "expected a positive whole number");
   const runsRs = await h.client.execute({
-    sql: "SELECT id, started_at FROM runs WHERE sut_name = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+    sql: "SELECT id, started_at FROM runs WHERE sut_name = ? AND state = 'complete' ORDER BY started_at DESC, id DESC LIMIT ?",
     args: [sutName, last],
   });
   if (runsRs.rows.length === 0) throw new NotFoundError("runs of SUT", sutName);
   const runs = runsRs.rows.map((r) => ({ id: String(r.id), started_at: String(r.started_at) })).reverse();
   const per = new Map<string, { outcomes: ("P" | "F")[]; instances: number; failed: number }>();
   for (const run of runs) {
-    const totals = await h.client.execute({
-      sql: "SELECT scenario_id, count(*) AS n FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? GROUP BY scenario_id",
-      args: [run.id],
-    });
-    const failed = await h.client.execute({
-      sql: "SELECT scenario_id, count(*) AS n FROM instances INDEXED BY instances_run_failed_idx WHERE run_id = ? AND status = 'fail' GROUP BY scenario_id",
-      args: [run.id],
-    });
-    const failedBy = new Map(failed.rows.map((r) => [String(r.scenario_id), Number(r.n)]));
-    for (const r of totals.rows) {
-      const id = String(r.scenario_id);
-      const s = per.get(id) ?? { outcomes: [], instances: 0, failed: 0 };
-      const f = failedBy.get(id) ?? 0;
-      s.outcomes.push(f > 0 ? "F" : "P");
-      s.instances += Number(r.n);
-      s.failed += f;
-      per.set(id, s);
+    for (const c of await countsByScenario(h.client, run.id)) {
+      // Neither passed nor failed in this run (every instance written `passed: null`): as if it did not run.
+      if (c.fail === 0 && c.pass === 0) continue;
+      const s = per.get(c.scenario_id) ?? { outcomes: [], instances: 0, failed: 0 };
+      s.outcomes.push(c.fail > 0 ? "F" : "P");
+      s.instances += c.instances;
+      s.failed += c.fail;
+      per.set(c.scenario_id, s);
     }
   }
   const scenarios: FlakyScenario[] = [];
@@ -75,7 +69,7 @@ export async function flakyScenarios(
       failed_runs: failed,
       flips,
       history: s.outcomes.join(""),
-      instance_fail_rate: (100 * s.failed) / s.instances,
+      instance_fail_rate: s.instances ? (100 * s.failed) / s.instances : 0,
     });
   }
   scenarios.sort(

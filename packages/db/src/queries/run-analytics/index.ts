@@ -9,3 +9,5 @@ export * from "./gate.js";
 export * from "./report.js";
 export * from "./instance.js";
 export * from "./stats.js";
+export * from "./stored.js";
+export * from "./store.js";

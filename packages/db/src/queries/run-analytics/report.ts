@@ -16,7 +16,9 @@
  */
 import type { VerdictDb } from "../../open.js";
 import { DEFAULT_METHOD, type PercentileMethod, fromPositions, windowKeep } from "./percentiles.js";
+import type { SqlExecutor } from "../runs.js";
 import { requireRun } from "./shared.js";
+import { readStoredErrorCategories } from "./stored.js";
 
 export interface LatencyStats {
   count: number;
@@ -198,16 +200,33 @@ export function failuresByService(services: readonly ServiceStats[]): { service:
 }
 
 /** Turbulence's error categories with counts and example instances, most frequent first. */
-export async function errorCategories(h: VerdictDb, runId: string, opts: { examples?: number } = {}) {
+export async function errorCategories(
+  h: VerdictDb,
+  runId: string,
+  opts: { examples?: number } = {},
+): Promise<ErrorCategory[]> {
   await requireRun(h, runId);
   const examples = opts.examples ?? 5;
-  const rs = await h.client.execute({
+  return (
+    (await readStoredErrorCategories(h.client, runId, examples)) ??
+    (await computeErrorCategories(h.client, runId, examples))
+  );
+}
+
+/** Error categories computed from the run's rows (what store.ts stores, and the fallback). */
+export async function computeErrorCategories(
+  x: SqlExecutor,
+  runId: string,
+  examples: number,
+): Promise<ErrorCategory[]> {
+  const rs = await x.execute({
     sql: `WITH e AS (
             SELECT error AS text, id AS inst FROM instances INDEXED BY instances_run_failed_idx
             WHERE run_id = ?1 AND status = 'fail' AND error IS NOT NULL AND error != ''
             UNION ALL
             SELECT CAST(e.value AS TEXT) AS text, st.instance_id AS inst
-            FROM steps st, json_each(st.observation, '$.errors') e WHERE st.run_id = ?1 AND st.ok IS NOT 1),
+            FROM steps st INDEXED BY steps_run_not_ok_idx, json_each(st.observation, '$.errors') e
+            WHERE st.run_id = ?1 AND st.ok IS NOT 1),
           g AS (SELECT text, inst, count(*) OVER (PARTITION BY text) AS n,
                        row_number() OVER (PARTITION BY text ORDER BY inst) AS k FROM e)
           SELECT text, inst, n, k FROM g WHERE k <= ?2`,

@@ -33,6 +33,7 @@ import {
 } from "./percentiles.js";
 import {
   type Batch,
+  type GroupCount,
   batchOn,
   groupCounts,
   latencyCount,
@@ -41,7 +42,8 @@ import {
   runRows,
   stepLatencySource,
 } from "./shared.js";
-import { type TurbulenceTotals, passRatePercent, runDurationMs } from "./totals.js";
+import { readStoredCounts, readStoredSummary, readStoredTotals } from "./stored.js";
+import { type TurbulenceTotals, passRatePercent, runDurationMs, withPassRate } from "./totals.js";
 
 export interface InstanceCounts {
   /** Instance records turbulence wrote (placeholders of orphan steps left out). */
@@ -62,7 +64,8 @@ export interface InstanceCounts {
  * instances, the total from a whole-table or range count, pass = total - fail.
  */
 export async function countInstancesByStatus(h: VerdictDb, runId: string): Promise<InstanceCounts> {
-  return instanceCounts(h.client, runId, await onlyRun(h.client, runId));
+  await requireRun(h, runId);
+  return (await readStoredCounts(h.client, runId)) ?? instanceCounts(h.client, runId, await onlyRun(h.client, runId));
 }
 
 /**
@@ -96,22 +99,58 @@ const notPassed = (r: Record<string, unknown> | undefined): NotPassed => ({
 
 /** Counts from a group's row count and its not-passed figures, as turbulence's summary counts them. */
 function countsOf(rows: number, f: NotPassed): InstanceCounts {
-  const total = rows - f.placeholders;
-  const pass = rows - f.n;
-  return {
-    instances: total,
-    pass,
+  return withPassRate({
+    instances: rows - f.placeholders,
+    pass: rows - f.n,
     fail: f.fail,
     undecided: f.undecided,
     error: f.error,
-    pass_rate: total ? (100 * pass) / total : null,
-  };
+  });
 }
 
 export async function instanceCounts(x: SqlExecutor, runId: string, single: boolean): Promise<InstanceCounts> {
   const f = await x.execute({ sql: NOT_PASSED("'*'"), args: [runId] });
   const rows = await runRows(x, "instances", "instances_run_status_idx", runId, single);
   return countsOf(rows, notPassed(f.rows[0] as Record<string, unknown> | undefined));
+}
+
+/**
+ * Instance counts per scenario (and each scenario's duration count and sum), in scenario order, as
+ * the summary counts them; a scenario holding only placeholders (orphan steps of an interrupted
+ * run) has no instances and is left out of `counted` (its rows stay in `scenarios`).
+ */
+async function scenarioGroups(x: SqlExecutor, runId: string) {
+  const scenarios = await groupCounts(
+    x,
+    "instances",
+    "instances_run_scenario_duration_idx",
+    "scenario_id",
+    "duration_ms",
+    runId,
+    true,
+  );
+  const failsBy = await x.execute({ sql: `${NOT_PASSED("scenario_id")} GROUP BY scenario_id`, args: [runId] });
+  const fails = new Map(failsBy.rows.map((r) => [String(r.g), notPassed(r as unknown as Record<string, unknown>)]));
+  const counted: { g: GroupCount; counts: InstanceCounts }[] = [];
+  for (const g of scenarios) {
+    const f = fails.get(String(g.key)) ?? notPassed(undefined);
+    if (g.rows === f.placeholders) continue;
+    counted.push({ g, counts: countsOf(g.rows, f) });
+  }
+  return { scenarios, counted };
+}
+
+/**
+ * A run's instance counts per scenario, exactly as `runs summary` shows them (by_scenario): from
+ * the stored statistics when the run has them, else from its rows. `runs flaky` counts with this.
+ */
+export async function countsByScenario(
+  x: SqlExecutor,
+  runId: string,
+): Promise<(InstanceCounts & { scenario_id: string })[]> {
+  const stored = await readStoredSummary(x, runId, DEFAULT_METHOD);
+  if (stored) return stored.by_scenario.map(({ duration_ms: _d, step_latency_ms: _s, ...c }) => c);
+  return (await scenarioGroups(x, runId)).counted.map(({ g, counts }) => ({ scenario_id: String(g.key), ...counts }));
 }
 
 export interface ScenarioSummary extends InstanceCounts {
@@ -157,25 +196,98 @@ export interface RunSummaryOptions {
 /** Runs with at least this many instances get their summary walked on two cores (local files). */
 const PARALLEL_FROM = 50_000;
 
-/** Everything `verdict runs summary` shows, from indexes only (no full scan of the run's rows). */
+/** What a summary holds besides the run itself: everything stored per run (stored.ts) or computed from its rows. */
+export interface SummaryParts {
+  counts: InstanceCounts;
+  duration_ms: Percentiles;
+  steps: { total: number; failed: number; latency_ms: Percentiles };
+  assertions: { total: number; failed: number };
+  by_scenario: ScenarioSummary[];
+  by_action: RunSummary["by_action"];
+  by_service: RunSummary["by_service"];
+}
+
+/** The summary of `run` from its parts: one assembly for stored and computed parts. */
+export function assembleSummary(run: Run, method: PercentileMethod, p: SummaryParts): RunSummary {
+  const c = p.counts;
+  const lat = p.steps.latency_ms;
+  return {
+    run,
+    percentiles: method,
+    totals: {
+      total_instances: c.instances,
+      pass_count: c.pass,
+      fail_count: c.fail,
+      error_count: c.error,
+      pass_rate: passRatePercent(c.pass, c.instances),
+      duration_ms: runDurationMs(run.started_at, run.completed_at),
+      total_steps: p.steps.total,
+      total_assertions: p.assertions.total,
+      assertions_passed: p.assertions.total - p.assertions.failed,
+      assertions_failed: p.assertions.failed,
+      p50_latency_ms: lat.p50 ?? 0,
+      p95_latency_ms: lat.p95 ?? 0,
+      p99_latency_ms: lat.p99 ?? 0,
+    },
+    instances: { ...c, duration_ms: p.duration_ms },
+    steps: p.steps,
+    assertions: {
+      total: p.assertions.total,
+      passed: p.assertions.total - p.assertions.failed,
+      failed: p.assertions.failed,
+    },
+    by_scenario: p.by_scenario,
+    by_action: p.by_action,
+    by_service: p.by_service,
+  };
+}
+
+/**
+ * Everything `verdict runs summary` shows: the run's stored statistics when it has them
+ * (stored.ts, computed once at import or completion), else computed from indexes only (no full scan
+ * of the run's rows). Both give the same numbers.
+ */
 export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOptions = {}): Promise<RunSummary> {
   const run = await requireRun(h, runId);
   const method = opts.percentiles ?? DEFAULT_METHOD;
-  const x = h.client;
+  const stored = await readStoredSummary(h.client, runId, method);
+  if (stored && opts.stepLatencyByScenario) {
+    // Not stored (it joins every step of the run): computed from the rows, as without stored statistics.
+    const lat = (await stepLatencyByScenario(h.client, runId, [method])).get(method);
+    for (const s of stored.by_scenario) s.step_latency_ms = lat?.get(s.scenario_id) ?? emptyPercentiles();
+  }
+  if (stored) return assembleSummary(run, method, stored);
+  const parts = (await computeSummaryParts(h, runId, { ...opts, methods: [method] })).get(method);
+  if (!parts) throw new Error("summary: no parts computed");
+  return assembleSummary(run, method, parts);
+}
+
+/**
+ * A summary's parts computed from the run's rows. With a VerdictDb, big local runs get half the walks
+ * done on a helper thread; with a plain executor (a transaction) everything runs on it.
+ */
+export async function computeSummaryParts(
+  hx: VerdictDb | SqlExecutor,
+  runId: string,
+  opts: Omit<RunSummaryOptions, "percentiles"> & { methods: readonly PercentileMethod[] },
+): Promise<Map<PercentileMethod, SummaryParts>> {
+  const methods = opts.methods;
+  const h = "client" in hx ? hx : null;
+  const x: SqlExecutor = h ? h.client : (hx as SqlExecutor);
   const single = await onlyRun(x, runId);
   const counts = await instanceCounts(x, runId, single);
 
   // Big runs: services (with the run's overall latency), failed steps and assertion counts go to a
   // helper thread on a second connection while this one does scenarios and actions, one per core.
   // Small runs: the same statements, one after the other here.
-  const helper = (opts.parallel ?? counts.instances >= PARALLEL_FROM) ? openHelper(h) : null;
+  const helper = h && (opts.parallel ?? counts.instances >= PARALLEL_FROM) ? openHelper(h) : null;
   const servicesPart = groupedLatency(
     helper ? helper.batch : batchOn(x),
     runId,
     "service",
     "steps_run_service_idx",
     true,
-    method,
+    methods,
     [
       {
         sql: "SELECT count(*) AS n FROM steps INDEXED BY steps_run_failed_idx WHERE run_id = ? AND ok = 0",
@@ -201,60 +313,52 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
     await helper?.close();
   }
 
-  async function summarizeRest(): Promise<RunSummary> {
+  async function summarizeRest(): Promise<Map<PercentileMethod, SummaryParts>> {
     // Without a helper the services half runs now, before the rest, on this connection.
     if (!helper) await servicesPart.catch(() => undefined);
 
     // Scenarios first: their counts and sums add up to the run's duration count and mean.
-    const scenarios = await groupCounts(
-      x,
-      "instances",
-      "instances_run_scenario_duration_idx",
-      "scenario_id",
-      "duration_ms",
-      runId,
-      true,
-    );
+    const { scenarios, counted } = await scenarioGroups(x, runId);
     const durN = scenarios.reduce((a, g) => a + g.n, 0);
     const durSum = scenarios.some((g) => g.sum !== null) ? scenarios.reduce((a, g) => a + (g.sum ?? 0), 0) : null;
-    const durationAll = await percentilesOf(
-      x,
-      {
-        from: "instances INDEXED BY instances_run_duration_idx",
-        where: "run_id = ?",
-        args: [runId],
-        col: "duration_ms",
-      },
-      durN,
-      durSum,
-      method,
+    const durationAll = await perMethod((method) =>
+      percentilesOf(
+        x,
+        {
+          from: "instances INDEXED BY instances_run_duration_idx",
+          where: "run_id = ?",
+          args: [runId],
+          col: "duration_ms",
+        },
+        durN,
+        durSum,
+        method,
+      ),
     );
-    const failsBy = await x.execute({ sql: `${NOT_PASSED("scenario_id")} GROUP BY scenario_id`, args: [runId] });
-    const fails = new Map(failsBy.rows.map((r) => [String(r.g), notPassed(r as unknown as Record<string, unknown>)]));
-    const stepLat = opts.stepLatencyByScenario ? await stepLatencyByScenario(h, runId, method) : null;
-    const byScenario: ScenarioSummary[] = [];
-    for (const g of scenarios) {
+    const stepLat = opts.stepLatencyByScenario ? await stepLatencyByScenario(x, runId, methods) : null;
+    const byScenario = new Map<PercentileMethod, ScenarioSummary[]>(methods.map((m) => [m, []]));
+    for (const { g, counts: c } of counted) {
       const id = String(g.key);
-      const f = fails.get(id) ?? notPassed(undefined);
-      // A scenario holding only placeholders (orphan steps of an interrupted run) has no instances.
-      if (g.rows === f.placeholders) continue;
-      byScenario.push({
-        scenario_id: id,
-        ...countsOf(g.rows, f),
-        duration_ms: await percentilesOf(
-          x,
-          {
-            from: "instances INDEXED BY instances_run_scenario_duration_idx",
-            where: "run_id = ? AND scenario_id = ?",
-            args: [runId, id],
-            col: "duration_ms",
-          },
-          g.n,
-          g.sum,
-          method,
-        ),
-        ...(stepLat ? { step_latency_ms: stepLat.get(id) ?? emptyPercentiles() } : {}),
-      });
+      for (const method of methods) {
+        const lat = stepLat?.get(method);
+        byScenario.get(method)?.push({
+          scenario_id: id,
+          ...c,
+          duration_ms: await percentilesOf(
+            x,
+            {
+              from: "instances INDEXED BY instances_run_scenario_duration_idx",
+              where: "run_id = ? AND scenario_id = ?",
+              args: [runId, id],
+              col: "duration_ms",
+            },
+            g.n,
+            g.sum,
+            method,
+          ),
+          ...(lat ? { step_latency_ms: lat.get(id) ?? emptyPercentiles() } : {}),
+        });
+      }
     }
 
     const actions = await groupedLatency(
@@ -263,47 +367,35 @@ export async function runSummary(h: VerdictDb, runId: string, opts: RunSummaryOp
       "action_name",
       "steps_run_action_latency_idx",
       false,
-      method,
+      methods,
     );
     const services = await servicesPart;
     const stepTotal = actions.groups.reduce((a, g) => a + g.rows, 0);
-    const latencyAll = services.overall ?? emptyPercentiles();
-    const byAction = actions.groups.map((g) => ({
-      action_name: String(g.key),
-      steps: g.rows,
-      latency_ms: g.latency_ms,
-    }));
-    const byService = services.groups.map((g) => ({ service: g.key, steps: g.rows, latency_ms: g.latency_ms }));
     const [failedStepsRows, aFailedRows, aTotalRows] = services.extra;
-    const failedSteps = Number(failedStepsRows?.[0]?.n ?? 0);
-    const aFailed = Number(aFailedRows?.[0]?.n ?? 0);
-    const aTotal = Number(aTotalRows?.[0]?.n ?? 0);
+    const out = new Map<PercentileMethod, SummaryParts>();
+    for (const method of methods) {
+      const lat = (p: Map<PercentileMethod, Percentiles> | null) => p?.get(method) ?? emptyPercentiles();
+      out.set(method, {
+        counts,
+        duration_ms: durationAll.get(method) ?? emptyPercentiles(),
+        steps: { total: stepTotal, failed: Number(failedStepsRows?.[0]?.n ?? 0), latency_ms: lat(services.overall) },
+        assertions: { total: Number(aTotalRows?.[0]?.n ?? 0), failed: Number(aFailedRows?.[0]?.n ?? 0) },
+        by_scenario: byScenario.get(method) ?? [],
+        by_action: actions.groups.map((g) => ({
+          action_name: String(g.key),
+          steps: g.rows,
+          latency_ms: lat(g.latency_ms),
+        })),
+        by_service: services.groups.map((g) => ({ service: g.key, steps: g.rows, latency_ms: lat(g.latency_ms) })),
+      });
+    }
+    return out;
+  }
 
-    return {
-      run,
-      percentiles: method,
-      totals: {
-        total_instances: counts.instances,
-        pass_count: counts.pass,
-        fail_count: counts.fail,
-        error_count: counts.error,
-        pass_rate: passRatePercent(counts.pass, counts.instances),
-        duration_ms: runDurationMs(run.started_at, run.completed_at),
-        total_steps: stepTotal,
-        total_assertions: aTotal,
-        assertions_passed: aTotal - aFailed,
-        assertions_failed: aFailed,
-        p50_latency_ms: latencyAll.p50 ?? 0,
-        p95_latency_ms: latencyAll.p95 ?? 0,
-        p99_latency_ms: latencyAll.p99 ?? 0,
-      },
-      instances: { ...counts, duration_ms: durationAll },
-      steps: { total: stepTotal, failed: failedSteps, latency_ms: latencyAll },
-      assertions: { total: aTotal, passed: aTotal - aFailed, failed: aFailed },
-      by_scenario: byScenario,
-      by_action: byAction,
-      by_service: byService,
-    };
+  async function perMethod<T>(fn: (m: PercentileMethod) => Promise<T>): Promise<Map<PercentileMethod, T>> {
+    const out = new Map<PercentileMethod, T>();
+    for (const m of methods) out.set(m, await fn(m));
+    return out;
   }
 }
 
@@ -318,11 +410,11 @@ async function groupedLatency(
   col: "action_name" | "service",
   index: string,
   overall: boolean,
-  method: PercentileMethod,
+  methods: readonly PercentileMethod[],
   extra: Stmt[] = [],
 ): Promise<{
-  groups: { key: string | null; rows: number; latency_ms: Percentiles }[];
-  overall: Percentiles | null;
+  groups: { key: string | null; rows: number; latency_ms: Map<PercentileMethod, Percentiles> }[];
+  overall: Map<PercentileMethod, Percentiles> | null;
   /** Rows of `extra`, independent statements run with the first batch. */
   extra: Record<string, unknown>[][];
 }> {
@@ -361,17 +453,29 @@ async function groupedLatency(
     sources.push(stepLatencySource(runId));
     ns.push(totalN);
   }
-  const reads: PointRead[][] = sources.map((src, i) => {
+  // Per source, per method: its five reads (a read both methods share is made once).
+  const reads: PointRead[][][] = sources.map((src, i) => {
     const n = ns[i] ?? 0;
-    return n > 0 ? groupReads(src, n, method) : [];
+    return methods.map((m) => (n > 0 ? groupReads(src, n, m) : []));
   });
-  const values = await batch(reads.flat().map((r) => r.stmt));
-  let at = 0;
-  const pct = (i: number): Percentiles => {
-    const rs = reads[i] ?? [];
-    const out = rs.map((r, j) => r.decode(values[at + j] ?? []));
-    at += rs.length;
-    return fromReads(out, ns[i] ?? 0, null);
+  const unique = new Map<string, number>();
+  const stmts: Stmt[] = [];
+  for (const r of reads.flat(2)) {
+    const key = JSON.stringify(r.stmt);
+    if (!unique.has(key)) {
+      unique.set(key, stmts.length);
+      stmts.push(r.stmt);
+    }
+  }
+  const values = await batch(stmts);
+  const pct = (i: number): Map<PercentileMethod, Percentiles> => {
+    const out = new Map<PercentileMethod, Percentiles>();
+    methods.forEach((m, k) => {
+      const rs = reads[i]?.[k] ?? [];
+      const vals = rs.map((r) => r.decode(values[unique.get(JSON.stringify(r.stmt)) ?? -1] ?? []));
+      out.set(m, fromReads(vals, ns[i] ?? 0, null));
+    });
+    return out;
   };
   const groups = keys.map((g, i) => ({ key: g.key, rows: g.rows, latency_ms: pct(i) }));
   return { groups, overall: overall ? pct(keys.length) : null, extra: extraRows };
@@ -379,14 +483,16 @@ async function groupedLatency(
 
 /**
  * Step-latency percentiles per scenario in one pass: steps joined to their instance's scenario,
- * ranked per scenario by a window function, and only the positions a percentile reads kept.
+ * ranked per scenario by a window function, and only the positions a percentile reads kept (for
+ * every method asked, so one pass serves both).
  */
-async function stepLatencyByScenario(
-  h: VerdictDb,
+export async function stepLatencyByScenario(
+  x: SqlExecutor,
   runId: string,
-  method: PercentileMethod,
-): Promise<Map<string, Percentiles>> {
-  const rs = await h.client.execute({
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, Map<string, Percentiles>>> {
+  const keep = methods.flatMap((m) => [50, 95, 99].map((p) => windowKeep(p, m))).join(" OR ");
+  const rs = await x.execute({
     sql: `WITH l AS (
             SELECT i.scenario_id AS g, s.latency_ms AS v,
                    row_number() OVER (PARTITION BY i.scenario_id ORDER BY s.latency_ms) AS rn,
@@ -395,7 +501,7 @@ async function stepLatencyByScenario(
             FROM steps s JOIN instances i ON i.run_id = s.run_id AND i.id = s.instance_id
             WHERE s.run_id = ?1 AND s.latency_ms IS NOT NULL)
           SELECT g, n, total, rn, v FROM l
-          WHERE rn = 1 OR rn = n OR ${windowKeep(50, method)} OR ${windowKeep(95, method)} OR ${windowKeep(99, method)}`,
+          WHERE rn = 1 OR rn = n OR ${keep}`,
     args: [runId],
   });
   const groups = new Map<string, { n: number; total: number; at: Map<number, number> }>();
@@ -405,8 +511,12 @@ async function stepLatencyByScenario(
     e.at.set(Number(r.rn) - 1, Number(r.v));
     groups.set(g, e);
   }
-  const out = new Map<string, Percentiles>();
-  for (const [g, e] of groups) out.set(g, fromPositions(e.at, e.n, e.total, method));
+  const out = new Map<PercentileMethod, Map<string, Percentiles>>();
+  for (const m of methods) {
+    const per = new Map<string, Percentiles>();
+    for (const [g, e] of groups) per.set(g, fromPositions(e.at, e.n, e.total, m));
+    out.set(m, per);
+  }
   return out;
 }
 
@@ -421,6 +531,26 @@ export async function runTotals(
 ): Promise<TurbulenceTotals & { latency_count: number }> {
   const run = await requireRun(h, runId);
   const x = h.client;
+  const stored = await readStoredTotals(x, runId, method);
+  if (stored) {
+    const { counts: c, steps, assertions, failed_assertions: aFailed, latency } = stored;
+    return {
+      total_instances: c.instances,
+      pass_count: c.pass,
+      fail_count: c.fail,
+      error_count: c.error,
+      pass_rate: passRatePercent(c.pass, c.instances),
+      duration_ms: runDurationMs(run.started_at, run.completed_at),
+      total_steps: steps,
+      total_assertions: assertions,
+      assertions_passed: assertions - aFailed,
+      assertions_failed: aFailed,
+      p50_latency_ms: latency.p50 ?? 0,
+      p95_latency_ms: latency.p95 ?? 0,
+      p99_latency_ms: latency.p99 ?? 0,
+      latency_count: latency.count,
+    };
+  }
   const single = await onlyRun(x, runId);
   const c = await instanceCounts(x, runId, single);
   const steps = await runRows(x, "steps", "steps_run_instance_idx", runId, single);

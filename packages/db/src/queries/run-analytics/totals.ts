@@ -27,6 +27,11 @@ export interface TurbulenceTotals {
   p99_latency_ms: number;
 }
 
+/** The counts with their pass rate (0–100): 100 * pass / instances, null without instances. */
+export function withPassRate<T extends { instances: number; pass: number }>(c: T): T & { pass_rate: number | null } {
+  return { ...c, pass_rate: c.instances ? (100 * c.pass) / c.instances : null };
+}
+
 /** 100 * pass / total, 0 without instances: turbulence's pass_rate (0–100). */
 export function passRatePercent(pass: number, total: number): number {
   return total > 0 ? (pass / total) * 100 : 0;

@@ -1,0 +1,177 @@
+/**
+ * Computing a run's statistics once and storing them (migration runs/0004): called when an import
+ * ends (turbulence/import.ts) and when the last work item of an HTTP run ends (queue.ts). The numbers
+ * are computed by the same code that answers without them (summary.ts, report.ts), by both
+ * percentile methods, so reading them back gives exactly what computing from the rows gives.
+ */
+import type { VerdictDb } from "../../open.js";
+import type { SqlExecutor } from "../runs.js";
+import type { PercentileMethod, Percentiles } from "./percentiles.js";
+import { computeErrorCategories } from "./report.js";
+import { STATS_VERSION, STORED_EXAMPLES, statsTables } from "./stored.js";
+import { type InstanceCounts, type SummaryParts, computeSummaryParts } from "./summary.js";
+
+const METHODS: readonly PercentileMethod[] = ["linear", "nearest"];
+
+const GROUP_COLUMNS = [
+  "run_id",
+  "dimension",
+  "measure",
+  "ord",
+  "key1",
+  "key2",
+  "rows",
+  "instances",
+  "pass",
+  "fail",
+  "undecided",
+  "error",
+  "n",
+  "min",
+  "max",
+  "mean",
+  "p50",
+  "p95",
+  "p99",
+  "p50_nearest",
+  "p95_nearest",
+  "p99_nearest",
+] as const;
+
+type GroupRow = (string | number | null)[];
+
+function groupRow(
+  runId: string,
+  dimension: string,
+  measure: string,
+  ord: number,
+  key1: string | null,
+  rows: number,
+  counts: Omit<InstanceCounts, "pass_rate"> | null,
+  lin: Percentiles,
+  near: Percentiles,
+): GroupRow {
+  return [
+    runId,
+    dimension,
+    measure,
+    ord,
+    key1,
+    null,
+    rows,
+    counts?.instances ?? null,
+    counts?.pass ?? null,
+    counts?.fail ?? null,
+    counts?.undecided ?? null,
+    counts?.error ?? null,
+    lin.count,
+    lin.min,
+    lin.max,
+    lin.mean,
+    lin.p50,
+    lin.p95,
+    lin.p99,
+    near.p50,
+    near.p95,
+    near.p99,
+  ];
+}
+
+/** The group rows of a run from its summary parts by each method (same groups, same order). */
+function groupRows(runId: string, lin: SummaryParts, near: SummaryParts): GroupRow[] {
+  const out: GroupRow[] = [
+    groupRow(runId, "run", "duration_ms", 0, null, lin.counts.instances, null, lin.duration_ms, near.duration_ms),
+    groupRow(runId, "run", "latency_ms", 0, null, lin.steps.total, null, lin.steps.latency_ms, near.steps.latency_ms),
+  ];
+  lin.by_scenario.forEach((s, i) => {
+    const n = near.by_scenario[i];
+    if (n?.scenario_id !== s.scenario_id) throw new Error("run statistics: scenario groups differ between methods");
+    out.push(
+      groupRow(runId, "scenario", "duration_ms", i, s.scenario_id, s.instances, s, s.duration_ms, n.duration_ms),
+    );
+  });
+  lin.by_action.forEach((a, i) => {
+    const n = near.by_action[i];
+    if (n?.action_name !== a.action_name) throw new Error("run statistics: action groups differ between methods");
+    out.push(groupRow(runId, "action", "latency_ms", i, a.action_name, a.steps, null, a.latency_ms, n.latency_ms));
+  });
+  lin.by_service.forEach((a, i) => {
+    const n = near.by_service[i];
+    if (n === undefined || n.service !== a.service)
+      throw new Error("run statistics: service groups differ between methods");
+    out.push(groupRow(runId, "service", "latency_ms", i, a.service, a.steps, null, a.latency_ms, n.latency_ms));
+  });
+  return out;
+}
+
+/**
+ * Computes a run's statistics from its rows and stores them in place of any it had, all through `x`
+ * (call it inside the write transaction that completes the run, or in one of its own). A database
+ * without the statistics tables (not migrated to runs/0004) is left alone.
+ */
+export async function storeRunStatsIn(x: SqlExecutor, runId: string): Promise<void> {
+  if (!(await statsTables(x))) return;
+  const parts = await computeSummaryParts(x, runId, { methods: METHODS });
+  const lin = parts.get("linear");
+  const near = parts.get("nearest");
+  if (!lin || !near) throw new Error("run statistics: a method's parts are missing");
+  const categories = await computeErrorCategories(x, runId, STORED_EXAMPLES);
+  for (const table of ["run_stat_groups", "run_error_categories", "run_stats"])
+    await x.execute({ sql: `DELETE FROM ${table} WHERE run_id = ?`, args: [runId] });
+  const c = lin.counts;
+  await x.execute({
+    sql: `INSERT INTO run_stats (run_id, version, computed_at, instances, pass, fail, undecided, error, steps,
+            failed_steps, assertions, failed_assertions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [
+      runId,
+      STATS_VERSION,
+      new Date().toISOString(),
+      c.instances,
+      c.pass,
+      c.fail,
+      c.undecided,
+      c.error,
+      lin.steps.total,
+      lin.steps.failed,
+      lin.assertions.total,
+      lin.assertions.failed,
+    ],
+  });
+  // Bound parameters, not JSON text: a double goes in as the same 64 bits whatever its decimal form.
+  const rows = groupRows(runId, lin, near);
+  const one = `(${GROUP_COLUMNS.map(() => "?").join(", ")})`;
+  const perStatement = Math.floor(32766 / GROUP_COLUMNS.length);
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const slice = rows.slice(i, i + perStatement);
+    await x.execute({
+      sql: `INSERT INTO run_stat_groups (${GROUP_COLUMNS.join(", ")}) VALUES ${slice.map(() => one).join(", ")}`,
+      args: slice.flat(),
+    });
+  }
+  if (categories.length > 0)
+    await x.execute({
+      sql: `INSERT INTO run_error_categories (run_id, category, count, example_instance_ids)
+            SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
+      args: [
+        runId,
+        JSON.stringify(categories.map((k) => [k.category, k.count, JSON.stringify(k.example_instance_ids)])),
+      ],
+    });
+}
+
+/**
+ * Computes and stores a run's statistics in a write transaction of its own, so that nothing changes
+ * the run between the computation and the write.
+ */
+export async function storeRunStats(h: VerdictDb, runId: string): Promise<void> {
+  const tx = await h.client.transaction("write");
+  try {
+    await storeRunStatsIn(tx, runId);
+    await tx.commit();
+  } catch (e) {
+    await tx.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    tx.close();
+  }
+}
