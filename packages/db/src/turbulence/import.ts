@@ -147,7 +147,7 @@ export async function cleanupCrashedImports(h: VerdictDb): Promise<string[]> {
     await sink.commit();
     return removed;
   } finally {
-    sink.close();
+    await sink.close();
   }
 }
 
@@ -430,7 +430,7 @@ async function importSource(
     }
     throw e instanceof ImportInterruptedError ? new ImportInterruptedError(runId) : e;
   } finally {
-    sink.close();
+    await sink.close();
     sources.close();
   }
   meter.report(true);
