@@ -17,7 +17,7 @@
  *
  * Sizes: DUCK_BENCH_STEPS (default 1,000,000 steps: ~194k instances, ~1.58M rows, the run of
  * runs-import.bench.ts, reused from bench/.out when present). DUCK_BENCH_REPS scales repetitions;
- * DUCK_BENCH_CLI=0 skips the CLI rows. The load average is printed before and after: the machine
+ * DUCK_BENCH_CLI=0 skips the CLI rows, DUCK_BENCH_CHUNKED=0 the in-process chunked import. The load average is printed before and after: the machine
  * is shared, so compare the ratios, not the absolute times.
  */
 import { spawn } from "node:child_process";
@@ -35,6 +35,7 @@ const OUT = join(HERE, ".out");
 const STEPS = Number(process.env.DUCK_BENCH_STEPS ?? 1_000_000);
 const REPS = Number(process.env.DUCK_BENCH_REPS ?? 1);
 const WITH_CLI = process.env.DUCK_BENCH_CLI !== "0";
+const WITH_CHUNKED = process.env.DUCK_BENCH_CHUNKED !== "0";
 const CLI = join(HERE, "..", "apps", "cli", "dist", "index.js");
 
 const k = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -164,8 +165,10 @@ async function runCli(
 const chunkedDb = join(OUT, "duck-bench-verdict-chunked.db");
 const oneTxDb = join(OUT, "duck-bench-verdict.db");
 const cliDb = join(OUT, "duck-bench-verdict-cli.db");
-await verdictInProcess("Verdict importRunFolder, default (chunked)", chunkedDb, false);
-dropFile(chunkedDb);
+if (WITH_CHUNKED) {
+  await verdictInProcess("Verdict importRunFolder, default (chunked)", chunkedDb, false);
+  dropFile(chunkedDb);
+}
 await verdictInProcess("Verdict importRunFolder, oneTransaction", oneTxDb, true);
 if (WITH_CLI && existsSync(CLI)) {
   dropFile(cliDb);
