@@ -10,6 +10,7 @@
  *
  * The run is generated and imported once into bench/.out and reused by later runs of this script
  * (delete bench/.out to start over). RUNS_BENCH_REPS scales the repetitions (default 1).
+ * RUNS_BENCH_ONE_TX=1 imports it in one transaction (`--one-transaction`: indexes rebuilt after the load).
  */
 import { createReadStream, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -55,6 +56,7 @@ async function prepare(): Promise<VerdictDb> {
     const t = performance.now();
     let last = 0;
     const r = await importRunFolder(h, dir, {
+      oneTransaction: process.env.RUNS_BENCH_ONE_TX === "1",
       onProgress: (p) => {
         if (performance.now() - last > 15000) {
           last = performance.now();

@@ -32,6 +32,7 @@ import { createRun } from "../queries/runs.js";
 import { storeRunStats } from "../queries/run-analytics/store.js";
 import { listArtifacts } from "./artifacts.js";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
+import { finishImportedRun } from "./finish.js";
 import type { RunShape } from "./format.js";
 import { type RunHeader, type RunSource, readRunHeader, runSourceAt } from "./header.js";
 import { jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
@@ -148,7 +149,7 @@ export async function cleanupCrashedImports(h: VerdictDb): Promise<string[]> {
     await sink.commit();
     return removed;
   } finally {
-    sink.close();
+    await sink.close();
   }
 }
 
@@ -412,6 +413,7 @@ async function importSource(
     checkAbort(load);
     if (rebuild) await recreateIndexes(sink, rebuild);
     checkAbort(load);
+    await finishImportedRun(sink, runId);
     await sink.execute({
       sql: "UPDATE runs SET state = 'complete', importer = NULL, interrupted = ? WHERE id = ?",
       args: [interrupted ? 1 : 0, runId],
@@ -431,7 +433,7 @@ async function importSource(
     }
     throw e instanceof ImportInterruptedError ? new ImportInterruptedError(runId) : e;
   } finally {
-    sink.close();
+    await sink.close();
     sources.close();
   }
   // The run is in; its statistics are computed once, now (a failure leaves it without them, and

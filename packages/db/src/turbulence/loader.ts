@@ -79,44 +79,63 @@ export async function loadLines<T extends readonly unknown[]>(
   };
   let batch: T[] = [];
   let batchLines: number[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
+  // One batch in flight: the sink's writer thread inserts it while this thread parses the next one.
+  let pending: { rows: T[]; lines: number[]; done: Promise<unknown> } | null = null;
+  /** Waits for the batch in flight; a refused batch is re-inserted one row at a time to find the bad rows. */
+  const settle = async () => {
+    if (!pending) return;
+    const { rows, lines, done } = pending;
+    pending = null;
     try {
-      await sink.insert(table, batch as unknown as readonly (readonly never[])[]);
-      written += batch.length;
-      o.meter.rows += batch.length;
+      await done;
+      written += rows.length;
+      o.meter.rows += rows.length;
+      return;
     } catch (e) {
       if (!/constraint failed/i.test(errorTextOf(e))) throw e;
-      // Find the refused rows one at a time (a failed statement leaves the transaction usable).
-      for (let i = 0; i < batch.length; i++) {
-        const row = batch[i] as T;
-        const one = async () => {
-          await sink.insert(table, [row] as unknown as readonly (readonly never[])[]);
-          written++;
-          o.meter.rows++;
-        };
-        try {
-          await one();
-        } catch (e) {
-          const missing = /FOREIGN KEY constraint failed/i.test(errorTextOf(e));
-          if (missing && o.onMissingInstance && (await o.onMissingInstance(String(row[1])))) {
-            try {
-              await one();
-              continue;
-            } catch (again) {
-              fail(src.file, batchLines[i] ?? null, dbProblem(again, String(row[1]), table));
-              continue;
-            }
+    }
+    // Find the refused rows one at a time (a failed statement leaves the transaction usable).
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as T;
+      const one = async () => {
+        await sink.insert(table, [row] as unknown as readonly (readonly never[])[]);
+        written++;
+        o.meter.rows++;
+      };
+      try {
+        await one();
+      } catch (e) {
+        const missing = /FOREIGN KEY constraint failed/i.test(errorTextOf(e));
+        if (missing && o.onMissingInstance && (await o.onMissingInstance(String(row[1])))) {
+          try {
+            await one();
+            continue;
+          } catch (again) {
+            fail(src.file, lines[i] ?? null, dbProblem(again, String(row[1]), table));
+            continue;
           }
-          fail(src.file, batchLines[i] ?? null, dbProblem(e, String(row[1]), table));
         }
+        fail(src.file, lines[i] ?? null, dbProblem(e, String(row[1]), table));
       }
     }
+  };
+  /** A bad line: the batch in flight (earlier lines) is settled first, so the first bad line is the one reported. */
+  const failLine = async (file: string, line: number | null, p: FieldProblem) => {
+    if (!o.skipInvalid) await settle();
+    fail(file, line, p);
+  };
+  const flush = async () => {
+    await settle();
+    if (batch.length === 0) return;
+    checkAbort(o);
+    if (o.meter.rows > 0) o.meter.report(false); // the first batch is still in flight: nothing written yet
+    // A chunk is committed with nothing in flight.
+    await sink.breathe();
+    const done = sink.insert(table, batch as unknown as readonly (readonly never[])[]);
+    done.catch(() => {}); // handled by settle()
+    pending = { rows: batch, lines: batchLines, done };
     batch = [];
     batchLines = [];
-    checkAbort(o);
-    o.meter.report(false);
-    await sink.breathe();
   };
   const skippedBefore = o.skipped.length;
   o.meter.currentBytes = src.bytesRead;
@@ -126,7 +145,7 @@ export async function loadLines<T extends readonly unknown[]>(
     if (o.signal?.aborted) checkAbort(o);
     if (text.trim() === "") continue;
     if (unparsed) {
-      fail(src.file, unparsed.line, unparsed.problem);
+      await failLine(src.file, unparsed.line, unparsed.problem);
       unparsed = null;
     }
     let obj: unknown;
@@ -135,16 +154,16 @@ export async function loadLines<T extends readonly unknown[]>(
     } catch (e) {
       const problem = { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` };
       if (o.tornTailAllowed) unparsed = { line, problem };
-      else fail(src.file, line, problem);
+      else await failLine(src.file, line, problem);
       continue;
     }
     if (!isObject(obj)) {
-      fail(src.file, line, { field: "(json)", problem: "expected a JSON object" });
+      await failLine(src.file, line, { field: "(json)", problem: "expected a JSON object" });
       continue;
     }
     const r = map(obj, text);
     if (!r.ok) {
-      fail(r.file ?? src.file, r.file ? (r.line ?? null) : line, r.problem);
+      await failLine(r.file ?? src.file, r.file ? (r.line ?? null) : line, r.problem);
       continue;
     }
     batch.push(r.row);
@@ -159,9 +178,10 @@ export async function loadLines<T extends readonly unknown[]>(
         field: "(line)",
         problem: "last line cut short (the run was still writing it); left out",
       });
-    else fail(src.file, unparsed.line, unparsed.problem);
+    else await failLine(src.file, unparsed.line, unparsed.problem);
   }
   await flush();
+  await settle();
   // Row refusals are found at flush time, after later lines' parse errors: list them in file order.
   const mine = o.skipped.splice(skippedBefore).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   o.skipped.push(...mine);

@@ -19,6 +19,7 @@ import {
   stepCurrent,
   stepLegacy,
 } from "./format.js";
+import { isAssertionLine, isInstanceCurrent, isStepCurrent } from "./fast-format.js";
 import { topLevelValues } from "./json-text.js";
 import { assertionHead, assertionTail, instanceParts, stepHead } from "./render.js";
 
@@ -117,7 +118,7 @@ export function mapInstance(ctx: MapContext, obj: Json, text: string): RowResult
   };
   let entry: { seed_data?: { variation?: unknown } | null | undefined } | null | undefined;
   if (ctx.shape === "current") {
-    const r = check(instanceCurrent, obj);
+    const r = isInstanceCurrent(obj) ? { ok: true as const, value: obj } : check(instanceCurrent, obj);
     if (!r.ok) return r;
     v = r.value;
     entry = r.value.entry_data;
@@ -188,7 +189,7 @@ export function mapStep(ctx: MapContext, obj: Json, text: string): RowResult<Ste
     service?: string | null | undefined;
   };
   if (ctx.shape === "current") {
-    const r = check(stepCurrent, obj);
+    const r = isStepCurrent(obj) ? { ok: true as const, value: obj } : check(stepCurrent, obj);
     if (!r.ok) return r;
     const bad = runMismatch(ctx, r.value.run_id);
     if (bad) return bad;
@@ -249,7 +250,7 @@ export function mapStep(ctx: MapContext, obj: Json, text: string): RowResult<Ste
 }
 
 export function mapAssertion(ctx: MapContext, obj: Json, text: string): RowResult<AssertionRow> {
-  const r = check(assertionLine, obj);
+  const r = isAssertionLine(obj) ? { ok: true as const, value: obj } : check(assertionLine, obj);
   if (!r.ok) return r;
   const v = r.value;
   const bad = runMismatch(ctx, v.run_id);

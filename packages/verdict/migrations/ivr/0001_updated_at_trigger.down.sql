@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS `test_scenarios_updated_at`;
