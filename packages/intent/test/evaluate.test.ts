@@ -1,12 +1,11 @@
-import { SEED_TRAINING } from "@verdict/db";
 import { describe, expect, it } from "vitest";
 import { IntentDataError, type LabeledText, evaluate, seededRandom, stratifiedFolds } from "../src/index.js";
-import { TRAIN } from "./banking-samples.js";
+import { BASE, TRAIN } from "./banking-samples.js";
 
-const SEEDED: LabeledText[] = SEED_TRAINING.filter((s) => s.validation_status === "validated").map((s) => ({
-  text_sample: s.text_sample,
-  intent_label: s.intent_label,
-  confidence_threshold: s.confidence_threshold,
+const SEEDED: LabeledText[] = BASE.map((u) => ({
+  text_sample: u.text,
+  intent_label: u.intent,
+  confidence_threshold: 0.8,
 }));
 const ALL: LabeledText[] = [
   ...SEEDED,
