@@ -163,19 +163,13 @@ describe("verdict training evaluate", () => {
 
   it("with more validated samples, through a server too: the same scores as locally", async () => {
     const [localRun, remoteRun] = await Promise.all([
-      runCli(["--db", larger, "--json", "training", "evaluate", "--seed", "3", "--show-errors"]),
-      runCli([
-        "--server",
-        server.url,
-        "--token",
-        token,
-        "--json",
-        "training",
-        "evaluate",
-        "--seed",
-        "3",
-        "--show-errors",
-      ]),
+      runCli(["--db", larger, "--json", "training", "evaluate", "--seed", "3", "--show-errors"], {
+        timeoutMs: 110_000,
+      }),
+      runCli(
+        ["--server", server.url, "--token", token, "--json", "training", "evaluate", "--seed", "3", "--show-errors"],
+        { timeoutMs: 110_000 },
+      ),
     ]);
     const local = ok(localRun);
     const remote = ok(remoteRun);
@@ -187,7 +181,7 @@ describe("verdict training evaluate", () => {
     expect(e.macro.f1).toBeGreaterThan(0.6);
     expect(e.per_intent.find((s) => s.intent === "check_balance")?.threshold).toBe(0.87); // max of 0.87 and 0.6
     expect(e.misclassified).toHaveLength(Math.round(80 * (1 - e.accuracy)));
-  });
+  }, 120_000);
 
   it("refuses folds that some intent cannot fill, naming the intents and their counts", async () => {
     const [folds13, none, folds1, badSeed] = await Promise.all([
