@@ -26,7 +26,7 @@ type Row = readonly [text: string, source: TrainingInput["source"], status?: "pe
 const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   {
     intent: "check_balance",
-    threshold: 0.87,
+    threshold: 0.85,
     rows: [
       ["Your available balance is 2,310 dollars and 15 cents.", "recorded"],
       ["The current balance of your checking account ending in 4417 is 86 dollars.", "recorded"],
@@ -46,7 +46,7 @@ const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   },
   {
     intent: "transfer_funds",
-    threshold: 0.78,
+    threshold: 0.84,
     rows: [
       ["To move money between your own accounts, press 1. To send money to someone else, press 2.", "recorded"],
       ["Please enter the amount you would like to transfer, followed by the pound key.", "recorded"],
@@ -75,7 +75,7 @@ const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   },
   {
     intent: "speak_to_agent",
-    threshold: 0.55,
+    threshold: 0.41,
     rows: [
       ["Please hold while I connect you to the next available agent.", "recorded"],
       [
@@ -113,7 +113,7 @@ const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   },
   {
     intent: "report_lost_card",
-    threshold: 0.39,
+    threshold: 0.41,
     rows: [
       ["Your debit card ending in 5521 has been blocked. A new card will arrive in 5 to 7 business days.", "recorded"],
       ["If your card has been lost or stolen, press 1 to block it right away.", "recorded"],
@@ -136,7 +136,7 @@ const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   },
   {
     intent: "main_menu",
-    threshold: 0.49,
+    threshold: 0.77,
     rows: [
       [
         "Thank you for calling Northwind Bank. For balances and recent activity, press 1. For payments and transfers, press 2.",

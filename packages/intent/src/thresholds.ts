@@ -84,7 +84,7 @@ const floor2 = (x: number) => Math.floor(x * 100) / 100;
  * accepts are right at least `targetPrecision` of the time, which accepts as many correct
  * predictions as that precision allows. It sits halfway between that prediction's confidence and
  * the next lower one (rounded down to 0.01), so a new text scoring like the held-out ones is judged
- * the same way, and is kept within [floor, ceiling].
+ * the same way (above the next lower one even when rounding would reach it), and is kept within [floor, ceiling].
  */
 export function suggestThresholds(samples: readonly LabeledText[], options: ThresholdOptions = {}): ThresholdReport {
   const target = options.targetPrecision ?? 0.95;
@@ -107,6 +107,9 @@ export function suggestThresholds(samples: readonly LabeledText[], options: Thre
       const at = named[best]?.confidence ?? hi;
       const below = named[best + 1]?.confidence;
       suggested = floor2(below === undefined ? at : (at + below) / 2);
+      // Rounding down must not let the next lower prediction in: then the first 0.01 step above
+      // it, or, when there is none up to `at`, `at` itself.
+      if (below !== undefined && suggested <= below) suggested = Math.min(at, Math.floor(below * 100 + 1) / 100);
     }
     suggested = Math.min(hi, Math.max(lo, suggested));
     const acceptedRight = (t: number) => named.filter((p) => p.confidence >= t && p.predicted === p.actual).length;

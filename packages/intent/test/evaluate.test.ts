@@ -98,6 +98,18 @@ describe("cross-validated evaluation", () => {
     expect(a.accuracy).toBeGreaterThan(0.5);
   });
 
+  it("does not depend on the order of the samples (a database returns them in any order)", () => {
+    const random = seededRandom(5);
+    const shuffled = [...ALL].sort(() => random() - 0.5);
+    const a = evaluate(ALL, { folds: 5, seed: 2 });
+    const b = evaluate(shuffled, { folds: 5, seed: 2 });
+    expect(b.macro).toEqual(a.macro);
+    expect(b.confusion).toEqual(a.confusion);
+    expect(b.thresholds).toEqual(a.thresholds);
+    const byText = (e: typeof a) => new Map(e.predictions.map((p) => [p.text, [p.predicted, p.confidence, p.fold]]));
+    expect(byText(b)).toEqual(byText(a));
+  });
+
   it("refuses folds that some intent cannot fill, naming the intents", () => {
     // seeded: check_balance 4, report_lost_card 3, speak_to_agent 4, transfer_funds 3 validated
     expect(() => evaluate(SEEDED, { folds: 5 })).toThrow(
