@@ -132,7 +132,7 @@ describe("verdict training evaluate", () => {
       ["check_balance", "0.85"],
       ["main_menu", "0.77"],
       ["report_lost_card", "0.41"],
-      ["speak_to_agent", "0.41"],
+      ["speak_to_agent", "0.412"],
       ["transfer_funds", "0.84"],
     ] as const) {
       expect(r.stdout).toMatch(

@@ -75,7 +75,7 @@ const INTENTS: { intent: string; threshold: number; rows: Row[] }[] = [
   },
   {
     intent: "speak_to_agent",
-    threshold: 0.41,
+    threshold: 0.412,
     rows: [
       ["Please hold while I connect you to the next available agent.", "recorded"],
       [
