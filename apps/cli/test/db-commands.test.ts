@@ -53,7 +53,7 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     const first = await cli(url, ["init", "--seed"]);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toContain(`ready ${url} (${shipped().length} migration(s) applied)`);
-    expect(first.stderr).toContain("seeded: 3 scenarios, 2 executions, 16 training, 2 benchmarks, 1 runs");
+    expect(first.stderr).toContain("seeded: 3 scenarios, 2 executions, 70 training, 2 benchmarks, 1 runs");
 
     const again = await cli(url, ["--json", "init", "--seed"]);
     expect(again.status, again.stderr).toBe(0);

@@ -62,7 +62,7 @@ afterAll(() => dir.cleanup());
 
 describe("verdict training thresholds", () => {
   it("suggests per-intent thresholds that reject fewer right answers than the flat 0.85, and --apply stores them", async () => {
-    const r = await runCli(["--db", url, "--json", "training", "thresholds"]);
+    const r = await runCli(["--db", url, "--json", "training", "thresholds"], { timeoutMs: 110_000 });
     expect(r.status, r.stderr).toBe(0);
     const t = JSON.parse(r.stdout) as ThresholdJson;
     expect(t.samples).toBe(128);
@@ -72,20 +72,25 @@ describe("verdict training thresholds", () => {
     expect(t.totals.suggested.falseRejections).toBeLessThan(t.totals.flat.falseRejections);
     expect(t.warnings).toEqual([]);
 
-    const applied = await runCli(["--db", url, "--json", "training", "thresholds", "--apply"]);
+    const applied = await runCli(["--db", url, "--json", "training", "thresholds", "--apply"], { timeoutMs: 110_000 });
     expect(applied.status, applied.stderr).toBe(0);
     const a = JSON.parse(applied.stdout) as ThresholdJson;
     expect(a.applied).toEqual({ updated: 128, intents: 8 });
-    const e = await runCli(["--db", url, "--json", "training", "evaluate"]);
+    const e = await runCli(["--db", url, "--json", "training", "evaluate"], { timeoutMs: 110_000 });
     expect(e.status, e.stderr).toBe(0);
-    const evaluation = JSON.parse(e.stdout) as { per_intent: { intent: string; threshold: number }[] };
+    const evaluation = JSON.parse(e.stdout) as {
+      per_intent: { intent: string; threshold: number }[];
+      thresholds: { coverage: number };
+    };
     for (const s of a.perIntent) {
       expect(evaluation.per_intent.find((p) => p.intent === s.intent)?.threshold).toBe(s.suggested);
     }
+    // the same folds whatever order the database returns the samples in: evaluate then accepts what thresholds said
+    expect(evaluation.thresholds.coverage).toBeCloseTo(a.totals.suggested.coverage, 12);
   }, 180_000);
 
   it("prints a table and warns about intents with fewer than 10 validated samples", async () => {
-    const r = await runCli(["--db", small, "training", "thresholds", "--folds", "3"]);
+    const r = await runCli(["--db", small, "training", "thresholds", "--folds", "3"], { timeoutMs: 110_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^intent\s+support\s+current\s+suggested\s+precision\s+coverage\s+coverage@0\.85$/m);
     expect(r.stdout).toMatch(

@@ -38,8 +38,8 @@ export const PROMPTS = {
     "Welcome to Acme Bank. For your account balance, press 1 or say balance. To transfer money, press 2 or say transfer. If your card is lost or stolen, press 3. To speak to an agent, press 0 or say agent.",
   menu: "Main menu. For your balance press 1, for transfers press 2, for a lost or stolen card press 3, for an agent press 0.",
   balance: (cents: number) =>
-    `You asked for your account balance. Your balance is ${dollars(cents)} in checking. To return to the main menu, press 9.`,
-  transferMenu: `You chose to transfer money. To transfer ${dollars(TRANSFER_CENTS)} from checking to savings, press 1 then pound to confirm. To cancel, press star.`,
+    `Your balance is ${dollars(cents)} in checking, as of today. To return to the main menu, press 9.`,
+  transferMenu: `You chose to transfer money. To move ${dollars(TRANSFER_CENTS)} from your checking to your savings account, press 1 and then pound. To cancel, press star.`,
   transferDone: (cents: number) =>
     `Your transfer of ${dollars(TRANSFER_CENTS)} to savings is confirmed. Your new checking balance is ${dollars(cents)}. To return to the main menu, press 9.`,
   transferTooLow: "Sorry, your checking balance is too low for this transfer. Returning to the main menu.",
@@ -47,11 +47,11 @@ export const PROMPTS = {
   transferReprompt: "To confirm the transfer press 1 then pound. To cancel press star.",
   lostCard:
     "We are sorry to hear your card is lost or stolen. Your card ending in 4 2 1 0 has been blocked and a replacement is on its way. To return to the main menu, press 9.",
-  agent: "Connecting you to an agent. Please hold for the next available customer service representative.",
+  agent: "Connecting you to an agent. Your call is important to us, so please stay on the line.",
   hold: "All our representatives are still busy. Please continue to hold.",
   noMatch: "Sorry, I did not understand that. For your balance press 1, for transfers press 2, for an agent press 0.",
   tooManyNoMatch:
-    "Sorry, I am having trouble understanding you. Connecting you to an agent. Please hold for the next available customer service representative.",
+    "Sorry, I am having trouble understanding you. Connecting you to an agent. Your call is important to us, so please stay on the line.",
   goodbye: "Thank you for calling Acme Bank. Goodbye.",
   ended: "This call has ended.",
 } as const;

@@ -39,15 +39,16 @@ async function main(): Promise<number> {
     rpc,
     log,
     http: createHttpExecutor(),
-    ivr: createIvrExecutor(
-      cfg.ivrWebhookUrl !== undefined
+    ivr: createIvrExecutor({
+      ...(cfg.ivrWebhookUrl !== undefined
         ? {
             ivrWebhookUrl: cfg.ivrWebhookUrl,
             ivrChannel: cfg.ivrChannel,
             ...(cfg.ivrAuthToken !== undefined ? { authToken: cfg.ivrAuthToken } : {}),
           }
-        : {},
-    ),
+        : {}),
+      onWarning: (w) => log("warn", w),
+    }),
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { VerdictDb } from "./open.js";
 import { createScenario, addTrainingSamples, recordStepExecutions } from "./queries/ivr.js";
 import { recordBenchmarkRun } from "./queries/metrics.js";
+import { SEED_TRAINING_SAMPLES } from "./seed-training.js";
 import {
   type AssertionTuple,
   type InstanceTuple,
@@ -58,32 +59,13 @@ export const SEED_SCENARIOS: ScenarioInput[] = [
   },
 ];
 
-const SAMPLES: [string, string, TrainingInput["source"]][] = [
-  ["what is my balance", "check_balance", "manual"],
-  ["how much money do I have", "check_balance", "recorded"],
-  ["tell me my account balance", "check_balance", "synthetic"],
-  ["balance please", "check_balance", "recorded"],
-  ["I want to transfer money", "transfer_funds", "manual"],
-  ["move funds to my savings account", "transfer_funds", "synthetic"],
-  ["send money to another account", "transfer_funds", "recorded"],
-  ["make a transfer", "transfer_funds", "manual"],
-  ["let me speak to an agent", "speak_to_agent", "manual"],
-  ["I need a real person", "speak_to_agent", "recorded"],
-  ["representative", "speak_to_agent", "recorded"],
-  ["connect me to customer service", "speak_to_agent", "synthetic"],
-  ["I lost my card", "report_lost_card", "manual"],
-  ["my credit card was stolen", "report_lost_card", "recorded"],
-  ["block my debit card", "report_lost_card", "synthetic"],
-  ["someone took my wallet with my card", "report_lost_card", "recorded"],
-];
-
-export const SEED_TRAINING: TrainingInput[] = SAMPLES.map(([text, label, source], i) => ({
+export const SEED_TRAINING: TrainingInput[] = SEED_TRAINING_SAMPLES.map((s, i) => ({
   training_id: `seed-trn-${String(i + 1).padStart(2, "0")}`,
-  text_sample: text,
-  intent_label: label,
-  source,
-  confidence_threshold: 0.8,
-  validation_status: i % 7 === 6 ? "pending" : "validated",
+  text_sample: s.text,
+  intent_label: s.intent,
+  source: s.source,
+  confidence_threshold: s.threshold,
+  validation_status: s.status,
 }));
 
 const metricsRun = (n: number, ts: string, tweak: number): BenchmarkRunInput => ({

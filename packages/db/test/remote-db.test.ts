@@ -5,6 +5,7 @@ import {
   ConstraintError,
   DOMAINS,
   type InstanceTuple,
+  SEED_TRAINING,
   SchemaMismatchError,
   type StepTuple,
   type VerdictDb,
@@ -306,7 +307,13 @@ describe.skipIf(!sqld.available).each([
 
   it("seeds sample data once: seeding again adds nothing", async () => {
     const first = await seed(h);
-    expect(first.added).toEqual({ scenarios: 3, executions: 2, training: 16, benchmarks: 2, runs: 1 });
+    expect(first.added).toEqual({
+      scenarios: 3,
+      executions: 2,
+      training: SEED_TRAINING.length,
+      benchmarks: 2,
+      runs: 1,
+    });
     const tables = ["test_scenarios", "test_executions", "intent_training_data", "benchmark_runs", "instances"];
     const before = await Promise.all(tables.map((t) => count(h, `SELECT count(*) AS n FROM ${t}`)));
     const second = await seed(h);

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  SEED_SCENARIOS,
+  SEED_TRAINING,
   type VerdictDb,
   deleteScenario,
   getScenario,
@@ -32,13 +34,19 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
   it("adds data to every domain once; the second run adds nothing and changes no count", async () => {
     h = await openDatabase({ url: url(), migrate: true });
     const first = await seed(h);
-    expect(first.added).toEqual({ scenarios: 3, executions: 2, training: 16, benchmarks: 2, runs: 1 });
+    expect(first.added).toEqual({
+      scenarios: 3,
+      executions: 2,
+      training: SEED_TRAINING.length,
+      benchmarks: 2,
+      runs: 1,
+    });
     const counts = await rowCounts(h);
     expect(counts).toEqual({
       test_scenarios: 3,
       test_executions: 2,
       step_executions: 5,
-      intent_training_data: 16,
+      intent_training_data: SEED_TRAINING.length,
       step_executions_duplicates: 0,
       ivr_targets: 0,
       benchmark_runs: 2,
@@ -91,7 +99,37 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
   it("seeds only the domains the database holds", async () => {
     h = await openDatabase({ url: url(), migrate: true, domains: ["ivr"] });
     const r = await seed(h);
-    expect(r.added).toEqual({ scenarios: 3, executions: 2, training: 16, benchmarks: 0, runs: 0 });
+    expect(r.added).toEqual({ scenarios: 3, executions: 2, training: SEED_TRAINING.length, benchmarks: 0, runs: 0 });
     expect((await seed(h)).added).toEqual(ZERO);
+  });
+});
+
+describe("the seed's intent training data", () => {
+  const expected = new Set(
+    SEED_SCENARIOS.flatMap((s) =>
+      s.steps.flatMap((step) =>
+        (step.type === "intent" || step.type === "validate") && step.expected_intent ? [step.expected_intent] : [],
+      ),
+    ),
+  );
+  const validated = SEED_TRAINING.filter((t) => t.validation_status === "validated");
+
+  it("has at least 10 validated IVR prompts for every intent the seeded scenarios expect", () => {
+    expect([...expected].sort()).toEqual(["check_balance", "speak_to_agent", "transfer_funds"]);
+    for (const intent of new Set(SEED_TRAINING.map((t) => t.intent_label))) {
+      expect(validated.filter((t) => t.intent_label === intent).length, intent).toBeGreaterThanOrEqual(10);
+    }
+    for (const intent of expected) expect(SEED_TRAINING.some((t) => t.intent_label === intent)).toBe(true);
+  });
+
+  it("holds each text once, with one threshold per intent", () => {
+    const texts = SEED_TRAINING.map((t) => t.text_sample.toLowerCase());
+    expect(new Set(texts).size).toBe(texts.length);
+    for (const intent of new Set(SEED_TRAINING.map((t) => t.intent_label))) {
+      const thresholds = new Set(
+        SEED_TRAINING.filter((t) => t.intent_label === intent).map((t) => t.confidence_threshold),
+      );
+      expect(thresholds.size, intent).toBe(1);
+    }
   });
 });

@@ -72,6 +72,32 @@ const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 const f1Of = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
 /**
+ * The fold of each sample, dealt over the samples in a canonical order (label, then text), so
+ * the same samples in any order (a database returns them as it likes) fall into the same folds.
+ */
+function foldsOf(samples: readonly LabeledText[], folds: number, seed: number): number[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const order = samples
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = samples[a];
+      const y = samples[b];
+      if (!x || !y) return a - b;
+      return cmp(x.intent_label, y.intent_label) || cmp(x.text_sample, y.text_sample) || a - b;
+    });
+  const dealt = stratifiedFolds(
+    order.map((i) => samples[i]?.intent_label ?? ""),
+    folds,
+    seed,
+  );
+  const fold = new Array<number>(samples.length).fill(0);
+  order.forEach((i, k) => {
+    fold[i] = dealt[k] ?? 0;
+  });
+  return fold;
+}
+
+/**
  * Stratified k-fold cross-validation: each fold is held out once while a model is trained on the
  * rest; every sample is thus predicted exactly once by a model that never saw it. Scores are
  * computed on the pooled held-out predictions.
@@ -95,11 +121,7 @@ export function evaluate(samples: readonly LabeledText[], options: EvaluateOptio
   }
   const trainOptions: TrainOptions = { ...options, seed };
   const full = train(samples, trainOptions);
-  const fold = stratifiedFolds(
-    samples.map((s) => s.intent_label),
-    folds,
-    seed,
-  );
+  const fold = foldsOf(samples, folds, seed);
   const index = new Map(labels.map((l, i) => [l, i]));
   const matrix = labels.map(() => labels.map(() => 0));
   const predictions: Evaluation["predictions"] = [];

@@ -78,13 +78,26 @@ function totals(predictions: readonly Held[], thresholdOf: (intent: string) => n
 const floor2 = (x: number) => Math.floor(x * 100) / 100;
 
 /**
+ * The midpoint of (below, at] rounded down to 0.01, or to 0.001 when that would reach `below`
+ * (rounding must not let the next lower prediction in), or `at` itself when even that does.
+ */
+function roundedBetween(below: number, at: number): number {
+  const mid = (at + below) / 2;
+  for (const step of [100, 1000]) {
+    const t = Math.floor(mid * step) / step;
+    if (t > below) return t;
+  }
+  return at;
+}
+
+/**
  * Per-intent confidence thresholds calibrated on held-out predictions (stratified k-fold
  * cross-validation, the same folds as `evaluate`). For each intent, the predictions naming it are
  * sorted by confidence; the suggested threshold is the lowest one at which the predictions it
  * accepts are right at least `targetPrecision` of the time, which accepts as many correct
  * predictions as that precision allows. It sits halfway between that prediction's confidence and
  * the next lower one (rounded down to 0.01), so a new text scoring like the held-out ones is judged
- * the same way, and is kept within [floor, ceiling].
+ * the same way (to 0.001 when 0.01 would reach the next lower one), and is kept within [floor, ceiling].
  */
 export function suggestThresholds(samples: readonly LabeledText[], options: ThresholdOptions = {}): ThresholdReport {
   const target = options.targetPrecision ?? 0.95;
@@ -106,7 +119,7 @@ export function suggestThresholds(samples: readonly LabeledText[], options: Thre
     else {
       const at = named[best]?.confidence ?? hi;
       const below = named[best + 1]?.confidence;
-      suggested = floor2(below === undefined ? at : (at + below) / 2);
+      suggested = below === undefined ? floor2(at) : roundedBetween(below, at);
     }
     suggested = Math.min(hi, Math.max(lo, suggested));
     const acceptedRight = (t: number) => named.filter((p) => p.confidence >= t && p.predicted === p.actual).length;

@@ -1,12 +1,30 @@
 /**
  * Hand-written banking utterances in the style callers actually use (fillers, politeness,
- * indirect requests, a few recognition slips), for the four intents of the seeded data.
- * TRAIN extends the seeded samples; HELD_OUT is never trained on.
+ * indirect requests, a few recognition slips), for four intents of a caller-side classifier.
+ * BASE is a small starting set (3-4 per intent; the seed's training data before it became IVR
+ * prompts), TRAIN extends it; HELD_OUT is never trained on.
  */
 export interface Utterance {
   text: string;
   intent: "check_balance" | "transfer_funds" | "speak_to_agent" | "report_lost_card";
 }
+
+export const BASE: Utterance[] = [
+  { text: "what is my balance", intent: "check_balance" },
+  { text: "how much money do I have", intent: "check_balance" },
+  { text: "tell me my account balance", intent: "check_balance" },
+  { text: "balance please", intent: "check_balance" },
+  { text: "I want to transfer money", intent: "transfer_funds" },
+  { text: "move funds to my savings account", intent: "transfer_funds" },
+  { text: "make a transfer", intent: "transfer_funds" },
+  { text: "let me speak to an agent", intent: "speak_to_agent" },
+  { text: "I need a real person", intent: "speak_to_agent" },
+  { text: "representative", intent: "speak_to_agent" },
+  { text: "connect me to customer service", intent: "speak_to_agent" },
+  { text: "I lost my card", intent: "report_lost_card" },
+  { text: "block my debit card", intent: "report_lost_card" },
+  { text: "someone took my wallet with my card", intent: "report_lost_card" },
+];
 
 export const TRAIN: Utterance[] = [
   { text: "can you tell me how much is in my checking account", intent: "check_balance" },

@@ -1,12 +1,11 @@
-import { SEED_TRAINING } from "@verdict/db";
 import { describe, expect, it } from "vitest";
 import { IntentDataError, type LabeledText, evaluate, seededRandom, stratifiedFolds } from "../src/index.js";
-import { TRAIN } from "./banking-samples.js";
+import { BASE, TRAIN } from "./banking-samples.js";
 
-const SEEDED: LabeledText[] = SEED_TRAINING.filter((s) => s.validation_status === "validated").map((s) => ({
-  text_sample: s.text_sample,
-  intent_label: s.intent_label,
-  confidence_threshold: s.confidence_threshold,
+const SEEDED: LabeledText[] = BASE.map((u) => ({
+  text_sample: u.text,
+  intent_label: u.intent,
+  confidence_threshold: 0.8,
 }));
 const ALL: LabeledText[] = [
   ...SEEDED,
@@ -97,6 +96,18 @@ describe("cross-validated evaluation", () => {
     const b = evaluate(SEEDED, { folds: 3, seed: 11 });
     expect(b).toEqual(a);
     expect(a.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it("does not depend on the order of the samples (a database returns them in any order)", () => {
+    const random = seededRandom(5);
+    const shuffled = [...ALL].sort(() => random() - 0.5);
+    const a = evaluate(ALL, { folds: 5, seed: 2 });
+    const b = evaluate(shuffled, { folds: 5, seed: 2 });
+    expect(b.macro).toEqual(a.macro);
+    expect(b.confusion).toEqual(a.confusion);
+    expect(b.thresholds).toEqual(a.thresholds);
+    const byText = (e: typeof a) => new Map(e.predictions.map((p) => [p.text, [p.predicted, p.confidence, p.fold]]));
+    expect(byText(b)).toEqual(byText(a));
   });
 
   it("refuses folds that some intent cannot fill, naming the intents", () => {

@@ -77,6 +77,21 @@ describe("a bilingual set of IVR prompts (8 intents × 16, half Turkish)", () =>
     }
   });
 
+  it("classifies hand-written capitals (İ/I) and ASCII spellings of a new prompt like the original", () => {
+    const model = train(samples);
+    const original = model.predict("Hesabımı kapatmak için değil, hesabınızın bakiyesini öğrenmek için 1'e basınız.");
+    const variants = [
+      "HESABIMI KAPATMAK İÇİN DEĞİL, HESABINIZIN BAKİYESİNİ ÖĞRENMEK İÇİN 1'E BASINIZ.",
+      "hesabimi kapatmak icin degil, hesabinizin bakiyesini ogrenmek icin 1'e basiniz.",
+      "HESABIMI KAPATMAK ICIN DEGIL, HESABINIZIN BAKIYESINI OGRENMEK ICIN 1'E BASINIZ.",
+    ];
+    for (const v of variants) {
+      const p = model.predict(v);
+      expect(p.intent, v).toBe(original.intent);
+      expect(p.confidence, v).toBeCloseTo(original.confidence, 9);
+    }
+  });
+
   it("learns well above chance (1/8) on held-out prompts", () => {
     expect(report.macroF1).toBeGreaterThan(0.5);
   });

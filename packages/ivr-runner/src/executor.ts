@@ -47,6 +47,8 @@ export interface IvrExecutorConfig {
   channel?: () => IvrChannel;
   /** Trained models by samples hash; shared by every run of this executor by default. */
   models?: ModelCache;
+  /** Gets one line per intent with fewer than 10 validated samples, each time a model is trained. */
+  onWarning?: (line: string) => void;
 }
 
 export type ChannelKind = "webhook" | "twiml";
@@ -304,7 +306,7 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
       );
       if (needsModel) {
         try {
-          model = models.get(await ctx.trainingSamples());
+          model = models.get(await ctx.trainingSamples(), config.onWarning);
         } catch (e) {
           modelError =
             e instanceof IntentDataError

@@ -5,7 +5,7 @@ export {
   ChannelTimeoutError,
   type IvrChannel,
 } from "./channel.js";
-export { ModelCache, samplesHash } from "./classifier.js";
+export { ModelCache, type ModelSample, samplesHash } from "./classifier.js";
 export { type ChannelKind, type IvrExecutorConfig, createChannel, createIvrExecutor } from "./executor.js";
 export { type MatchMode, type MatchResult, matchPrompt } from "./match.js";
 export type { IvrExecutionContext, IvrExecutor, StepReport } from "./types.js";

@@ -229,7 +229,9 @@ export function registerIvrRunCommand(program: Command): void {
       }
       const say = (line: string) => (g.json ? process.stderr : process.stdout).write(`${line}\n`);
       // Every call gets its channel from the run's --target or its scenario's stored target.
-      const executor = createIvrExecutor({});
+      const executor = createIvrExecutor({
+        onWarning: (w) => process.stderr.write(`${color.yellow("warning:")} ${w}\n`),
+      });
       const abort = new AbortController();
       const onSigint = () => abort.abort(new Error("interrupted (SIGINT)"));
       process.once("SIGINT", onSigint);

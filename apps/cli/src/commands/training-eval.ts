@@ -49,6 +49,9 @@ function toJson(e: Evaluation, showErrors: boolean) {
   };
 }
 
+/** A threshold to 0.01, or to 0.001 when it has a third decimal (training thresholds suggests those when 0.01 cannot separate two predictions). */
+const thresholdText = (t: number) => (Math.abs(t * 100 - Math.round(t * 100)) < 1e-9 ? t.toFixed(2) : t.toFixed(3));
+
 function printReport(e: Evaluation, showErrors: boolean): void {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   out(
@@ -65,7 +68,7 @@ function printReport(e: Evaluation, showErrors: boolean): void {
   });
   printTable(
     [
-      ...e.perIntent.map((s) => ({ ...row(s.intent, s, s.support), threshold: s.threshold.toFixed(2) })),
+      ...e.perIntent.map((s) => ({ ...row(s.intent, s, s.support), threshold: thresholdText(s.threshold) })),
       row("macro avg", e.macro, e.samples),
       row("micro avg", e.micro, e.samples),
       row("weighted avg", e.weighted, e.samples),
@@ -209,8 +212,8 @@ function printThresholds(r: ThresholdReport): void {
     r.perIntent.map((t) => ({
       intent: t.intent,
       support: t.support,
-      current: t.current.toFixed(2),
-      suggested: `${t.suggested.toFixed(2)}${t.reached ? "" : " (target not reached)"}`,
+      current: thresholdText(t.current),
+      suggested: `${thresholdText(t.suggested)}${t.reached ? "" : " (target not reached)"}`,
       precision: t.precision.toFixed(2),
       coverage: t.coverage.toFixed(2),
       [`coverage@${r.flatThreshold}`]: t.flatCoverage.toFixed(2),
