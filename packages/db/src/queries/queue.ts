@@ -68,35 +68,103 @@ const str = (v: unknown) => String(v);
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const newLease = () => randomBytes(12).toString("base64url");
 
-// In-process writers queue here instead of spinning on SQLite's busy handler; other processes
-// are kept out by the write lock itself.
-const writeQueues = new WeakMap<VerdictDb, Promise<unknown>>();
+/**
+ * Group commit. In-process writers queue here instead of spinning on SQLite's busy handler (other
+ * processes are kept out by the write lock itself). The calls queued while one transaction runs
+ * share the next one: each call runs inside its own SAVEPOINT, so a call that fails is undone alone
+ * and the others still commit; no caller hears "done" before the COMMIT that holds its writes. One
+ * transaction per group instead of per call: one BEGIN, one COMMIT (one WAL sync) and one fresh
+ * connection from the driver (it hands its connection to every transaction) for many calls.
+ */
+interface QueuedWrite {
+  table: string;
+  fn: (tx: Transaction) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+interface WriteGroup {
+  queue: QueuedWrite[];
+  running: boolean;
+}
+/** Most calls in one transaction: bounds how long the write lock is held at once. */
+const MAX_GROUP = 64;
+const writeGroups = new WeakMap<VerdictDb, WriteGroup>();
 
-async function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  const previous = writeQueues.get(h) ?? Promise.resolve();
-  const run = previous.then(async () => {
-    const tx = await h.client.transaction("write");
-    try {
-      const out = await fn(tx);
-      await tx.commit();
-      return out;
-    } catch (e) {
-      try {
-        await tx.rollback();
-      } catch {
-        // the transaction may already be gone with its connection; nothing was committed
-      }
-      if (e instanceof VerdictError) throw e;
-      throw await translateDbError(h.client, e, { table });
-    } finally {
-      tx.close();
+function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let g = writeGroups.get(h);
+    if (!g) {
+      g = { queue: [], running: false };
+      writeGroups.set(h, g);
+    }
+    g.queue.push({ table, fn, resolve: resolve as (v: unknown) => void, reject });
+    if (!g.running) {
+      g.running = true;
+      // After the current I/O callbacks: the calls of one HTTP batch reach this point a few
+      // microtasks apart and join the same transaction.
+      const group = g;
+      setImmediate(() => void drainWrites(h, group));
     }
   });
-  writeQueues.set(
-    h,
-    run.catch(() => undefined),
-  );
-  return run;
+}
+
+async function drainWrites(h: VerdictDb, g: WriteGroup): Promise<void> {
+  try {
+    while (g.queue.length > 0) await runGroup(h, g.queue.splice(0, MAX_GROUP));
+  } finally {
+    g.running = false;
+  }
+}
+
+async function failure(h: VerdictDb, e: unknown, table: string): Promise<unknown> {
+  return e instanceof VerdictError ? e : await translateDbError(h.client, e, { table });
+}
+
+async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+  let tx: Transaction;
+  try {
+    tx = await h.client.transaction("write");
+  } catch (e) {
+    for (const c of calls) c.reject(await failure(h, e, c.table));
+    return;
+  }
+  const alone = calls.length === 1;
+  try {
+    for (const c of calls) {
+      if (alone) {
+        outcomes.push({ ok: true, value: await c.fn(tx) });
+        continue;
+      }
+      await tx.execute("SAVEPOINT queue_call");
+      try {
+        const value = await c.fn(tx);
+        await tx.execute("RELEASE queue_call");
+        outcomes.push({ ok: true, value });
+      } catch (e) {
+        // Undo this call alone; when that is impossible the transaction is gone and all fail.
+        await tx.execute("ROLLBACK TO queue_call");
+        await tx.execute("RELEASE queue_call");
+        outcomes.push({ ok: false, error: e });
+      }
+    }
+    await tx.commit();
+  } catch (e) {
+    try {
+      await tx.rollback();
+    } catch {
+      // the transaction may already be gone with its connection; nothing was committed
+    }
+    for (const c of calls) c.reject(await failure(h, e, c.table));
+    return;
+  } finally {
+    tx.close();
+  }
+  for (const [i, c] of calls.entries()) {
+    const o = outcomes[i];
+    if (o?.ok) c.resolve(o.value);
+    else c.reject(await failure(h, o?.error, c.table));
+  }
 }
 
 function toWorkItem(r: Row): WorkItem {
