@@ -116,12 +116,27 @@ export class Worker {
     const { cfg } = this;
     const { rpc, log } = this.deps;
     let idle = 0;
+    // Claims go out for several slots at once: with many items in flight, slots free up one by one
+    // and a claim per slot would double the calls per item. A claim waits until a quarter of the
+    // slots are free, or --poll-ms after the first one freed up (long items keep slots a long time).
+    const batch = Math.max(1, Math.ceil(cfg.concurrency / 4));
+    let freeSince = 0;
     while (!this.stopping) {
       const free = cfg.concurrency - this.#running.size;
       if (free <= 0) {
+        freeSince = 0;
         await this.#sleepUntilWoken(cfg.pollMs * 10);
         continue;
       }
+      if (free < batch && this.#running.size > 0) {
+        freeSince ||= Date.now();
+        const wait = freeSince + cfg.pollMs - Date.now();
+        if (wait > 0) {
+          await this.#sleepUntilWoken(wait);
+          continue;
+        }
+      }
+      freeSince = 0;
       let items: ClaimedItem[];
       try {
         items = await rpc.call(

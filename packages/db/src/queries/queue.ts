@@ -293,12 +293,18 @@ function itemRef(r: Row): ItemRef {
   };
 }
 
-/** Marks the run completed once none of its items is queued or running. */
+/**
+ * Marks the run completed once none of its items is queued or running. Checked at every completion,
+ * so it must not cost the run's size: `+run_id` keeps SQLite on the status indexes (the first queued
+ * item of a run in progress is found at once, and few items run at a time) instead of the run's
+ * index, which read every item of the run to look at its status (quadratic over a run).
+ */
 async function maybeCompleteRun(tx: Transaction, runId: string, now: string): Promise<void> {
   await tx.execute({
     sql: `UPDATE runs SET completed_at = ? WHERE id = ? AND completed_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM work_items WHERE run_id = ? AND status IN ('queued', 'running'))`,
-    args: [now, runId, runId],
+          AND NOT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND +run_id = ?)
+          AND NOT EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND +run_id = ?)`,
+    args: [now, runId, runId, runId],
   });
 }
 
