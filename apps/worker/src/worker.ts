@@ -138,11 +138,20 @@ export class Worker {
       }
       freeSince = 0;
       let items: ClaimedItem[];
+      // Nothing running: a long poll (the server answers as soon as work appears); else a quick claim.
+      const waitMs = this.#running.size === 0 ? this.#claimWaitMs() : 0;
+      const asked = Date.now();
       try {
         items = await rpc.call(
           "queue.claim",
           (api) =>
-            api.queue.claim.mutate({ worker_id: cfg.id, kinds: cfg.kinds, max_items: free, lease_ms: cfg.leaseMs }),
+            api.queue.claim.mutate({
+              worker_id: cfg.id,
+              kinds: cfg.kinds,
+              max_items: free,
+              lease_ms: cfg.leaseMs,
+              wait_ms: waitMs,
+            }),
           { signal: this.#stopping.signal },
         );
       } catch (e) {
@@ -157,6 +166,10 @@ export class Worker {
         await this.#sleepUntilWoken(backoffMs(5, cfg.maxBackoffMs));
         continue;
       }
+      if (items.length === 0 && waitMs > 0 && Date.now() - asked >= waitMs / 2) {
+        idle = 0; // the server held the call: ask again at once
+        continue;
+      }
       if (items.length === 0) {
         // Empty queue: poll again soon, a little later each time (jittered, capped at 4× --poll-ms).
         idle = Math.min(idle + 1, 3);
@@ -166,6 +179,11 @@ export class Worker {
       idle = 0;
       for (const item of items) this.#start(item);
     }
+  }
+
+  /** How long an idle claim may be held by the server: well inside the request timeout. */
+  #claimWaitMs(): number {
+    return Math.min(20_000, Math.floor(this.cfg.requestTimeoutMs / 2));
   }
 
   async #sleepUntilWoken(ms: number): Promise<void> {

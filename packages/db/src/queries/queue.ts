@@ -108,6 +108,13 @@ function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promis
   });
 }
 
+/** writeTx for calls that put work in the queue: waiting claims of this process wake once it is committed. */
+async function writeTxThenWake<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const out = await writeTx(h, table, fn);
+  workAppeared(h);
+  return out;
+}
+
 async function drainWrites(h: VerdictDb, g: WriteGroup): Promise<void> {
   try {
     while (g.queue.length > 0) await runGroup(h, g.queue.splice(0, MAX_GROUP));
@@ -199,7 +206,7 @@ export async function enqueueExecutions(
 ): Promise<{ scenario_id: string; execution_ids: string[]; item_ids: string[] }> {
   const input = enqueueExecutionsInput.parse(raw);
   const now = iso(Date.now());
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const sc = await tx.execute({
       sql: "SELECT timeout_seconds FROM test_scenarios WHERE scenario_id = ?",
       args: [input.scenario_id],
@@ -243,7 +250,7 @@ export async function startHttpRun(
     { length: input.instances },
     (_, i) => [newId("wi"), `inst-${String(i + 1).padStart(width, "0")}`, i] as const,
   );
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const run = await createRun(
       h,
       {
@@ -555,6 +562,91 @@ export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedI
   });
 }
 
+// ---------- waiting for work (long-poll claims) ----------
+
+/** How often waiting claims look for work that another process queued (in-process queuing wakes them at once). */
+const WORK_CHECK_MS = 25;
+
+interface Waiters {
+  wake: Set<() => void>;
+  timer: NodeJS.Timeout | null;
+}
+const waiters = new WeakMap<VerdictDb, Waiters>();
+
+/** Wakes the claims waiting on this handle (work was queued or handed back). */
+function workAppeared(h: VerdictDb): void {
+  const w = waiters.get(h);
+  if (!w) return;
+  for (const wake of [...w.wake]) wake();
+}
+
+/** Whether a claim of these kinds could get an item now (queued, or running with its lease or deadline past). */
+async function claimable(h: VerdictDb, kinds: readonly WorkKind[], nowMs: number): Promise<boolean> {
+  const rs = await h.client.execute({
+    sql: `SELECT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued'
+              AND kind IN (${kinds.map(() => "?").join(", ")}))
+            OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND lease_expires_at <= ?)
+            OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND deadline_at <= ?) AS ok`,
+    args: [...kinds, iso(nowMs), iso(nowMs - DEADLINE_GRACE_MS)],
+  });
+  return Number(rs.rows[0]?.ok) === 1;
+}
+
+/**
+ * Resolves when work may be claimable, after `ms` at most, or when `signal` aborts.
+ * All waiting claims of a handle share one check every WORK_CHECK_MS (an indexed read, no write).
+ */
+async function waitForWork(h: VerdictDb, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return;
+  let w = waiters.get(h);
+  if (!w) {
+    w = { wake: new Set(), timer: null };
+    waiters.set(h, w);
+  }
+  const group = w;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      group.wake.delete(done);
+      signal?.removeEventListener("abort", done);
+      if (group.wake.size === 0 && group.timer) {
+        clearInterval(group.timer);
+        group.timer = null;
+      }
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    group.wake.add(done);
+    group.timer ??= setInterval(() => {
+      // Any kind wakes every waiter: each then claims (or finds nothing and waits again).
+      claimable(h, ["ivr", "http"], Date.now()).then(
+        (ok) => {
+          if (ok) workAppeared(h);
+        },
+        () => workAppeared(h), // let the claims run and report the fault themselves
+      );
+    }, WORK_CHECK_MS);
+  });
+}
+
+/**
+ * claimWork, holding the call up to `wait_ms` while nothing is claimable: returns as soon as a
+ * claim gets items, or an empty list when the time is up or `signal` aborts (the caller went away:
+ * nothing is claimed for it).
+ */
+export async function claimWorkWaiting(h: VerdictDb, raw: ClaimInput, signal?: AbortSignal): Promise<ClaimedItem[]> {
+  const input = claimInput.parse(raw);
+  const end = Date.now() + input.wait_ms;
+  for (;;) {
+    if (signal?.aborted) return [];
+    const items = await claimWork(h, input);
+    const left = end - Date.now();
+    if (items.length > 0 || left <= 0) return items;
+    await waitForWork(h, left, signal);
+  }
+}
+
 // ---------- leases ----------
 
 /** Why a worker no longer holds an item (null when it does). */
@@ -812,7 +904,7 @@ export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<Fi
  */
 export async function failWork(h: VerdictDb, raw: FailInput): Promise<FinishResult> {
   const input = failInput.parse(raw);
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const now = iso(Date.now());
     const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
     if (already) return already;
@@ -832,7 +924,7 @@ export async function failWork(h: VerdictDb, raw: FailInput): Promise<FinishResu
 /** A worker shutting down returns items it has not finished; the interrupted attempt is not counted. */
 export async function handBackWork(h: VerdictDb, raw: HandBackInput): Promise<{ handed_back: string[] }> {
   const input = handBackInput.parse(raw);
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const out: string[] = [];
     for (const ref of input.items) {
       const { row, problem } = await leaseProblem(tx, input.worker_id, ref.item_id, ref.lease);
