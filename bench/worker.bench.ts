@@ -13,7 +13,8 @@
  *
  * Built binaries are required (`pnpm bench` builds first). Env: BENCH_IVR_EXECUTIONS (40),
  * BENCH_IVR_DELAY_MS (50), BENCH_HTTP_INSTANCES (3000), BENCH_HTTP_CONCURRENCY (32),
- * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported), BENCH_ONLY (ivr|http).
+ * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported), BENCH_ONLY (ivr|http),
+ * BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
