@@ -67,4 +67,10 @@ describe("long-poll claims", () => {
     expect(await claimWorkWaiting(h, { worker_id: "w", kinds: ["http"], wait_ms: 0 })).toEqual([]);
     expect((await getWorkItem(h, id)).status).toBe("queued");
   });
+
+  it("a waiting claim of one kind does not take work of another kind", async () => {
+    const { item_ids } = await enqueueExecutions(h, { scenario_id: scenarioId, repeat: 1 });
+    expect(await claimWorkWaiting(h, { worker_id: "w", kinds: ["http"], wait_ms: 200 })).toEqual([]);
+    expect((await getWorkItem(h, item_ids[0] ?? "")).status).toBe("queued");
+  });
 });

@@ -567,62 +567,76 @@ export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedI
 /** How often waiting claims look for work that another process queued (in-process queuing wakes them at once). */
 const WORK_CHECK_MS = 25;
 
+interface Waiter {
+  kinds: readonly WorkKind[];
+  wake: () => void;
+}
 interface Waiters {
-  wake: Set<() => void>;
+  all: Set<Waiter>;
   timer: NodeJS.Timeout | null;
 }
 const waiters = new WeakMap<VerdictDb, Waiters>();
 
-/** Wakes the claims waiting on this handle (work was queued or handed back). */
-function workAppeared(h: VerdictDb): void {
+/** Wakes the claims waiting on this handle for any of `kinds` (work was queued or handed back). */
+function workAppeared(h: VerdictDb, kinds: readonly WorkKind[] = workKind.options): void {
   const w = waiters.get(h);
   if (!w) return;
-  for (const wake of [...w.wake]) wake();
-}
-
-/** Whether a claim of these kinds could get an item now (queued, or running with its lease or deadline past). */
-async function claimable(h: VerdictDb, kinds: readonly WorkKind[], nowMs: number): Promise<boolean> {
-  const rs = await h.client.execute({
-    sql: `SELECT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued'
-              AND kind IN (${kinds.map(() => "?").join(", ")}))
-            OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND lease_expires_at <= ?)
-            OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND deadline_at <= ?) AS ok`,
-    args: [...kinds, iso(nowMs), iso(nowMs - DEADLINE_GRACE_MS)],
-  });
-  return Number(rs.rows[0]?.ok) === 1;
+  for (const waiter of [...w.all]) if (waiter.kinds.some((k) => kinds.includes(k))) waiter.wake();
 }
 
 /**
- * Resolves when work may be claimable, after `ms` at most, or when `signal` aborts.
+ * The kinds a claim could get an item of now: queued items by kind; an item whose lease or deadline
+ * passed is reaped by any claim, so it counts for every kind.
+ */
+async function claimableKinds(h: VerdictDb, nowMs: number): Promise<WorkKind[]> {
+  const rs = await h.client.execute({
+    sql: `SELECT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND kind = 'ivr') AS ivr,
+            EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND kind = 'http') AS http,
+            EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND lease_expires_at <= ?)
+              OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND deadline_at <= ?) AS reap`,
+    args: [iso(nowMs), iso(nowMs - DEADLINE_GRACE_MS)],
+  });
+  const r = rs.rows[0];
+  if (Number(r?.reap) === 1) return [...workKind.options];
+  return workKind.options.filter((k) => Number(r?.[k]) === 1);
+}
+
+/**
+ * Resolves when work of these kinds may be claimable, after `ms` at most, or when `signal` aborts.
  * All waiting claims of a handle share one check every WORK_CHECK_MS (an indexed read, no write).
  */
-async function waitForWork(h: VerdictDb, ms: number, signal: AbortSignal | undefined): Promise<void> {
+async function waitForWork(
+  h: VerdictDb,
+  kinds: readonly WorkKind[],
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (signal?.aborted) return;
   let w = waiters.get(h);
   if (!w) {
-    w = { wake: new Set(), timer: null };
+    w = { all: new Set(), timer: null };
     waiters.set(h, w);
   }
   const group = w;
   await new Promise<void>((resolve) => {
-    const done = () => {
+    const waiter: Waiter = { kinds, wake: done };
+    function done() {
       clearTimeout(t);
-      group.wake.delete(done);
+      group.all.delete(waiter);
       signal?.removeEventListener("abort", done);
-      if (group.wake.size === 0 && group.timer) {
+      if (group.all.size === 0 && group.timer) {
         clearInterval(group.timer);
         group.timer = null;
       }
       resolve();
-    };
+    }
     const t = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
-    group.wake.add(done);
+    group.all.add(waiter);
     group.timer ??= setInterval(() => {
-      // Any kind wakes every waiter: each then claims (or finds nothing and waits again).
-      claimable(h, ["ivr", "http"], Date.now()).then(
-        (ok) => {
-          if (ok) workAppeared(h);
+      claimableKinds(h, Date.now()).then(
+        (ready) => {
+          if (ready.length > 0) workAppeared(h, ready);
         },
         () => workAppeared(h), // let the claims run and report the fault themselves
       );
@@ -643,7 +657,7 @@ export async function claimWorkWaiting(h: VerdictDb, raw: ClaimInput, signal?: A
     const items = await claimWork(h, input);
     const left = end - Date.now();
     if (items.length > 0 || left <= 0) return items;
-    await waitForWork(h, left, signal);
+    await waitForWork(h, input.kinds, left, signal);
   }
 }
 
