@@ -120,7 +120,7 @@ describe("group commit of queue writes", () => {
   it("a completion sent twice at once (a retry racing the original) lands once", async () => {
     await queued(1);
     const [a] = await claimWork(h, { worker_id: "w", kinds: ["ivr"], max_items: 1 });
-    if (!a || a.kind !== "ivr") throw new Error("claim");
+    if (a?.kind !== "ivr") throw new Error("claim");
     const call = () =>
       completeWork(h, {
         kind: "ivr",
