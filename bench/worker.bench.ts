@@ -1,16 +1,24 @@
 /**
- * Worker throughput. IVR executions of a 10-step DTMF scenario run end to end by 1, 2 and 4
- * `verdict-worker` processes (concurrency 1 each) against the demo IVR, through a `verdict serve`
- * process on a libSQL file: claim, 10 webhook turns, step reports, complete. Baseline, measured in
- * the same script on the same file: recording the same executions and steps in-process with the
- * @verdict/db helpers (startExecution + recordStepExecutions + finishExecution). Reference: the
- * same 10 IVR turns sent straight to the demo IVR, without Verdict.
+ * Worker scaling. Two workloads, each run by 1 and more `verdict-worker` processes (already started
+ * and polling) through a `verdict serve` process on a libSQL file, all on 127.0.0.1; each figure is
+ * a ratio against 1 worker from the same script run:
  *
- * Built binaries are required (`pnpm bench` builds first). Env: BENCH_WORKER_EXECUTIONS (60),
- * BENCH_WORKER_ROUNDS (3; the best round of each configuration is reported).
+ * - IVR: executions of a 10-step DTMF scenario against the demo IVR answering each turn after
+ *   `--delay-ms` (50), workers with --concurrency 1 (1, 2, 4 workers). The time goes to waiting on
+ *   the IVR, so N workers should finish close to N times the executions per second.
+ * - HTTP: instances of a 3-step scenario (login, cart, checkout) against a local node:http target
+ *   (a child process) that answers at once, workers with --concurrency BENCH_HTTP_CONCURRENCY (1 and
+ *   4 workers). Counts instances per second, step reports and assertions included, and checks that
+ *   every instance, step and assertion row is stored exactly once.
+ *
+ * Built binaries are required (`pnpm bench` builds first). Env: BENCH_IVR_EXECUTIONS (40),
+ * BENCH_IVR_DELAY_MS (50), BENCH_HTTP_INSTANCES (3000), BENCH_HTTP_CONCURRENCY (32),
+ * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported), BENCH_ONLY (ivr|http),
+ * BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -19,18 +27,21 @@ import {
   createScenario,
   createToken,
   enqueueExecutions,
-  finishExecution,
   openDatabase,
-  recordStepExecutions,
-  startExecution,
+  startHttpRun,
 } from "@verdict/db";
-import { type StepDefinitionInput, type StepExecutionInput, recordedStepType } from "@verdict/schema";
+import { type StepDefinitionInput, httpScenario } from "@verdict/schema";
 import { tempDir } from "@verdict/testing";
 import { fmt, table } from "./lib/measure.js";
 
-const EXECUTIONS = Number(process.env.BENCH_WORKER_EXECUTIONS ?? 60);
-const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 3);
-const WORKER_COUNTS = [1, 2, 4];
+const IVR_EXECUTIONS = Number(process.env.BENCH_IVR_EXECUTIONS ?? 40);
+const IVR_DELAY_MS = Number(process.env.BENCH_IVR_DELAY_MS ?? 50);
+const HTTP_INSTANCES = Number(process.env.BENCH_HTTP_INSTANCES ?? 3000);
+const HTTP_CONCURRENCY = Number(process.env.BENCH_HTTP_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 2);
+const ONLY = process.env.BENCH_ONLY ?? "";
+const IVR_WORKERS = [1, 2, 4];
+const HTTP_WORKERS = [1, 4];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "apps/cli/dist/index.js");
@@ -45,11 +56,28 @@ for (const f of [CLI, WORKER, DEMO_IVR]) {
 
 // Greeting, then the balance (1) and the main menu (9) in turn: one webhook round trip per DTMF step.
 const DIGITS = ["1", "9", "1", "9", "1", "9", "1", "9", "1"];
-const steps: StepDefinitionInput[] = [
+const ivrSteps: StepDefinitionInput[] = [
   { type: "prompt", expected_text: "Welcome to Acme Bank" },
   ...DIGITS.map((digits): StepDefinitionInput => ({ type: "dtmf", digits })),
 ];
-const STEPS = steps.length;
+
+// A target answering at once, in its own process (so the bench's own polling does not slow it).
+const TARGET_SOURCE = `
+const http = require("node:http");
+const json = (res, body) => { res.writeHead(200, { "content-type": "application/json" }); res.end(JSON.stringify(body)); };
+const server = http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => { body += d; });
+  req.on("end", () => {
+    if (req.url === "/login") return json(res, { token: "tok-" + (JSON.parse(body || "{}").user || "anon") });
+    if (req.url === "/cart") return json(res, { items: ["apple", "pear"] });
+    if (req.url === "/checkout") return json(res, { order: "o-1", status: "placed" });
+    res.writeHead(404); res.end();
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ msg: "listening", url: "http://127.0.0.1:" + server.address().port })));
+`;
 
 const children = new Set<ChildProcess>();
 function start(args: string[]): { child: ChildProcess; out: () => string; err: () => string } {
@@ -62,7 +90,8 @@ function start(args: string[]): { child: ChildProcess; out: () => string; err: (
     out += d.toString();
   });
   child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
+    // Keep only what the bench reads (start-up lines, errors); per-item logs would pile up.
+    if (err.length < 200_000) err += d.toString();
   });
   return { child, out: () => out, err: () => err };
 }
@@ -95,45 +124,92 @@ const scenario = await createScenario(db, {
   name: "10 steps: greeting + 9 DTMF turns",
   target_phone: "+15550100100",
   timeout_seconds: 120,
-  steps,
+  steps: ivrSteps,
 });
 const token = (await createToken(db, "bench-workers", "write")).token;
 
-const ivr = start([DEMO_IVR, "--port", "0", "--quiet"]);
-const server = start([CLI, "--db", dbUrl, "serve", "--host", "127.0.0.1", "--port", "0"]);
-const [ivrUrl, serverUrl] = await Promise.all([listening(ivr, "the demo IVR"), listening(server, "verdict serve")]);
+const ivr = start([DEMO_IVR, "--port", "0", "--quiet", "--delay-ms", String(IVR_DELAY_MS)]);
+const target = start(["-e", TARGET_SOURCE]);
+const server = start([
+  ...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean),
+  CLI,
+  "--db",
+  dbUrl,
+  "serve",
+  "--host",
+  "127.0.0.1",
+  "--port",
+  "0",
+]);
+const [ivrUrl, targetUrl, serverUrl] = await Promise.all([
+  listening(ivr, "the demo IVR"),
+  listening(target, "the HTTP target"),
+  listening(server, "verdict serve"),
+]);
 
-interface Round {
-  seconds: number;
-  steps: number;
-  /** Median ms from "claimed" to "completed" per item, and from one "completed" to the next "claimed" (workers only). */
-  workMs?: number;
-  claimGapMs?: number;
-}
+const shop = httpScenario.parse({
+  id: "bench-shop",
+  sut: "shop",
+  timeout_seconds: 120,
+  vars: { base: targetUrl },
+  steps: [
+    {
+      name: "login",
+      service: "auth",
+      request: { method: "POST", url: "{{base}}/login", json: { user: "u{{instance_index}}" } },
+      extract: { token: "$.token" },
+      assert: [{ status: 200 }],
+    },
+    {
+      name: "cart",
+      service: "cart",
+      request: { url: "{{base}}/cart", headers: { authorization: "Bearer {{token}}" } },
+      assert: [{ status: 200 }, { json_path: "$.items", contains: "apple" }],
+    },
+    {
+      name: "checkout",
+      service: "orders",
+      request: { method: "POST", url: "{{base}}/checkout", json: { cart: "c-{{instance_index}}" } },
+      assert: [{ status: 200 }, { json_path: "$.status", equals: "placed" }],
+    },
+  ],
+});
+const HTTP_ASSERTIONS = 5;
 
-/** Seconds for `workers` worker processes to run EXECUTIONS queued executions (workers already up and polling). */
-async function workerRound(workers: number): Promise<Round> {
-  const procs = Array.from({ length: workers }, (_, i) =>
+async function startWorkers(n: number, extra: string[]) {
+  const procs = Array.from({ length: n }, (_, i) =>
     start([
+      ...(process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter(Boolean),
       WORKER,
       "--server",
       serverUrl,
       "--token",
       token,
       "--id",
-      `bench-${workers}-${i}`,
-      "--kinds",
-      "ivr",
-      "--ivr-webhook",
-      ivrUrl,
-      "--poll-ms",
-      "20",
+      `bench-${n}-${i}`,
+      ...extra,
     ]),
   );
   await waitFor(() => procs.every((p) => p.err().includes('"msg":"worker started"')), "the workers to start");
   await sleep(300); // let them settle into polling
+  return procs;
+}
+async function stopWorkers(procs: { child: ChildProcess }[]): Promise<void> {
+  for (const p of procs) p.child.kill("SIGTERM");
+  await Promise.all(
+    procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once("exit", r)))),
+  );
+}
+
+/** Seconds for `workers` workers to run IVR_EXECUTIONS queued executions. */
+async function ivrRound(workers: number): Promise<Round> {
+  const procs = await startWorkers(workers, ["--kinds", "ivr", "--ivr-webhook", ivrUrl]);
+  const cpu0 = cpuNow(procs);
   const t0 = performance.now();
-  const { execution_ids: ids } = await enqueueExecutions(db, { scenario_id: scenario.scenario_id, repeat: EXECUTIONS });
+  const { execution_ids: ids } = await enqueueExecutions(db, {
+    scenario_id: scenario.scenario_id,
+    repeat: IVR_EXECUTIONS,
+  });
   const list = JSON.stringify(ids);
   for (;;) {
     const rs = await db.client.execute({
@@ -141,10 +217,12 @@ async function workerRound(workers: number): Promise<Round> {
             AND status NOT IN ('queued', 'running')`,
       args: [list],
     });
-    if (Number(rs.rows[0]?.n) === EXECUTIONS) break;
-    await sleep(25); // polling costs CPU the workers need: not too often
+    if (Number(rs.rows[0]?.n) === IVR_EXECUTIONS) break;
+    await sleep(25);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow(procs).map((c, i) => c - (cpu0[i] ?? 0));
+  await stopWorkers(procs);
   const check = await db.client.execute({
     sql: `SELECT count(*) AS steps,
             (SELECT count(*) FROM test_executions WHERE execution_id IN (SELECT value FROM json_each(?1)) AND final_result = 'pass') AS passed
@@ -153,131 +231,136 @@ async function workerRound(workers: number): Promise<Round> {
   });
   const recorded = Number(check.rows[0]?.steps);
   const passed = Number(check.rows[0]?.passed);
-  if (recorded !== EXECUTIONS * STEPS || passed !== EXECUTIONS) {
-    throw new Error(`round with ${workers} worker(s): ${passed}/${EXECUTIONS} passed, ${recorded} step rows`);
+  if (recorded !== IVR_EXECUTIONS * ivrSteps.length || passed !== IVR_EXECUTIONS) {
+    throw new Error(`IVR round with ${workers} worker(s): ${passed}/${IVR_EXECUTIONS} passed, ${recorded} step rows`);
   }
-  for (const p of procs) p.child.kill("SIGTERM");
-  await Promise.all(
-    procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once("exit", r)))),
-  );
-  // Where a worker's time goes, from its own logs (ms resolution): from "claimed" to "completed"
-  // (the IVR conversation, step reports and the completion call), and from "completed" to the next
-  // "claimed" (the claim call).
-  const work: number[] = [];
-  const claimGap: number[] = [];
-  for (const p of procs) {
-    let last = 0;
-    for (const line of p.err().split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const entry = JSON.parse(line) as { msg?: string; time?: string };
-      const t = Date.parse(entry.time ?? "");
-      if (entry.msg === "claimed") {
-        if (last) claimGap.push(t - last);
-        last = t;
-      } else if (entry.msg === "completed") {
-        work.push(t - last);
-        last = t;
-      }
-    }
-  }
-  return { seconds, steps: recorded, workMs: median(work), claimGapMs: median(claimGap) };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[Math.floor(s.length / 2)] ?? Number.NaN);
-}
-
-/** Seconds to record the same executions and steps in-process (the server is idle meanwhile). */
-async function baselineRound(): Promise<{ seconds: number; steps: number }> {
+/** Seconds for `workers` workers to run an HTTP run of HTTP_INSTANCES instances, every row checked. */
+async function httpRound(workers: number): Promise<Round> {
+  const procs = await startWorkers(workers, ["--kinds", "http", "--concurrency", String(HTTP_CONCURRENCY)]);
+  const cpu0 = cpuNow(procs);
   const t0 = performance.now();
-  for (let i = 0; i < EXECUTIONS; i++) {
-    const exe = await startExecution(db, { scenario_id: scenario.scenario_id });
-    const now = new Date().toISOString();
-    const rows: StepExecutionInput[] = steps.map((s, n) => ({
-      execution_id: exe.execution_id,
-      step_number: n,
-      step_type: recordedStepType(s.type),
-      status: "pass",
-      started_at: now,
-      ended_at: now,
-      latency_ms: 1,
-      ...(s.type === "dtmf" ? { dtmf_sent: s.digits } : { transcript: "Welcome to Acme Bank." }),
-    }));
-    await recordStepExecutions(db, rows);
-    await finishExecution(db, { execution_id: exe.execution_id, status: "completed", final_result: "pass" });
+  const { run } = await startHttpRun(db, { scenario: shop, instances: HTTP_INSTANCES });
+  for (;;) {
+    const rs = await db.client.execute({ sql: "SELECT completed_at FROM runs WHERE id = ?", args: [run.id] });
+    if (rs.rows[0]?.completed_at) break;
+    await sleep(25);
   }
-  return { seconds: (performance.now() - t0) / 1000, steps: EXECUTIONS * STEPS };
-}
-
-/** Seconds for the same conversations straight against the demo IVR, one at a time, without Verdict. */
-async function ivrOnlyRound(): Promise<{ seconds: number; steps: number }> {
-  const post = async (call_id: string, input: Record<string, unknown>) => {
-    const res = await fetch(new URL("/webhook", ivrUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ call_id, input }),
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow(procs).map((c, i) => c - (cpu0[i] ?? 0));
+  await stopWorkers(procs);
+  const rs = await db.client.execute({
+    sql: `SELECT (SELECT count(*) FROM instances WHERE run_id = ?1 AND status = 'pass') AS passed,
+            (SELECT count(*) FROM steps WHERE run_id = ?1) AS steps,
+            (SELECT count(*) FROM assertions WHERE run_id = ?1 AND passed = 1) AS assertions,
+            (SELECT count(*) FROM work_items WHERE run_id = ?1 AND status = 'done' AND attempts = 1) AS once`,
+    args: [run.id],
+  });
+  const r = rs.rows[0];
+  const got = [r?.passed, r?.steps, r?.assertions, r?.once].map(Number);
+  const want = [HTTP_INSTANCES, HTTP_INSTANCES * 3, HTTP_INSTANCES * HTTP_ASSERTIONS, HTTP_INSTANCES];
+  if (got.some((g, i) => g !== want[i])) {
+    const why = await db.client.execute({
+      sql: "SELECT attempts, last_error FROM work_items WHERE run_id = ? AND attempts > 1 LIMIT 3",
+      args: [run.id],
     });
-    if (!res.ok) throw new Error(`demo IVR answered ${res.status}`);
-    await res.json();
-  };
-  const t0 = performance.now();
-  for (let i = 0; i < EXECUTIONS; i++) {
-    const call = `bench-${i}-${Date.now()}`;
-    await post(call, { type: "start" });
-    for (const digits of DIGITS) await post(call, { type: "dtmf", digits });
-    await post(call, { type: "hangup" });
+    console.error(why.rows);
+    throw new Error(
+      `HTTP round with ${workers} worker(s): passed/steps/assertions/done-once ${got.join("/")}, want ${want.join("/")}`,
+    );
   }
-  return { seconds: (performance.now() - t0) / 1000, steps: EXECUTIONS * STEPS };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
 }
 
-const best = (rs: Round[]) => rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+interface Round {
+  seconds: number;
+  /** CPU seconds used during the round by the server, and by all workers together. */
+  serverCpu: number;
+  workerCpu: number;
+}
+
+/** [server, all workers] CPU seconds so far. */
+function cpuNow(procs: { child: ChildProcess }[]): [number, number] {
+  return [cpuSeconds(server.child.pid), procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0)];
+}
+
+/** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const results = new Map<string, Round[]>();
 const add = (k: string, r: Round) => results.set(k, [...(results.get(k) ?? []), r]);
+const loads: string[] = [];
+const load = () =>
+  loads.push(
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
+  );
 
 try {
+  load();
   for (let round = 0; round < ROUNDS; round++) {
-    add("baseline", await baselineRound());
-    add("ivr", await ivrOnlyRound());
-    for (const w of WORKER_COUNTS) add(`w${w}`, await workerRound(w));
+    if (ONLY !== "http") for (const w of IVR_WORKERS) add(`ivr${w}`, await ivrRound(w));
+    if (ONLY !== "ivr") for (const w of HTTP_WORKERS) add(`http${w}`, await httpRound(w));
+    load();
     console.log(`round ${round + 1}/${ROUNDS} done`);
   }
 } finally {
+  // The server ends on SIGTERM (closing its database cleanly); the rest is killed.
+  server.child.kill("SIGTERM");
+  await Promise.race([new Promise((r) => server.child.once("exit", r)), sleep(5000)]);
   killAll();
   db.close();
   dir.cleanup();
 }
 
-const base = best(results.get("baseline") ?? []);
-const baseRate = EXECUTIONS / base.seconds;
-const rows: (string | number)[][] = [];
-const row = (label: string, key: string) => {
-  const r = best(results.get(key) ?? []);
-  const all = (results.get(key) ?? []).map((x) => fmt(x.seconds, 2)).join(", ");
-  rows.push([
-    label,
-    all,
-    fmt(EXECUTIONS / r.seconds, 1),
-    fmt(r.steps / r.seconds, 0),
-    `${fmt(EXECUTIONS / r.seconds / baseRate, 3)}×`,
-    r.workMs === undefined ? "-" : `${r.workMs} / ${r.claimGapMs}`,
-  ]);
-};
-row("in-process recording (baseline)", "baseline");
-for (const w of WORKER_COUNTS) row(`${w} worker process${w > 1 ? "es" : ""}`, `w${w}`);
-row("demo IVR conversations only (reference, no Verdict)", "ivr");
+function report(prefix: string, counts: number[], n: number, unit: string, title: string): void {
+  const best = (k: string) =>
+    (results.get(k) ?? []).reduce<Round | null>((a, b) => (a === null || b.seconds < a.seconds ? b : a), null);
+  const base = n / (best(`${prefix}1`)?.seconds ?? Number.NaN);
+  const rows = counts.map((w) => {
+    const r = best(`${prefix}${w}`);
+    const rate = n / (r?.seconds ?? Number.NaN);
+    return [
+      `${w} worker${w > 1 ? "s" : ""}`,
+      (results.get(`${prefix}${w}`) ?? []).map((x) => fmt(x.seconds, 2)).join(", "),
+      fmt(rate, 1),
+      `${fmt(rate / base, 2)}×`,
+      `${fmt(((r?.serverCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.workerCpu ?? Number.NaN) * 1000) / n, 2)}`,
+    ];
+  });
+  console.log(`\n### ${title}\n`);
+  console.log(
+    table(["workers", "each round s", `${unit}/s`, "ratio vs 1 worker", "CPU ms per item: server / workers"], rows),
+  );
+}
 
-console.log(`\n### ${EXECUTIONS} executions × ${STEPS} steps per round, ${ROUNDS} round(s), best round reported\n`);
+if (ONLY !== "http")
+  report(
+    "ivr",
+    IVR_WORKERS,
+    IVR_EXECUTIONS,
+    "executions",
+    `IVR: ${IVR_EXECUTIONS} executions × ${ivrSteps.length} steps, demo IVR --delay-ms ${IVR_DELAY_MS}, --concurrency 1`,
+  );
+if (ONLY !== "ivr")
+  report(
+    "http",
+    HTTP_WORKERS,
+    HTTP_INSTANCES,
+    "instances",
+    `HTTP: ${HTTP_INSTANCES} instances × 3 steps (${HTTP_ASSERTIONS} assertions), --concurrency ${HTTP_CONCURRENCY}`,
+  );
 console.log(
-  table(
-    [
-      "path",
-      "each round s",
-      "executions/s",
-      "step reports/s",
-      "ratio vs baseline",
-      "median ms per item: claimed→completed / completed→next claimed",
-    ],
-    rows,
-  ),
+  `\n${ROUNDS} round(s), best round reported; load average (1/5/15 min) at start and after each round: ${loads.join("; ")}`,
 );

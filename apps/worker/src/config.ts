@@ -55,7 +55,9 @@ Options:
                          instead, signed with the token in env VERDICT_IVR_TOKEN_<NAME> (upper case,
                          non-alphanumerics as _); the flags above serve scenarios without a target.
   --lease-ms <ms>        lease per claim; heartbeats every third (default 30000)
-  --poll-ms <ms>         wait between claims while the queue is empty (default 500)
+  --poll-ms <ms>         wait between claims when the server cannot hold an idle claim (an idle
+                         worker's claim waits on the server for work), and longest wait to claim
+                         for several free slots at once (default 500)
   --flush-ms <ms>        longest a step report is held before sending (default 200)
   --batch-size <n>       most steps per report call (default 500)
   --drain-ms <ms>        on SIGTERM, time to finish running work before handing it back (default 10000)

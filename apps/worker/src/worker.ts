@@ -116,18 +116,42 @@ export class Worker {
     const { cfg } = this;
     const { rpc, log } = this.deps;
     let idle = 0;
+    // Claims go out for several slots at once: with many items in flight, slots free up one by one
+    // and a claim per slot would double the calls per item. A claim waits until a quarter of the
+    // slots are free, or --poll-ms after the first one freed up (long items keep slots a long time).
+    const batch = Math.max(1, Math.ceil(cfg.concurrency / 4));
+    let freeSince = 0;
     while (!this.stopping) {
       const free = cfg.concurrency - this.#running.size;
       if (free <= 0) {
+        freeSince = 0;
         await this.#sleepUntilWoken(cfg.pollMs * 10);
         continue;
       }
+      if (free < batch && this.#running.size > 0) {
+        freeSince ||= Date.now();
+        const wait = freeSince + cfg.pollMs - Date.now();
+        if (wait > 0) {
+          await this.#sleepUntilWoken(wait);
+          continue;
+        }
+      }
+      freeSince = 0;
       let items: ClaimedItem[];
+      // Nothing running: a long poll (the server answers as soon as work appears); else a quick claim.
+      const waitMs = this.#running.size === 0 ? this.#claimWaitMs() : 0;
+      const asked = Date.now();
       try {
         items = await rpc.call(
           "queue.claim",
           (api) =>
-            api.queue.claim.mutate({ worker_id: cfg.id, kinds: cfg.kinds, max_items: free, lease_ms: cfg.leaseMs }),
+            api.queue.claim.mutate({
+              worker_id: cfg.id,
+              kinds: cfg.kinds,
+              max_items: free,
+              lease_ms: cfg.leaseMs,
+              wait_ms: waitMs,
+            }),
           { signal: this.#stopping.signal },
         );
       } catch (e) {
@@ -142,6 +166,10 @@ export class Worker {
         await this.#sleepUntilWoken(backoffMs(5, cfg.maxBackoffMs));
         continue;
       }
+      if (items.length === 0 && waitMs > 0 && Date.now() - asked >= waitMs / 2) {
+        idle = 0; // the server held the call: ask again at once
+        continue;
+      }
       if (items.length === 0) {
         // Empty queue: poll again soon, a little later each time (jittered, capped at 4× --poll-ms).
         idle = Math.min(idle + 1, 3);
@@ -151,6 +179,11 @@ export class Worker {
       idle = 0;
       for (const item of items) this.#start(item);
     }
+  }
+
+  /** How long an idle claim may be held by the server: well inside the request timeout. */
+  #claimWaitMs(): number {
+    return Math.min(20_000, Math.floor(this.cfg.requestTimeoutMs / 2));
   }
 
   async #sleepUntilWoken(ms: number): Promise<void> {

@@ -213,7 +213,14 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     throw new ConnectionError(`cannot open database ${redact(url)}: ${errorText(e)}`, e);
   }
   if (kind === "memory") raw = singleConnection(raw);
-  const setup = readOnly && kind !== "remote" ? ["PRAGMA query_only = 1"] : [];
+  // Set on every connection: the driver opens a fresh one after each transaction, and a fresh one
+  // starts at synchronous = FULL (an fsync of the WAL at every commit, in the event loop).
+  const setup =
+    readOnly && kind !== "remote"
+      ? ["PRAGMA query_only = 1"]
+      : kind === "file" && !readOnly
+        ? ["PRAGMA synchronous = NORMAL"]
+        : [];
   const client = guardClient(raw, {
     ...target,
     sliceRetry: kind === "file",
@@ -242,7 +249,6 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     if (kind === "file" && !readOnly) {
       // WAL lets readers (the CLI, backups) work while a server writes; it persists in the file.
       await client.execute("PRAGMA journal_mode = WAL");
-      await client.execute("PRAGMA synchronous = NORMAL");
     }
     if (kind !== "remote") await client.execute("PRAGMA foreign_keys = ON");
     // A remote client connects lazily; when nothing below talks to the server, make one round trip

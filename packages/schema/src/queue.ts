@@ -48,6 +48,11 @@ export const claimInput = z.object({
   kinds: z.array(workKind).min(1).max(2).default(["ivr", "http"]),
   max_items: z.number().int().min(1).max(100).default(1),
   lease_ms: leaseMs.default(30_000),
+  /**
+   * Long poll: when nothing is claimable, the server holds the call up to this long and claims as
+   * soon as work appears (an idle worker starts at once instead of at its next poll). 0: answer now.
+   */
+  wait_ms: z.number().int().min(0).max(60_000).default(0),
 });
 export type ClaimInput = z.input<typeof claimInput>;
 

@@ -21,7 +21,7 @@ export const queueRouter = {
     .input(enqueueExecutionsInput)
     .mutation(({ ctx, input }) => queue.enqueueExecutions(ctx, input)),
   startRun: writeProcedure.input(startRunInput).mutation(({ ctx, input }) => queue.startRun(ctx, input)),
-  claim: writeProcedure.input(claimInput).mutation(({ ctx, input }) => queue.claim(ctx, input)),
+  claim: writeProcedure.input(claimInput).mutation(({ ctx, input, signal }) => queue.claim(ctx, input, signal)),
   heartbeat: writeProcedure.input(heartbeatInput).mutation(({ ctx, input }) => queue.heartbeat(ctx, input)),
   report: writeProcedure.input(reportInput).mutation(({ ctx, input }) => queue.report(ctx, input)),
   complete: writeProcedure.input(completeInput).mutation(({ ctx, input }) => queue.complete(ctx, input)),

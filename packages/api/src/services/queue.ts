@@ -18,7 +18,7 @@ import type {
   startRunInput,
 } from "@verdict/schema";
 import {
-  claimWork,
+  claimWorkWaiting,
   completeWork,
   enqueueExecutions as enqueueInDb,
   failWork,
@@ -53,8 +53,13 @@ export function startRun(
   return startHttpRun(ctx.db, input);
 }
 
-export function claim(ctx: ServiceContext, input: z.output<typeof claimInput>): Promise<ClaimedItem[]> {
-  return claimWork(ctx.db, input);
+/** Claims items; with wait_ms, holds the call while nothing is claimable (ends early when `signal` aborts). */
+export function claim(
+  ctx: ServiceContext,
+  input: z.output<typeof claimInput>,
+  signal?: AbortSignal,
+): Promise<ClaimedItem[]> {
+  return claimWorkWaiting(ctx.db, input, signal);
 }
 
 export function heartbeat(ctx: ServiceContext, input: z.output<typeof heartbeatInput>): Promise<LeaseState[]> {

@@ -69,35 +69,110 @@ const str = (v: unknown) => String(v);
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const newLease = () => randomBytes(12).toString("base64url");
 
-// In-process writers queue here instead of spinning on SQLite's busy handler; other processes
-// are kept out by the write lock itself.
-const writeQueues = new WeakMap<VerdictDb, Promise<unknown>>();
+/**
+ * Group commit. In-process writers queue here instead of spinning on SQLite's busy handler (other
+ * processes are kept out by the write lock itself). The calls queued while one transaction runs
+ * share the next one: each call runs inside its own SAVEPOINT, so a call that fails is undone alone
+ * and the others still commit; no caller hears "done" before the COMMIT that holds its writes. One
+ * transaction per group instead of per call: one BEGIN, one COMMIT (one WAL sync) and one fresh
+ * connection from the driver (it hands its connection to every transaction) for many calls.
+ */
+interface QueuedWrite {
+  table: string;
+  fn: (tx: Transaction) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+interface WriteGroup {
+  queue: QueuedWrite[];
+  running: boolean;
+}
+/** Most calls in one transaction: bounds how long the write lock is held at once. */
+const MAX_GROUP = 64;
+const writeGroups = new WeakMap<VerdictDb, WriteGroup>();
 
-async function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  const previous = writeQueues.get(h) ?? Promise.resolve();
-  const run = previous.then(async () => {
-    const tx = await h.client.transaction("write");
-    try {
-      const out = await fn(tx);
-      await tx.commit();
-      return out;
-    } catch (e) {
-      try {
-        await tx.rollback();
-      } catch {
-        // the transaction may already be gone with its connection; nothing was committed
-      }
-      if (e instanceof VerdictError) throw e;
-      throw await translateDbError(h.client, e, { table });
-    } finally {
-      tx.close();
+function writeTx<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let g = writeGroups.get(h);
+    if (!g) {
+      g = { queue: [], running: false };
+      writeGroups.set(h, g);
+    }
+    g.queue.push({ table, fn, resolve: resolve as (v: unknown) => void, reject });
+    if (!g.running) {
+      g.running = true;
+      // After the current I/O callbacks: the calls of one HTTP batch reach this point a few
+      // microtasks apart and join the same transaction.
+      const group = g;
+      setImmediate(() => void drainWrites(h, group));
     }
   });
-  writeQueues.set(
-    h,
-    run.catch(() => undefined),
-  );
-  return run;
+}
+
+/** writeTx for calls that put work in the queue: waiting claims of this process wake once it is committed. */
+async function writeTxThenWake<T>(h: VerdictDb, table: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const out = await writeTx(h, table, fn);
+  workAppeared(h);
+  return out;
+}
+
+async function drainWrites(h: VerdictDb, g: WriteGroup): Promise<void> {
+  try {
+    while (g.queue.length > 0) await runGroup(h, g.queue.splice(0, MAX_GROUP));
+  } finally {
+    g.running = false;
+  }
+}
+
+async function failure(h: VerdictDb, e: unknown, table: string): Promise<unknown> {
+  return e instanceof VerdictError ? e : await translateDbError(h.client, e, { table });
+}
+
+async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
+  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+  let tx: Transaction;
+  try {
+    tx = await h.client.transaction("write");
+  } catch (e) {
+    for (const c of calls) c.reject(await failure(h, e, c.table));
+    return;
+  }
+  const alone = calls.length === 1;
+  try {
+    for (const c of calls) {
+      if (alone) {
+        outcomes.push({ ok: true, value: await c.fn(tx) });
+        continue;
+      }
+      await tx.execute("SAVEPOINT queue_call");
+      try {
+        const value = await c.fn(tx);
+        await tx.execute("RELEASE queue_call");
+        outcomes.push({ ok: true, value });
+      } catch (e) {
+        // Undo this call alone; when that is impossible the transaction is gone and all fail.
+        await tx.execute("ROLLBACK TO queue_call");
+        await tx.execute("RELEASE queue_call");
+        outcomes.push({ ok: false, error: e });
+      }
+    }
+    await tx.commit();
+  } catch (e) {
+    try {
+      await tx.rollback();
+    } catch {
+      // the transaction may already be gone with its connection; nothing was committed
+    }
+    for (const c of calls) c.reject(await failure(h, e, c.table));
+    return;
+  } finally {
+    tx.close();
+  }
+  for (const [i, c] of calls.entries()) {
+    const o = outcomes[i];
+    if (o?.ok) c.resolve(o.value);
+    else c.reject(await failure(h, o?.error, c.table));
+  }
 }
 
 function toWorkItem(r: Row): WorkItem {
@@ -132,7 +207,7 @@ export async function enqueueExecutions(
 ): Promise<{ scenario_id: string; execution_ids: string[]; item_ids: string[] }> {
   const input = enqueueExecutionsInput.parse(raw);
   const now = iso(Date.now());
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const sc = await tx.execute({
       sql: "SELECT timeout_seconds FROM test_scenarios WHERE scenario_id = ?",
       args: [input.scenario_id],
@@ -176,7 +251,7 @@ export async function startHttpRun(
     { length: input.instances },
     (_, i) => [newId("wi"), `inst-${String(i + 1).padStart(width, "0")}`, i] as const,
   );
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const run = await createRun(
       h,
       {
@@ -228,13 +303,17 @@ function itemRef(r: Row): ItemRef {
 
 /**
  * Marks the run completed once none of its items is queued or running, and stores its statistics in
- * the same transaction (the run is complete with them or not at all).
+ * the same transaction (the run is complete with them or not at all). Checked at every completion,
+ * so it must not cost the run's size: `+run_id` keeps SQLite on the status indexes (the first queued
+ * item of a run in progress is found at once, and few items run at a time) instead of the run's
+ * index, which read every item of the run to look at its status (quadratic over a run).
  */
 async function maybeCompleteRun(tx: Transaction, runId: string, now: string): Promise<void> {
   const rs = await tx.execute({
     sql: `UPDATE runs SET completed_at = ? WHERE id = ? AND completed_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM work_items WHERE run_id = ? AND status IN ('queued', 'running'))`,
-    args: [now, runId, runId],
+          AND NOT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND +run_id = ?)
+          AND NOT EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND +run_id = ?)`,
+    args: [now, runId, runId, runId],
   });
   if (rs.rowsAffected > 0) await storeRunStatsIn(tx, runId);
 }
@@ -484,6 +563,105 @@ export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedI
     }
     return claimed;
   });
+}
+
+// ---------- waiting for work (long-poll claims) ----------
+
+/** How often waiting claims look for work that another process queued (in-process queuing wakes them at once). */
+const WORK_CHECK_MS = 25;
+
+interface Waiter {
+  kinds: readonly WorkKind[];
+  wake: () => void;
+}
+interface Waiters {
+  all: Set<Waiter>;
+  timer: NodeJS.Timeout | null;
+}
+const waiters = new WeakMap<VerdictDb, Waiters>();
+
+/** Wakes the claims waiting on this handle for any of `kinds` (work was queued or handed back). */
+function workAppeared(h: VerdictDb, kinds: readonly WorkKind[] = workKind.options): void {
+  const w = waiters.get(h);
+  if (!w) return;
+  for (const waiter of [...w.all]) if (waiter.kinds.some((k) => kinds.includes(k))) waiter.wake();
+}
+
+/**
+ * The kinds a claim could get an item of now: queued items by kind; an item whose lease or deadline
+ * passed is reaped by any claim, so it counts for every kind.
+ */
+async function claimableKinds(h: VerdictDb, nowMs: number): Promise<WorkKind[]> {
+  const rs = await h.client.execute({
+    sql: `SELECT EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND kind = 'ivr') AS ivr,
+            EXISTS (SELECT 1 FROM work_items WHERE status = 'queued' AND kind = 'http') AS http,
+            EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND lease_expires_at <= ?)
+              OR EXISTS (SELECT 1 FROM work_items WHERE status = 'running' AND deadline_at <= ?) AS reap`,
+    args: [iso(nowMs), iso(nowMs - DEADLINE_GRACE_MS)],
+  });
+  const r = rs.rows[0];
+  if (Number(r?.reap) === 1) return [...workKind.options];
+  return workKind.options.filter((k) => Number(r?.[k]) === 1);
+}
+
+/**
+ * Resolves when work of these kinds may be claimable, after `ms` at most, or when `signal` aborts.
+ * All waiting claims of a handle share one check every WORK_CHECK_MS (an indexed read, no write).
+ */
+async function waitForWork(
+  h: VerdictDb,
+  kinds: readonly WorkKind[],
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal?.aborted) return;
+  let w = waiters.get(h);
+  if (!w) {
+    w = { all: new Set(), timer: null };
+    waiters.set(h, w);
+  }
+  const group = w;
+  await new Promise<void>((resolve) => {
+    const waiter: Waiter = { kinds, wake: done };
+    function done() {
+      clearTimeout(t);
+      group.all.delete(waiter);
+      signal?.removeEventListener("abort", done);
+      if (group.all.size === 0 && group.timer) {
+        clearInterval(group.timer);
+        group.timer = null;
+      }
+      resolve();
+    }
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    group.all.add(waiter);
+    group.timer ??= setInterval(() => {
+      claimableKinds(h, Date.now()).then(
+        (ready) => {
+          if (ready.length > 0) workAppeared(h, ready);
+        },
+        () => workAppeared(h), // let the claims run and report the fault themselves
+      );
+    }, WORK_CHECK_MS);
+  });
+}
+
+/**
+ * claimWork, holding the call up to `wait_ms` while nothing is claimable: returns as soon as a
+ * claim gets items, or an empty list when the time is up or `signal` aborts (the caller went away:
+ * nothing is claimed for it).
+ */
+export async function claimWorkWaiting(h: VerdictDb, raw: ClaimInput, signal?: AbortSignal): Promise<ClaimedItem[]> {
+  const input = claimInput.parse(raw);
+  const end = Date.now() + input.wait_ms;
+  for (;;) {
+    if (signal?.aborted) return [];
+    const items = await claimWork(h, input);
+    const left = end - Date.now();
+    if (items.length > 0 || left <= 0) return items;
+    await waitForWork(h, input.kinds, left, signal);
+  }
 }
 
 // ---------- leases ----------
@@ -743,7 +921,7 @@ export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<Fi
  */
 export async function failWork(h: VerdictDb, raw: FailInput): Promise<FinishResult> {
   const input = failInput.parse(raw);
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const now = iso(Date.now());
     const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
     if (already) return already;
@@ -763,7 +941,7 @@ export async function failWork(h: VerdictDb, raw: FailInput): Promise<FinishResu
 /** A worker shutting down returns items it has not finished; the interrupted attempt is not counted. */
 export async function handBackWork(h: VerdictDb, raw: HandBackInput): Promise<{ handed_back: string[] }> {
   const input = handBackInput.parse(raw);
-  return writeTx(h, "work_items", async (tx) => {
+  return writeTxThenWake(h, "work_items", async (tx) => {
     const out: string[] = [];
     for (const ref of input.items) {
       const { row, problem } = await leaseProblem(tx, input.worker_id, ref.item_id, ref.lease);
