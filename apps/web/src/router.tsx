@@ -71,6 +71,9 @@ function Layout() {
           <Link to="/benchmarks" activeProps={{ "aria-current": "page" }}>
             Benchmarks
           </Link>
+          <Link to="/queue" activeProps={{ "aria-current": "page" }}>
+            Queue
+          </Link>
         </nav>
         <span className="spacer" />
         {me.data ? (
@@ -172,6 +175,12 @@ export const benchmarksRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/benchmarks.js"), "BenchmarksPage"),
 });
 
+export const queueRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/queue",
+  component: lazyRouteComponent(() => import("./pages/queue.js"), "QueuePage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   loginRoute,
@@ -184,6 +193,7 @@ const routeTree = rootRoute.addChildren([
   executionsRoute,
   executionRoute,
   benchmarksRoute,
+  queueRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

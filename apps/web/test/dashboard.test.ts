@@ -3,10 +3,8 @@
  * a seeded database file: sign-in (one-time link, pasted token, a wrong token refused), and each page
  * showing the same numbers as the typed API answers for the same question.
  */
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import AxeBuilder from "@axe-core/playwright";
 import { createVerdictClient } from "@verdict/api/client";
 import {
   CLI_PATH,
@@ -20,7 +18,7 @@ import {
 } from "@verdict/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, newPage } from "./browser.js";
+import { axeAndShot, launchBrowser, newPage } from "./browser.js";
 
 const dir = tempDir("verdict-web-");
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -48,16 +46,7 @@ async function signedInPage(token = readToken): Promise<Page> {
 }
 
 /** Every page the tests visit is checked with axe-core (before its screenshot): no serious or critical violation. */
-async function shot(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  expect(result.passes.length, `axe ran its rules on ${name}`).toBeGreaterThan(0);
-  const bad = result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(bad, `axe on ${name}`).toEqual([]);
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => axeAndShot(page, name, shots);
 
 /** The text of every cell of one column of a table. */
 async function column(page: Page, table: string, col: string): Promise<string[]> {
