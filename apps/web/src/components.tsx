@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
@@ -77,6 +77,40 @@ export function ErrorBox(props: { error: unknown }) {
 }
 
 /**
+ * A number that changes whenever the page's colours may have: the chosen theme (data-theme on <html>)
+ * or, in "auto", the system's light/dark preference. Charts drawn on canvas redraw on it.
+ */
+export function useThemeVersion(): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const bump = () => setVersion((v) => v + 1);
+    const observer = new MutationObserver(bump);
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme", "class", "style"] });
+    const media = window.matchMedia("(prefers-color-scheme: dark)");
+    media.addEventListener("change", bump);
+    return () => {
+      observer.disconnect();
+      media.removeEventListener("change", bump);
+    };
+  }, []);
+  return version;
+}
+
+/**
+ * Canvas does not resolve CSS colours ("currentColor", var(), light-dark()): the chart's element is
+ * asked for its computed colours (text and the --line border colour), which are real rgb() values.
+ */
+export function chartColors(el: HTMLElement): { text: string; grid: string } {
+  const style = getComputedStyle(el);
+  const probe = document.createElement("span");
+  probe.style.color = "var(--line)";
+  el.appendChild(probe);
+  const grid = getComputedStyle(probe).color;
+  probe.remove();
+  return { text: style.color, grid };
+}
+
+/**
  * A uPlot chart (canvas, fast on long series). Lines over `x` (numbers, or unix seconds when `time`),
  * or, with `groups`, grouped bars: one group per label, one bar per series inside it.
  */
@@ -89,15 +123,24 @@ export function Chart(props: {
   testId: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const theme = useThemeVersion();
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
+    void theme; // redraw with the new theme's colours
+    const ink = chartColors(el);
+    const axis = (extra: uPlot.Axis = {}): uPlot.Axis => ({
+      stroke: ink.text,
+      grid: { stroke: ink.grid, width: 1 },
+      ticks: { stroke: ink.grid, width: 1 },
+      ...extra,
+    });
     const colors = ["#2f6fde", "#d9822b", "#c23030", "#0f9960"];
     const color = (i: number) => colors[i % colors.length] ?? "#2f6fde";
     const groups = props.groups;
     const k = props.series.length;
     let data: uPlot.AlignedData;
-    let xAxis: uPlot.Axis = { stroke: "currentColor" };
+    let xAxis: uPlot.Axis = axis();
     let xScale: uPlot.Scale = { time: props.time ?? false };
     if (groups) {
       // Group g occupies x = g·(k+1) … g·(k+1)+k-1; each series has a value only at its own slot.
@@ -111,12 +154,11 @@ export function Chart(props: {
       ] as uPlot.AlignedData;
       const centre = (k - 1) / 2;
       xScale = { time: false, range: [-1, groups.length * width - 1] };
-      xAxis = {
-        stroke: "currentColor",
+      xAxis = axis({
         splits: () => groups.map((_, g) => g * width + centre),
         values: (_u, splits) => splits.map((x) => groups[Math.round((x - centre) / width)] ?? ""),
         grid: { show: false },
-      };
+      });
     } else {
       data = [props.x ?? [], ...props.series.map((s) => s.values)] as uPlot.AlignedData;
     }
@@ -125,7 +167,7 @@ export function Chart(props: {
       width: Math.max(320, Math.min(el.clientWidth || 720, 1100)),
       height: 260,
       scales: { x: xScale },
-      axes: [xAxis, { stroke: "currentColor" }],
+      axes: [xAxis, axis()],
       series: [
         {},
         ...props.series.map((s, i) => ({
@@ -140,6 +182,6 @@ export function Chart(props: {
     };
     const plot = new uPlot(opts, data, el);
     return () => plot.destroy();
-  }, [props.title, props.x, props.series, props.time, props.groups]);
+  }, [props.title, props.x, props.series, props.time, props.groups, theme]);
   return <div ref={ref} className="chart" data-testid={props.testId} role="img" aria-label={props.title} />;
 }

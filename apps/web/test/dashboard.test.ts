@@ -412,3 +412,83 @@ describe("pages show what the API answers", () => {
     await page.close();
   });
 });
+
+describe("theme and content security policy", () => {
+  /** Pixels of a chart's canvas within a small distance of an rgb() colour. */
+  async function inkPixels(page: Page, testId: string, rgb: string): Promise<number> {
+    return page.getByTestId(testId).evaluate((el, color) => {
+      const want = (/rgb\((\d+), (\d+), (\d+)\)/.exec(color) ?? []).slice(1).map(Number);
+      let n = 0;
+      for (const canvas of el.querySelectorAll("canvas")) {
+        const ctx = canvas.getContext("2d");
+        if (!ctx) continue;
+        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < d.length; i += 4) {
+          const dist =
+            Math.abs((d[i] ?? 0) - (want[0] ?? 0)) +
+            Math.abs((d[i + 1] ?? 0) - (want[1] ?? 0)) +
+            Math.abs((d[i + 2] ?? 0) - (want[2] ?? 0));
+          if ((d[i + 3] ?? 0) > 200 && dist < 40) n++;
+        }
+      }
+      return n;
+    }, rgb);
+  }
+
+  it("charts draw their axis labels in the theme's text colour, and redraw when the theme changes", async () => {
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/run_real_001`);
+    const chart = page.getByTestId("chart-services");
+    await chart.locator("canvas").waitFor();
+    for (const theme of ["dark", "light", "dark"]) {
+      await page.getByLabel("Theme").selectOption(theme);
+      const text = await chart.evaluate((el) => getComputedStyle(el).color);
+      // The axis labels and values are drawn on the canvas in that colour (canvas cannot use currentColor).
+      await expect
+        .poll(() => inkPixels(page, "chart-services", text), { message: `${theme}: ${text}` })
+        .toBeGreaterThan(100);
+    }
+    await page.close();
+  });
+
+  it("the dashboard is served with a strict content security policy that none of its pages violate", async () => {
+    for (const path of ["/", "/runs/run_real_001", "/signin"]) {
+      const res = await fetch(`${server.url}${path}`);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      const directives = new Map(
+        csp.split(";").map((d) => {
+          const [name = "", ...values] = d.trim().split(/\s+/);
+          return [name, values.join(" ")] as const;
+        }),
+      );
+      expect(directives.get("default-src"), path).toBe("'self'");
+      expect(directives.get("script-src"), path).toBe("'self'");
+      expect(directives.get("style-src"), path).toBe("'self'");
+      expect(directives.get("connect-src"), path).toBe("'self'");
+      expect(directives.get("img-src"), path).toBe("'self' data:");
+      expect(directives.get("object-src"), path).toBe("'none'");
+      expect(directives.get("frame-ancestors"), path).toBe("'none'");
+      expect(directives.get("base-uri"), path).toBe("'none'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const page = await signedInPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        console.error(`Content Security Policy: ${e.violatedDirective} blocked ${e.blockedURI}`);
+      });
+    });
+    await page.goto(`${server.url}/runs/run_real_001`);
+    await page.getByTestId("chart-services").locator("canvas").waitFor();
+    await page.getByLabel("Theme").selectOption("dark");
+    await page.goto(`${server.url}/queue`);
+    await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("live");
+    await page.goto(`${server.url}/benchmarks`);
+    await page.locator("h1").waitFor();
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+});
