@@ -17,7 +17,6 @@ const optional = z.string().min(1).optional().catch(undefined);
 export const runsSearch = z.object({ sut: optional, since: optional, until: optional, cursor: optional });
 export const instancesSearch = z.object({
   status: z.enum(["pass", "fail"]).optional().catch(undefined),
-  cursor: optional,
   /** The gate's `--fail-on` expressions, as given (the API reads and checks them). */
   fail_on: z.array(z.string().min(1).max(200)).min(1).max(50).optional().catch(undefined),
 });
