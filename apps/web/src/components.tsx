@@ -110,6 +110,16 @@ export function chartColors(el: HTMLElement): { text: string; grid: string } {
   return { text: style.color, grid };
 }
 
+/** The theme's failure colour (var(--fail)) as a real colour for the canvas. */
+function markColor(el: HTMLElement): string {
+  const probe = document.createElement("span");
+  probe.style.color = "var(--fail)";
+  el.appendChild(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color;
+}
+
 /**
  * A uPlot chart (canvas, fast on long series). Lines over `x` (numbers, or unix seconds when `time`),
  * or, with `groups`, grouped bars: one group per label, one bar per series inside it.
@@ -120,6 +130,8 @@ export function Chart(props: {
   x?: number[];
   time?: boolean;
   groups?: string[];
+  /** Points drawn as marks over the lines (e.g. regressions): null where there is none. */
+  marks?: { label: string; values: (number | null)[] };
   testId: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -160,11 +172,16 @@ export function Chart(props: {
         grid: { show: false },
       });
     } else {
-      data = [props.x ?? [], ...props.series.map((s) => s.values)] as uPlot.AlignedData;
+      data = [
+        props.x ?? [],
+        ...props.series.map((s) => s.values),
+        ...(props.marks ? [props.marks.values] : []),
+      ] as uPlot.AlignedData;
     }
+    const fail = markColor(el);
     const opts: uPlot.Options = {
       title: props.title,
-      width: Math.max(320, Math.min(el.clientWidth || 720, 1100)),
+      width: Math.max(200, Math.min(el.clientWidth || 720, 1100)),
       height: 260,
       scales: { x: xScale },
       axes: [xAxis, axis()],
@@ -178,10 +195,21 @@ export function Chart(props: {
             ? { paths: uPlot.paths.bars?.({ size: [0.9, 60] }), fill: `${color(i)}aa`, points: { show: false } }
             : {}),
         })),
+        ...(props.marks && !groups
+          ? [
+              {
+                label: props.marks.label,
+                stroke: fail,
+                width: 0,
+                paths: () => null,
+                points: { show: true, size: 11, width: 2, stroke: fail, fill: fail },
+              } satisfies uPlot.Series,
+            ]
+          : []),
       ],
     };
     const plot = new uPlot(opts, data, el);
     return () => plot.destroy();
-  }, [props.title, props.x, props.series, props.time, props.groups, theme]);
+  }, [props.title, props.x, props.series, props.time, props.groups, props.marks, theme]);
   return <div ref={ref} className="chart" data-testid={props.testId} role="img" aria-label={props.title} />;
 }

@@ -32,6 +32,10 @@ export const trainingSearch = z.object({
   status: z.enum(["pending", "validated", "rejected"]).optional().catch(undefined),
   cursor: optional,
 });
+export const flakySearch = z.object({
+  sut: optional,
+  last: z.coerce.number().int().min(1).max(1000).optional().catch(undefined),
+});
 export const benchmarksSearch = z.object({ project: optional, metric: optional });
 
 function Layout() {
@@ -57,6 +61,9 @@ function Layout() {
           </Link>
           <Link to="/compare" activeProps={{ "aria-current": "page" }}>
             Compare
+          </Link>
+          <Link to="/flaky" activeProps={{ "aria-current": "page" }}>
+            Flaky
           </Link>
           <Link to="/ivr/executions" activeProps={{ "aria-current": "page" }}>
             IVR executions
@@ -174,6 +181,13 @@ export const benchmarksRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/benchmarks.js"), "BenchmarksPage"),
 });
 
+export const flakyRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/flaky",
+  validateSearch: flakySearch,
+  component: lazyRouteComponent(() => import("./pages/flaky.js"), "FlakyPage"),
+});
+
 export const queueRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/queue",
@@ -193,6 +207,7 @@ const routeTree = rootRoute.addChildren([
   executionRoute,
   benchmarksRoute,
   queueRoute,
+  flakyRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

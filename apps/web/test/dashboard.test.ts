@@ -87,6 +87,27 @@ async function virtualColumn(page: Page, col: string): Promise<string[]> {
   return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
 }
 
+/** Pixels of a chart's canvas within a small distance of an rgb() colour. */
+async function inkPixels(page: Page, testId: string, rgb: string): Promise<number> {
+  return page.getByTestId(testId).evaluate((el, color) => {
+    const want = (/rgb\((\d+), (\d+), (\d+)\)/.exec(color) ?? []).slice(1).map(Number);
+    let n = 0;
+    for (const canvas of el.querySelectorAll("canvas")) {
+      const ctx = canvas.getContext("2d");
+      if (!ctx) continue;
+      const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        const dist =
+          Math.abs((d[i] ?? 0) - (want[0] ?? 0)) +
+          Math.abs((d[i + 1] ?? 0) - (want[1] ?? 0)) +
+          Math.abs((d[i + 2] ?? 0) - (want[2] ?? 0));
+        if ((d[i + 3] ?? 0) > 200 && dist < 40) n++;
+      }
+    }
+    return n;
+  }, rgb);
+}
+
 beforeAll(async () => {
   ensureCliBuilt();
   ensureAppBuilt("apps/web", "apps/web/dist/index.html");
@@ -448,33 +469,74 @@ describe("pages show what the API answers", () => {
       `token_usage_total: ${trend.verdict} over ${trend.points.length} runs`,
     );
     await page.getByTestId("chart-trend").locator("canvas").waitFor();
+    await page.close();
+  });
+
+  it("benchmarks: a chart per metric with the regressions stored by metrics check marked, and listed", async () => {
+    const writer = createVerdictClient({ url: server.url, token: writeToken });
+    const tokens = [100_000, 102_000, 98_000, 101_000, 180_000];
+    for (const [i, t] of tokens.entries())
+      await writer.metrics.record.mutate({
+        run_id: `web-bench-${i + 1}`,
+        timestamp: `2026-11-2${i}T10:00:00Z`,
+        project_name: "web-proj",
+        benchmark_name: "crud",
+        performance: { token_usage_total: t, total_time_seconds: 600 + i },
+      });
+    const check = await writer.metrics.check.mutate({
+      run_id: "web-bench-5",
+      rules: [{ metric: "token_usage_total", test: "percent", max_percent: 20 }],
+    });
+    expect(check.results.map((r) => r.status)).toEqual(["regression"]);
+    const alerts = await api.metrics.alerts.query({ project_name: "web-proj", limit: 1000 });
+    expect(alerts.items.length).toBe(1);
+    const page = await signedInPage();
+    await page.goto(`${server.url}/benchmarks?project=web-proj&metric=token_usage_total`);
+    await page.getByTestId("alerts-table").waitFor();
+    expect(await column(page, "alerts-table", "run")).toEqual(alerts.items.map((a) => a.run_id));
+    expect(await column(page, "alerts-table", "metric")).toEqual(alerts.items.map((a) => a.metric));
+    expect(await column(page, "alerts-table", "value")).toEqual(alerts.items.map((a) => fmt(a.value)));
+    // A chart for each metric that has values; the regressed one says so and marks it in the fail colour.
+    await page.getByTestId("chart-token_usage_total").locator("canvas").waitFor();
+    await page.getByTestId("chart-total_time_seconds").locator("canvas").waitFor();
+    await expect(page.getByTestId("regressions-token_usage_total").textContent()).resolves.toContain("1 regression");
+    expect(await page.getByTestId("regressions-total_time_seconds").count()).toBe(0);
+    const fail = await page.getByTestId("chart-trend").evaluate((el) => {
+      const probe = document.createElement("span");
+      probe.style.color = "var(--fail)";
+      el.appendChild(probe);
+      const c = getComputedStyle(probe).color;
+      probe.remove();
+      return c;
+    });
+    await expect.poll(() => inkPixels(page, "chart-trend", fail)).toBeGreaterThan(20);
+    await expect.poll(() => inkPixels(page, "chart-total_time_seconds", fail)).toBe(0);
     await shot(page, "benchmarks");
+    await page.close();
+  });
+
+  it("flaky scenarios: the system under test and the window in the URL, the API's answer in the table", async () => {
+    const runs = await api.runs.list.query({ limit: 50 });
+    const sut = runs.items[0]?.sut_name ?? "";
+    const flaky = await api.runs.flaky.query({ sut_name: sut, last: 5 });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/flaky`);
+    await page.getByTestId("flaky-sut").selectOption(sut);
+    await page.getByTestId("flaky-last").selectOption("5");
+    await page.waitForURL((u) => u.searchParams.get("sut") === sut && u.searchParams.get("last") === "5");
+    await expect(page.getByTestId("flaky-window").textContent()).resolves.toBe(`${sut}: ${flaky.runs.length} runs`);
+    if (flaky.scenarios.length > 0) {
+      expect(await column(page, "flaky-table", "scenario")).toEqual(flaky.scenarios.map((f) => f.scenario_id));
+      expect(await column(page, "flaky-table", "history")).toEqual(flaky.scenarios.map((f) => f.history));
+    } else {
+      await page.getByText("No scenario both passed and failed in these runs.").waitFor();
+    }
+    await shot(page, "flaky");
     await page.close();
   });
 });
 
 describe("theme and content security policy", () => {
-  /** Pixels of a chart's canvas within a small distance of an rgb() colour. */
-  async function inkPixels(page: Page, testId: string, rgb: string): Promise<number> {
-    return page.getByTestId(testId).evaluate((el, color) => {
-      const want = (/rgb\((\d+), (\d+), (\d+)\)/.exec(color) ?? []).slice(1).map(Number);
-      let n = 0;
-      for (const canvas of el.querySelectorAll("canvas")) {
-        const ctx = canvas.getContext("2d");
-        if (!ctx) continue;
-        const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 0; i < d.length; i += 4) {
-          const dist =
-            Math.abs((d[i] ?? 0) - (want[0] ?? 0)) +
-            Math.abs((d[i + 1] ?? 0) - (want[1] ?? 0)) +
-            Math.abs((d[i + 2] ?? 0) - (want[2] ?? 0));
-          if ((d[i + 3] ?? 0) > 200 && dist < 40) n++;
-        }
-      }
-      return n;
-    }, rgb);
-  }
-
   it("charts draw their axis labels in the theme's text colour, and redraw when the theme changes", async () => {
     const page = await signedInPage();
     await page.goto(`${server.url}/runs/run_real_001`);
