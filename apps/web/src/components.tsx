@@ -21,7 +21,12 @@ export function Table<T>(props: {
 }) {
   if (props.rows.length === 0) return <p className="muted">{props.empty ?? "Nothing here yet."}</p>;
   return (
-    <div className="table-wrap">
+    <section
+      className="table-wrap"
+      aria-label={props.testId.replace(/-/g, " ")}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls here; the keyboard must reach it
+      tabIndex={0}
+    >
       <table data-testid={props.testId}>
         <thead>
           <tr>
@@ -44,7 +49,7 @@ export function Table<T>(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -209,7 +214,16 @@ export function Chart(props: {
       ],
     };
     const plot = new uPlot(opts, data, el);
-    return () => plot.destroy();
+    // Follow the container's width (a phone turned, a window resized, the layout settling after load).
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(200, Math.min(el.clientWidth || 720, 1100));
+      if (Math.abs(width - plot.width) > 1) plot.setSize({ width, height: 260 });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
   }, [props.title, props.x, props.series, props.time, props.groups, props.marks, theme]);
   return <div ref={ref} className="chart" data-testid={props.testId} role="img" aria-label={props.title} />;
 }

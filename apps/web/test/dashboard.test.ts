@@ -594,3 +594,86 @@ describe("theme and content security policy", () => {
     await page.close();
   });
 });
+
+describe("narrow and wide screens, keyboard", () => {
+  const pages = [
+    "/runs",
+    "/runs/run_real_001",
+    "/compare?a=run_wt_v1&b=run_real_001",
+    "/flaky",
+    "/ivr/executions",
+    "/ivr/executions/seed-exe-001",
+    "/ivr/scenarios",
+    "/ivr/training",
+    "/benchmarks",
+    "/queue",
+  ];
+  const nav = ["Runs", "Compare", "Flaky", "IVR executions", "Scenarios", "Training", "Benchmarks", "Queue"];
+
+  for (const width of [375, 1280]) {
+    it(`at ${width} px no page scrolls sideways and every nav link is on screen`, async () => {
+      const page = await newPage(browser, { width, height: 800 });
+      await page.goto(`${server.url}/signin`);
+      await page.getByTestId("token-input").fill(readToken);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${server.url}/runs`);
+      const instance = (await api.runs.instances.query.query({ run_id: "run_real_001", limit: 1 })).items[0]?.id;
+      for (const path of [...pages, `/runs/run_real_001/instances/${instance}`]) {
+        await page.goto(`${server.url}${path}`);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle").catch(() => undefined);
+        const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          clientWidth: document.documentElement.clientWidth,
+        }));
+        expect(scrollWidth, `${path} at ${width} px`).toBeLessThanOrEqual(clientWidth);
+        for (const name of nav) {
+          const box = await page
+            .getByRole("navigation", { name: "Sections" })
+            .getByRole("link", { name, exact: true })
+            .boundingBox();
+          expect(box, `${name} on ${path}`).not.toBeNull();
+          expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= width, `${name} within ${width} px`).toBe(
+            true,
+          );
+        }
+      }
+      if (width === 375) {
+        await page.goto(`${server.url}/runs/run_real_001`);
+        await page.getByTestId("stat-instances").waitFor();
+        await shot(page, "run-phone");
+      }
+      await page.close();
+    });
+  }
+
+  it("the keyboard reaches the skip link and every section link, and Enter follows them", async () => {
+    const page = await signedInPage();
+    await page.getByTestId("runs-table").waitFor();
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Skip to content");
+    const reached: string[] = [];
+    for (let i = 0; i < 15 && reached.length < nav.length; i++) {
+      await page.keyboard.press("Tab");
+      const text = await page.evaluate(() =>
+        document.activeElement?.closest('nav[aria-label="Sections"]') ? document.activeElement.textContent : null,
+      );
+      if (text) reached.push(text);
+    }
+    expect(reached).toEqual(nav);
+    // Focus is on the last section link (Queue): Enter follows it; Shift+Tab walks back to Benchmarks.
+    await page.keyboard.press("Shift+Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Benchmarks");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => u.pathname === "/benchmarks");
+    // On a fresh load the skip link moves the keyboard past the header: the next Tab lands in the page's content.
+    await page.goto(`${server.url}/runs`);
+    await page.getByTestId("runs-table").waitFor();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => u.hash === "#main");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.closest("main") !== null)).resolves.toBe(true);
+    await page.close();
+  });
+});

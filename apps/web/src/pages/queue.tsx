@@ -64,7 +64,12 @@ export function QueuePage() {
       {!s ? <Loading what="the queue" /> : null}
       {s ? (
         <>
-          <div className="table-wrap">
+          <section
+            className="table-wrap"
+            aria-label="queue counts"
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls here; the keyboard must reach it
+            tabIndex={0}
+          >
             <table data-testid="queue-counts">
               <caption className="sr-only">Work items per kind and status</caption>
               <thead>
@@ -90,7 +95,7 @@ export function QueuePage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           <h2>Workers holding leases</h2>
           <Table
             rows={s.workers}
