@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
@@ -21,7 +21,12 @@ export function Table<T>(props: {
 }) {
   if (props.rows.length === 0) return <p className="muted">{props.empty ?? "Nothing here yet."}</p>;
   return (
-    <div className="table-wrap">
+    <section
+      className="table-wrap"
+      aria-label={props.testId.replace(/-/g, " ")}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls here; the keyboard must reach it
+      tabIndex={0}
+    >
       <table data-testid={props.testId}>
         <thead>
           <tr>
@@ -44,7 +49,7 @@ export function Table<T>(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -77,6 +82,50 @@ export function ErrorBox(props: { error: unknown }) {
 }
 
 /**
+ * A number that changes whenever the page's colours may have: the chosen theme (data-theme on <html>)
+ * or, in "auto", the system's light/dark preference. Charts drawn on canvas redraw on it.
+ */
+export function useThemeVersion(): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const bump = () => setVersion((v) => v + 1);
+    const observer = new MutationObserver(bump);
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme", "class", "style"] });
+    const media = window.matchMedia("(prefers-color-scheme: dark)");
+    media.addEventListener("change", bump);
+    return () => {
+      observer.disconnect();
+      media.removeEventListener("change", bump);
+    };
+  }, []);
+  return version;
+}
+
+/**
+ * Canvas does not resolve CSS colours ("currentColor", var(), light-dark()): the chart's element is
+ * asked for its computed colours (text and the --line border colour), which are real rgb() values.
+ */
+export function chartColors(el: HTMLElement): { text: string; grid: string } {
+  const style = getComputedStyle(el);
+  const probe = document.createElement("span");
+  probe.style.color = "var(--line)";
+  el.appendChild(probe);
+  const grid = getComputedStyle(probe).color;
+  probe.remove();
+  return { text: style.color, grid };
+}
+
+/** The theme's failure colour (var(--fail)) as a real colour for the canvas. */
+function markColor(el: HTMLElement): string {
+  const probe = document.createElement("span");
+  probe.style.color = "var(--fail)";
+  el.appendChild(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color;
+}
+
+/**
  * A uPlot chart (canvas, fast on long series). Lines over `x` (numbers, or unix seconds when `time`),
  * or, with `groups`, grouped bars: one group per label, one bar per series inside it.
  */
@@ -86,18 +135,29 @@ export function Chart(props: {
   x?: number[];
   time?: boolean;
   groups?: string[];
+  /** Points drawn as marks over the lines (e.g. regressions): null where there is none. */
+  marks?: { label: string; values: (number | null)[] };
   testId: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const theme = useThemeVersion();
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
+    void theme; // redraw with the new theme's colours
+    const ink = chartColors(el);
+    const axis = (extra: uPlot.Axis = {}): uPlot.Axis => ({
+      stroke: ink.text,
+      grid: { stroke: ink.grid, width: 1 },
+      ticks: { stroke: ink.grid, width: 1 },
+      ...extra,
+    });
     const colors = ["#2f6fde", "#d9822b", "#c23030", "#0f9960"];
     const color = (i: number) => colors[i % colors.length] ?? "#2f6fde";
     const groups = props.groups;
     const k = props.series.length;
     let data: uPlot.AlignedData;
-    let xAxis: uPlot.Axis = { stroke: "currentColor" };
+    let xAxis: uPlot.Axis = axis();
     let xScale: uPlot.Scale = { time: props.time ?? false };
     if (groups) {
       // Group g occupies x = g·(k+1) … g·(k+1)+k-1; each series has a value only at its own slot.
@@ -111,21 +171,25 @@ export function Chart(props: {
       ] as uPlot.AlignedData;
       const centre = (k - 1) / 2;
       xScale = { time: false, range: [-1, groups.length * width - 1] };
-      xAxis = {
-        stroke: "currentColor",
+      xAxis = axis({
         splits: () => groups.map((_, g) => g * width + centre),
         values: (_u, splits) => splits.map((x) => groups[Math.round((x - centre) / width)] ?? ""),
         grid: { show: false },
-      };
+      });
     } else {
-      data = [props.x ?? [], ...props.series.map((s) => s.values)] as uPlot.AlignedData;
+      data = [
+        props.x ?? [],
+        ...props.series.map((s) => s.values),
+        ...(props.marks ? [props.marks.values] : []),
+      ] as uPlot.AlignedData;
     }
+    const fail = markColor(el);
     const opts: uPlot.Options = {
       title: props.title,
-      width: Math.max(320, Math.min(el.clientWidth || 720, 1100)),
+      width: Math.max(200, Math.min(el.clientWidth || 720, 1100)),
       height: 260,
       scales: { x: xScale },
-      axes: [xAxis, { stroke: "currentColor" }],
+      axes: [xAxis, axis()],
       series: [
         {},
         ...props.series.map((s, i) => ({
@@ -136,10 +200,30 @@ export function Chart(props: {
             ? { paths: uPlot.paths.bars?.({ size: [0.9, 60] }), fill: `${color(i)}aa`, points: { show: false } }
             : {}),
         })),
+        ...(props.marks && !groups
+          ? [
+              {
+                label: props.marks.label,
+                stroke: fail,
+                width: 0,
+                paths: () => null,
+                points: { show: true, size: 11, width: 2, stroke: fail, fill: fail },
+              } satisfies uPlot.Series,
+            ]
+          : []),
       ],
     };
     const plot = new uPlot(opts, data, el);
-    return () => plot.destroy();
-  }, [props.title, props.x, props.series, props.time, props.groups]);
+    // Follow the container's width (a phone turned, a window resized, the layout settling after load).
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(200, Math.min(el.clientWidth || 720, 1100));
+      if (Math.abs(width - plot.width) > 1) plot.setSize({ width, height: 260 });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [props.title, props.x, props.series, props.time, props.groups, props.marks, theme]);
   return <div ref={ref} className="chart" data-testid={props.testId} role="img" aria-label={props.title} />;
 }

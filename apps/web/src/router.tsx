@@ -17,7 +17,6 @@ const optional = z.string().min(1).optional().catch(undefined);
 export const runsSearch = z.object({ sut: optional, since: optional, until: optional, cursor: optional });
 export const instancesSearch = z.object({
   status: z.enum(["pass", "fail"]).optional().catch(undefined),
-  cursor: optional,
   /** The gate's `--fail-on` expressions, as given (the API reads and checks them). */
   fail_on: z.array(z.string().min(1).max(200)).min(1).max(50).optional().catch(undefined),
 });
@@ -32,6 +31,10 @@ export const trainingSearch = z.object({
   intent: optional,
   status: z.enum(["pending", "validated", "rejected"]).optional().catch(undefined),
   cursor: optional,
+});
+export const flakySearch = z.object({
+  sut: optional,
+  last: z.coerce.number().int().min(1).max(1000).optional().catch(undefined),
 });
 export const benchmarksSearch = z.object({ project: optional, metric: optional });
 
@@ -59,6 +62,9 @@ function Layout() {
           <Link to="/compare" activeProps={{ "aria-current": "page" }}>
             Compare
           </Link>
+          <Link to="/flaky" activeProps={{ "aria-current": "page" }}>
+            Flaky
+          </Link>
           <Link to="/ivr/executions" activeProps={{ "aria-current": "page" }}>
             IVR executions
           </Link>
@@ -70,6 +76,9 @@ function Layout() {
           </Link>
           <Link to="/benchmarks" activeProps={{ "aria-current": "page" }}>
             Benchmarks
+          </Link>
+          <Link to="/queue" activeProps={{ "aria-current": "page" }}>
+            Queue
           </Link>
         </nav>
         <span className="spacer" />
@@ -172,6 +181,19 @@ export const benchmarksRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/benchmarks.js"), "BenchmarksPage"),
 });
 
+export const flakyRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/flaky",
+  validateSearch: flakySearch,
+  component: lazyRouteComponent(() => import("./pages/flaky.js"), "FlakyPage"),
+});
+
+export const queueRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/queue",
+  component: lazyRouteComponent(() => import("./pages/queue.js"), "QueuePage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   loginRoute,
@@ -184,6 +206,8 @@ const routeTree = rootRoute.addChildren([
   executionsRoute,
   executionRoute,
   benchmarksRoute,
+  queueRoute,
+  flakyRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

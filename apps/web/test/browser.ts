@@ -1,4 +1,8 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import chromium from "@sparticuz/chromium";
+import { expect } from "vitest";
 import { type Browser, type Page, chromium as playwright } from "playwright-core";
 
 /**
@@ -35,4 +39,16 @@ export async function newPage(browser: Browser, viewport = { width: 1280, height
     context.close().catch(() => undefined);
   });
   return page;
+}
+
+/** Checks a page with axe-core (no serious or critical violation), then saves its full-page screenshot in `dir`. */
+export async function axeAndShot(page: Page, name: string, dir: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  expect(result.passes.length, `axe ran its rules on ${name}`).toBeGreaterThan(0);
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, `axe on ${name}`).toEqual([]);
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

@@ -3,10 +3,8 @@
  * a seeded database file: sign-in (one-time link, pasted token, a wrong token refused), and each page
  * showing the same numbers as the typed API answers for the same question.
  */
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import AxeBuilder from "@axe-core/playwright";
 import { createVerdictClient } from "@verdict/api/client";
 import {
   CLI_PATH,
@@ -20,7 +18,7 @@ import {
 } from "@verdict/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, newPage } from "./browser.js";
+import { axeAndShot, launchBrowser, newPage } from "./browser.js";
 
 const dir = tempDir("verdict-web-");
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -48,20 +46,66 @@ async function signedInPage(token = readToken): Promise<Page> {
 }
 
 /** Every page the tests visit is checked with axe-core (before its screenshot): no serious or critical violation. */
-async function shot(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  expect(result.passes.length, `axe ran its rules on ${name}`).toBeGreaterThan(0);
-  const bad = result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(bad, `axe on ${name}`).toEqual([]);
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+const shot = (page: Page, name: string) => axeAndShot(page, name, shots);
 
 /** The text of every cell of one column of a table. */
 async function column(page: Page, table: string, col: string): Promise<string[]> {
   return page.getByTestId(table).locator(`td[data-col="${col}"]`).allTextContents();
+}
+
+/**
+ * One column of the virtualized instance table, every row: scrolls its region from top to bottom and
+ * collects the cells by row index (the DOM only holds the rows in view).
+ */
+async function virtualColumn(page: Page, col: string): Promise<string[]> {
+  const scroller = page.getByTestId("instances-scroll");
+  await scroller.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  const seen = new Map<number, string>();
+  for (;;) {
+    await page.waitForTimeout(50);
+    const batch = await scroller.evaluate(
+      (el, c) =>
+        [...el.querySelectorAll("tbody tr[data-index]")].map(
+          (tr) =>
+            [Number((tr as HTMLElement).dataset.index), tr.querySelector(`td[data-col="${c}"]`)?.textContent ?? ""] as [
+              number,
+              string,
+            ],
+        ),
+      col,
+    );
+    for (const [i, text] of batch) seen.set(i, text);
+    const done = await scroller.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      el.scrollTop += el.clientHeight;
+      return end;
+    });
+    if (done) break;
+  }
+  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+}
+
+/** Pixels of a chart's canvas within a small distance of an rgb() colour. */
+async function inkPixels(page: Page, testId: string, rgb: string): Promise<number> {
+  return page.getByTestId(testId).evaluate((el, color) => {
+    const want = (/rgb\((\d+), (\d+), (\d+)\)/.exec(color) ?? []).slice(1).map(Number);
+    let n = 0;
+    for (const canvas of el.querySelectorAll("canvas")) {
+      const ctx = canvas.getContext("2d");
+      if (!ctx) continue;
+      const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        const dist =
+          Math.abs((d[i] ?? 0) - (want[0] ?? 0)) +
+          Math.abs((d[i + 1] ?? 0) - (want[1] ?? 0)) +
+          Math.abs((d[i + 2] ?? 0) - (want[2] ?? 0));
+        if ((d[i + 3] ?? 0) > 200 && dist < 40) n++;
+      }
+    }
+    return n;
+  }, rgb);
 }
 
 beforeAll(async () => {
@@ -175,8 +219,14 @@ describe("pages show what the API answers", () => {
     await shot(page, "run");
     await page.getByTestId("status-fail").click();
     await page.waitForURL((u) => u.searchParams.get("status") === "fail");
-    const failed = await api.runs.instances.query.query({ run_id: runId, status: "fail", limit: 100 });
-    await expect.poll(() => column(page, "instances-table", "id")).toEqual(failed.items.map((i) => i.id));
+    const failed = await api.runs.instances.query.query({ run_id: runId, status: "fail", limit: 1000 });
+    await expect.poll(() => virtualColumn(page, "id")).toEqual(failed.items.map((i) => i.id));
+    // Virtualized: only the rows in view (and a few around) are in the DOM, all of them reachable by scrolling.
+    const all = await api.runs.instances.query.query({ run_id: runId, limit: 1000 });
+    await page.getByTestId("status-all").click();
+    await expect.poll(() => virtualColumn(page, "id")).toEqual(all.items.map((i) => i.id));
+    const inDom = await page.getByTestId("instances-table").locator("tbody tr[data-index]").count();
+    expect(inDom).toBeLessThan(all.items.length);
     await page.close();
   });
 
@@ -419,7 +469,211 @@ describe("pages show what the API answers", () => {
       `token_usage_total: ${trend.verdict} over ${trend.points.length} runs`,
     );
     await page.getByTestId("chart-trend").locator("canvas").waitFor();
+    await page.close();
+  });
+
+  it("benchmarks: a chart per metric with the regressions stored by metrics check marked, and listed", async () => {
+    const writer = createVerdictClient({ url: server.url, token: writeToken });
+    const tokens = [100_000, 102_000, 98_000, 101_000, 180_000];
+    for (const [i, t] of tokens.entries())
+      await writer.metrics.record.mutate({
+        run_id: `web-bench-${i + 1}`,
+        timestamp: `2026-11-2${i}T10:00:00Z`,
+        project_name: "web-proj",
+        benchmark_name: "crud",
+        performance: { token_usage_total: t, total_time_seconds: 600 + i },
+      });
+    const check = await writer.metrics.check.mutate({
+      run_id: "web-bench-5",
+      rules: [{ metric: "token_usage_total", test: "percent", max_percent: 20 }],
+    });
+    expect(check.results.map((r) => r.status)).toEqual(["regression"]);
+    const alerts = await api.metrics.alerts.query({ project_name: "web-proj", limit: 1000 });
+    expect(alerts.items.length).toBe(1);
+    const page = await signedInPage();
+    await page.goto(`${server.url}/benchmarks?project=web-proj&metric=token_usage_total`);
+    await page.getByTestId("alerts-table").waitFor();
+    expect(await column(page, "alerts-table", "run")).toEqual(alerts.items.map((a) => a.run_id));
+    expect(await column(page, "alerts-table", "metric")).toEqual(alerts.items.map((a) => a.metric));
+    expect(await column(page, "alerts-table", "value")).toEqual(alerts.items.map((a) => fmt(a.value)));
+    // A chart for each metric that has values; the regressed one says so and marks it in the fail colour.
+    await page.getByTestId("chart-token_usage_total").locator("canvas").waitFor();
+    await page.getByTestId("chart-total_time_seconds").locator("canvas").waitFor();
+    await expect(page.getByTestId("regressions-token_usage_total").textContent()).resolves.toContain("1 regression");
+    expect(await page.getByTestId("regressions-total_time_seconds").count()).toBe(0);
+    const fail = await page.getByTestId("chart-trend").evaluate((el) => {
+      const probe = document.createElement("span");
+      probe.style.color = "var(--fail)";
+      el.appendChild(probe);
+      const c = getComputedStyle(probe).color;
+      probe.remove();
+      return c;
+    });
+    await expect.poll(() => inkPixels(page, "chart-trend", fail)).toBeGreaterThan(20);
+    await expect.poll(() => inkPixels(page, "chart-total_time_seconds", fail)).toBe(0);
     await shot(page, "benchmarks");
+    await page.close();
+  });
+
+  it("flaky scenarios: the system under test and the window in the URL, the API's answer in the table", async () => {
+    const runs = await api.runs.list.query({ limit: 50 });
+    const sut = runs.items[0]?.sut_name ?? "";
+    const flaky = await api.runs.flaky.query({ sut_name: sut, last: 5 });
+    const page = await signedInPage();
+    await page.goto(`${server.url}/flaky`);
+    await page.getByTestId("flaky-sut").selectOption(sut);
+    await page.getByTestId("flaky-last").selectOption("5");
+    await page.waitForURL((u) => u.searchParams.get("sut") === sut && u.searchParams.get("last") === "5");
+    await expect(page.getByTestId("flaky-window").textContent()).resolves.toBe(`${sut}: ${flaky.runs.length} runs`);
+    if (flaky.scenarios.length > 0) {
+      expect(await column(page, "flaky-table", "scenario")).toEqual(flaky.scenarios.map((f) => f.scenario_id));
+      expect(await column(page, "flaky-table", "history")).toEqual(flaky.scenarios.map((f) => f.history));
+    } else {
+      await page.getByText("No scenario both passed and failed in these runs.").waitFor();
+    }
+    await shot(page, "flaky");
+    await page.close();
+  });
+});
+
+describe("theme and content security policy", () => {
+  it("charts draw their axis labels in the theme's text colour, and redraw when the theme changes", async () => {
+    const page = await signedInPage();
+    await page.goto(`${server.url}/runs/run_real_001`);
+    const chart = page.getByTestId("chart-services");
+    await chart.locator("canvas").waitFor();
+    for (const theme of ["dark", "light", "dark"]) {
+      await page.getByLabel("Theme").selectOption(theme);
+      const text = await chart.evaluate((el) => getComputedStyle(el).color);
+      // The axis labels and values are drawn on the canvas in that colour (canvas cannot use currentColor).
+      await expect
+        .poll(() => inkPixels(page, "chart-services", text), { message: `${theme}: ${text}` })
+        .toBeGreaterThan(100);
+    }
+    await page.close();
+  });
+
+  it("the dashboard is served with a strict content security policy that none of its pages violate", async () => {
+    for (const path of ["/", "/runs/run_real_001", "/signin"]) {
+      const res = await fetch(`${server.url}${path}`);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      const directives = new Map(
+        csp.split(";").map((d) => {
+          const [name = "", ...values] = d.trim().split(/\s+/);
+          return [name, values.join(" ")] as const;
+        }),
+      );
+      expect(directives.get("default-src"), path).toBe("'self'");
+      expect(directives.get("script-src"), path).toBe("'self'");
+      expect(directives.get("style-src"), path).toBe("'self'");
+      expect(directives.get("connect-src"), path).toBe("'self'");
+      expect(directives.get("img-src"), path).toBe("'self' data:");
+      expect(directives.get("object-src"), path).toBe("'none'");
+      expect(directives.get("frame-ancestors"), path).toBe("'none'");
+      expect(directives.get("base-uri"), path).toBe("'none'");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const page = await signedInPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => {
+        console.error(`Content Security Policy: ${e.violatedDirective} blocked ${e.blockedURI}`);
+      });
+    });
+    await page.goto(`${server.url}/runs/run_real_001`);
+    await page.getByTestId("chart-services").locator("canvas").waitFor();
+    await page.getByLabel("Theme").selectOption("dark");
+    await page.goto(`${server.url}/queue`);
+    await expect.poll(() => page.getByTestId("live-status").textContent()).toBe("live");
+    await page.goto(`${server.url}/benchmarks`);
+    await page.locator("h1").waitFor();
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("narrow and wide screens, keyboard", () => {
+  const pages = [
+    "/runs",
+    "/runs/run_real_001",
+    "/compare?a=run_wt_v1&b=run_real_001",
+    "/flaky",
+    "/ivr/executions",
+    "/ivr/executions/seed-exe-001",
+    "/ivr/scenarios",
+    "/ivr/training",
+    "/benchmarks",
+    "/queue",
+  ];
+  const nav = ["Runs", "Compare", "Flaky", "IVR executions", "Scenarios", "Training", "Benchmarks", "Queue"];
+
+  for (const width of [375, 1280]) {
+    it(`at ${width} px no page scrolls sideways and every nav link is on screen`, async () => {
+      const page = await newPage(browser, { width, height: 800 });
+      await page.goto(`${server.url}/signin`);
+      await page.getByTestId("token-input").fill(readToken);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${server.url}/runs`);
+      const instance = (await api.runs.instances.query.query({ run_id: "run_real_001", limit: 1 })).items[0]?.id;
+      for (const path of [...pages, `/runs/run_real_001/instances/${instance}`]) {
+        await page.goto(`${server.url}${path}`);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle").catch(() => undefined);
+        const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          clientWidth: document.documentElement.clientWidth,
+        }));
+        expect(scrollWidth, `${path} at ${width} px`).toBeLessThanOrEqual(clientWidth);
+        for (const name of nav) {
+          const box = await page
+            .getByRole("navigation", { name: "Sections" })
+            .getByRole("link", { name, exact: true })
+            .boundingBox();
+          expect(box, `${name} on ${path}`).not.toBeNull();
+          expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= width, `${name} within ${width} px`).toBe(
+            true,
+          );
+        }
+      }
+      if (width === 375) {
+        await page.goto(`${server.url}/runs/run_real_001`);
+        await page.getByTestId("stat-instances").waitFor();
+        await shot(page, "run-phone");
+      }
+      await page.close();
+    });
+  }
+
+  it("the keyboard reaches the skip link and every section link, and Enter follows them", async () => {
+    const page = await signedInPage();
+    await page.getByTestId("runs-table").waitFor();
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Skip to content");
+    const reached: string[] = [];
+    for (let i = 0; i < 15 && reached.length < nav.length; i++) {
+      await page.keyboard.press("Tab");
+      const text = await page.evaluate(() =>
+        document.activeElement?.closest('nav[aria-label="Sections"]') ? document.activeElement.textContent : null,
+      );
+      if (text) reached.push(text);
+    }
+    expect(reached).toEqual(nav);
+    // Focus is on the last section link (Queue): Enter follows it; Shift+Tab walks back to Benchmarks.
+    await page.keyboard.press("Shift+Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Benchmarks");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => u.pathname === "/benchmarks");
+    // On a fresh load the skip link moves the keyboard past the header: the next Tab lands in the page's content.
+    await page.goto(`${server.url}/runs`);
+    await page.getByTestId("runs-table").waitFor();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => u.hash === "#main");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.closest("main") !== null)).resolves.toBe(true);
     await page.close();
   });
 });

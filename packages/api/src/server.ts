@@ -143,6 +143,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let inFlight = 0;
   let closing = false;
+  /** Open server-sent event streams (subscriptions): they never finish on their own, so close ends them. */
+  const streams = new Set<ServerResponse>();
   let drained: (() => void) | null = null;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -171,6 +173,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const url = req.url ?? "/";
     const isTrpc = url.startsWith("/trpc/");
+    if (isTrpc && String(req.headers.accept ?? "").includes("text/event-stream")) {
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+    }
     const refuse = (refusal: RequestRefused) => {
       if (isTrpc) {
         refusals.set(req, refusalError(refusal));
@@ -300,6 +306,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Stop accepting; keep-alive sockets that are idle go now, busy ones after their response.
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      for (const stream of streams) stream.destroy();
       if (inFlight > 0) {
         await Promise.race([
           new Promise<void>((resolve) => {

@@ -41,6 +41,8 @@ export function internalErrorMessage(requestId: string | undefined): string {
 
 const t = initTRPC.context<Context>().create({
   transformer,
+  // Subscriptions (queue.watch) travel as server-sent events; a ping keeps idle streams (and proxies) open.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 20_000 } },
   errorFormatter({ shape, error, ctx }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const first = zod?.issues[0];

@@ -249,3 +249,29 @@ export interface WorkItem {
 }
 
 export type QueueCounts = Record<WorkKind, Record<WorkStatus, number>>;
+
+/** `queue.watch`: the live view of the queue (counts, open items, workers holding leases), pushed on change. */
+export const queueWatchInput = z.object({
+  kind: workKind.optional(),
+  /** Most open (queued or running) items sent with each snapshot. */
+  limit: z.number().int().min(1).max(500).default(100),
+  /** How often the server looks for a change, in milliseconds. */
+  interval_ms: z.number().int().min(100).max(60_000).default(500),
+});
+export type QueueWatchInput = z.input<typeof queueWatchInput>;
+
+/** A worker holding at least one lease, with the items it holds. */
+export interface QueueWorker {
+  worker_id: string;
+  items: number;
+  /** The latest lease expiry and heartbeat among its items. */
+  lease_expires_at: string | null;
+  heartbeat_at: string | null;
+}
+
+export interface QueueSnapshot {
+  counts: QueueCounts;
+  /** Open items: running first, then queued, oldest first in each. */
+  items: WorkItem[];
+  workers: QueueWorker[];
+}

@@ -1,7 +1,8 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { type Column, ErrorBox, Loading, Stat, Table } from "../components.js";
 import { ms, num, when } from "../format.js";
+import { useLiveQueue } from "../live.js";
 import { executionRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
 
@@ -20,17 +21,21 @@ const columns: Column<Step>[] = [
   { key: "error", header: "Error", cell: (s) => s.error ?? "" },
 ];
 
-/** One IVR execution and each of its steps; refreshed while it is still running. */
+/**
+ * One IVR execution and each of its steps; while it is queued or running, every change of the IVR
+ * queue (pushed over `queue.watch`, including each reported step's heartbeat) refreshes it.
+ */
 export function ExecutionPage() {
   const { executionId } = executionRoute.useParams();
   const trpc = useTRPC();
-  const execution = useQuery({
-    ...trpc.ivr.executions.get.queryOptions({ execution_id: executionId }),
-    refetchInterval: (q) => (q.state.data?.status === "running" || q.state.data?.status === "queued" ? 2000 : false),
-  });
-  const steps = useQuery({
-    ...trpc.ivr.steps.list.queryOptions({ execution_id: executionId }),
-    refetchInterval: execution.data?.status === "running" ? 2000 : false,
+  const qc = useQueryClient();
+  const execution = useQuery(trpc.ivr.executions.get.queryOptions({ execution_id: executionId }));
+  const steps = useQuery(trpc.ivr.steps.list.queryOptions({ execution_id: executionId }));
+  const open = !execution.data || execution.data.status === "running" || execution.data.status === "queued";
+  useLiveQueue({ kind: "ivr", limit: 100 }, () => {
+    if (!open) return;
+    qc.invalidateQueries({ queryKey: trpc.ivr.executions.get.queryKey({ execution_id: executionId }) });
+    qc.invalidateQueries({ queryKey: trpc.ivr.steps.list.queryKey({ execution_id: executionId }) });
   });
   if (execution.isPending) return <Loading what={`execution ${executionId}`} />;
   if (execution.error) return <ErrorBox error={execution.error} />;

@@ -1,8 +1,10 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { type Column, ErrorBox, Loading, Table } from "../components.js";
 import { when } from "../format.js";
+import { useLiveQueue } from "../live.js";
 import { executionsRoute } from "../router.js";
+import { LiveBadge, itemColumns } from "./queue.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
 
 type Execution = RouterOutputs["ivr"]["executions"]["list"]["items"][number];
@@ -29,10 +31,17 @@ const columns: Column<Execution>[] = [
   { key: "error", header: "Error", cell: (e) => e.error_message ?? "" },
 ];
 
-/** IVR test executions, newest first; refreshed every few seconds while the page is open. */
+/**
+ * IVR test executions, newest first, live: the queue's IVR items (queued and running) arrive over
+ * `queue.watch` (server-sent events) and every change there refreshes the list of executions.
+ */
 export function ExecutionsPage() {
   const search = executionsRoute.useSearch();
   const trpc = useTRPC();
+  const qc = useQueryClient();
+  const live = useLiveQueue({ kind: "ivr", limit: 100 }, () => {
+    qc.invalidateQueries({ queryKey: trpc.ivr.executions.pathKey() });
+  });
   const executions = useQuery({
     ...trpc.ivr.executions.list.queryOptions({
       limit: 50,
@@ -40,11 +49,25 @@ export function ExecutionsPage() {
       ...(search.result ? { final_result: search.result } : {}),
       ...(search.cursor ? { cursor: search.cursor } : {}),
     }),
-    refetchInterval: 3000,
   });
   return (
     <section>
-      <h1>IVR executions</h1>
+      <h1>
+        IVR executions <LiveBadge status={live.status} />
+      </h1>
+      <h2>In the queue</h2>
+      {live.data ? (
+        <Table
+          rows={live.data.items}
+          columns={itemColumns}
+          rowKey={(i) => i.id}
+          testId="executions-queue"
+          empty="No IVR execution is queued or running."
+        />
+      ) : (
+        <Loading what="the queue" />
+      )}
+      <h2>Executions</h2>
       <nav className="filters" aria-label="Execution status">
         {([undefined, "running", "completed", "failed", "timeout"] as const).map((st) => (
           <Link

@@ -4,6 +4,7 @@ import { Chart, type Column, ErrorBox, Loading, Stat, Table } from "../component
 import { ms, num, pct, when } from "../format.js";
 import { runRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
+import { InstanceTable } from "./instance-table.js";
 import { RunGate, RunReport } from "./run-report.js";
 
 type Summary = RouterOutputs["runs"]["summary"];
@@ -11,7 +12,6 @@ type Scenario = Summary["by_scenario"][number];
 type Service = Summary["by_service"][number];
 type Action = Summary["by_action"][number];
 type Failure = RouterOutputs["runs"]["failures"][number];
-type Instance = RouterOutputs["runs"]["instances"]["query"]["items"][number];
 
 const scenarioColumns: Column<Scenario>[] = [
   { key: "scenario", header: "Scenario", cell: (s) => s.scenario_id },
@@ -44,22 +44,6 @@ const failureColumns: Column<Failure>[] = [
   { key: "example", header: "Example instance", cell: (f) => f.example_instance_id },
 ];
 
-const instanceColumns: Column<Instance>[] = [
-  {
-    key: "id",
-    header: "Instance",
-    cell: (i) => (
-      <Link to="/runs/$runId/instances/$instanceId" params={{ runId: i.run_id, instanceId: i.id }}>
-        {i.id}
-      </Link>
-    ),
-  },
-  { key: "scenario", header: "Scenario", cell: (i) => i.scenario_id },
-  { key: "status", header: "Status", cell: (i) => <span className={`badge ${i.status}`}>{i.status}</span> },
-  { key: "duration", header: "Duration", cell: (i) => ms(i.duration_ms), numeric: true },
-  { key: "error", header: "Error", cell: (i) => i.error ?? "" },
-];
-
 /** One run: headline numbers, latency per scenario, action and service, failures, and its instances. */
 export function RunPage() {
   const { runId } = runRoute.useParams();
@@ -67,14 +51,6 @@ export function RunPage() {
   const trpc = useTRPC();
   const summary = useQuery(trpc.runs.summary.queryOptions({ run_id: runId }));
   const failures = useQuery(trpc.runs.failures.queryOptions({ run_id: runId, top: 10 }));
-  const instances = useQuery(
-    trpc.runs.instances.query.queryOptions({
-      run_id: runId,
-      limit: 100,
-      ...(search.status ? { status: search.status } : {}),
-      ...(search.cursor ? { cursor: search.cursor } : {}),
-    }),
-  );
   if (summary.isPending) return <Loading what={`run ${runId}`} />;
   if (summary.error) return <ErrorBox error={summary.error} />;
   const s = summary.data;
@@ -163,20 +139,7 @@ export function RunPage() {
           </Link>
         ))}
       </nav>
-      {instances.data ? (
-        <>
-          <Table rows={instances.data.items} columns={instanceColumns} rowKey={(i) => i.id} testId="instances-table" />
-          {instances.data.nextCursor ? (
-            <Link to="/runs/$runId" params={{ runId }} search={{ ...search, cursor: instances.data.nextCursor }}>
-              More instances →
-            </Link>
-          ) : null}
-        </>
-      ) : instances.error ? (
-        <ErrorBox error={instances.error} />
-      ) : (
-        <Loading what="instances" />
-      )}
+      <InstanceTable runId={runId} status={search.status} />
     </section>
   );
 }

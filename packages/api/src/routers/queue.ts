@@ -8,10 +8,12 @@ import {
   heartbeatInput,
   identifier,
   queueListInput,
+  queueWatchInput,
   reportInput,
   startRunInput,
 } from "@verdict/schema";
 import { z } from "zod";
+import { queueSnapshot, watchQueue } from "../services/queue-watch.js";
 import * as queue from "../services/queue.js";
 import { readProcedure, writeProcedure } from "../trpc.js";
 
@@ -33,4 +35,9 @@ export const queueRouter = {
     .input(z.object({ item_id: identifier }))
     .query(({ ctx, input }) => queue.getItem(ctx, input.item_id)),
   counts: readProcedure.query(({ ctx }) => queue.counts(ctx)),
+  snapshot: readProcedure.input(queueWatchInput.prefault({})).query(({ ctx, input }) => queueSnapshot(ctx, input)),
+  /** The snapshot at once and on every change, over SSE (tRPC's httpSubscriptionLink). */
+  watch: readProcedure
+    .input(queueWatchInput.prefault({}))
+    .subscription(({ ctx, input, signal }) => watchQueue(ctx, input, signal)),
 } satisfies TRPCRouterRecord;
