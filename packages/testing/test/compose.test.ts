@@ -102,9 +102,9 @@ describe("docker-compose.yml", () => {
     const libsql = service("libsql");
     const port = libsql.environment?.SQLD_HTTP_LISTEN_ADDR?.split(":")[1];
     expect(port).toBe("8080");
-    expect(libsql.healthcheck?.test[0]).toBe("CMD");
-    expect(libsql.healthcheck?.test.join(" ")).toContain(`/dev/tcp/127.0.0.1/${port}`);
-    expect(libsql.healthcheck?.test.join(" ")).toContain("GET /health");
+    expect(libsql.healthcheck?.test?.[0]).toBe("CMD");
+    expect(libsql.healthcheck?.test?.join(" ")).toContain(`/dev/tcp/127.0.0.1/${port}`);
+    expect(libsql.healthcheck?.test?.join(" ")).toContain("GET /health");
 
     expect(libsql.healthcheck?.retries).toBeGreaterThan(0);
 
@@ -150,7 +150,7 @@ describe("docker-compose.yml", () => {
       await server?.stop();
     });
     const check = (port: number) => {
-      const line = service("libsql").healthcheck?.test[3] ?? "";
+      const line = service("libsql").healthcheck?.test?.[3] ?? "";
       return spawnSync("bash", ["-c", line.replace("/dev/tcp/127.0.0.1/8080", `/dev/tcp/127.0.0.1/${port}`)], {
         timeout: 10_000,
       }).status;
