@@ -1,5 +1,6 @@
 import { cpSync, rmSync } from "node:fs";
 import { defineConfig } from "tsup";
+import { shared } from "../../tsup.shared.js";
 
 /**
  * The published `verdict` package: the CLI and the worker bundled with every workspace package and
@@ -8,11 +9,11 @@ import { defineConfig } from "tsup";
  * Only the libSQL driver (native) stays an installed dependency.
  */
 export default defineConfig({
+  ...shared,
   entry: { cli: "src/cli.ts", worker: "src/worker.ts" },
-  format: ["esm"],
-  target: "node20",
+  // Maps of every bundled dependency would triple the download.
+  sourcemap: false,
   platform: "node",
-  clean: true,
   splitting: true,
   noExternal: [/^(?!@libsql\/|libsql$)/],
   external: ["@libsql/client", "libsql"],
