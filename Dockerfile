@@ -25,4 +25,9 @@ RUN node scripts/link-bins.mjs /usr/local/bin \
   && if command -v verdict-worker > /dev/null; then verdict-worker --help > /dev/null; \
      else echo "WARNING: no app declares a verdict-worker bin yet; the compose worker service cannot start" >&2; fi
 USER node
+# Liveness of `verdict serve` on its default port (4000): GET /health must answer 200. Containers of this
+# image that run something else (the worker, a one-shot migration) disable it in docker-compose.yml.
+# No init process is baked in: docker-compose.yml sets `init: true`; with plain docker, run with --init.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=20 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:4000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["verdict", "--help"]

@@ -1,10 +1,10 @@
 import { defineConfig } from "tsup";
+import { executable } from "../../tsup.shared.js";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  target: "node20",
-  sourcemap: true,
-  clean: true,
-  banner: { js: "#!/usr/bin/env node" },
+  ...executable,
+  entry: ["src/index.ts", "src/build-command-index.ts"],
+  // Commands are imported per command (commands/registry.ts): each gets its own chunk.
+  splitting: true,
+  onSuccess: "node dist/build-command-index.js",
 });

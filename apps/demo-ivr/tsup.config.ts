@@ -1,10 +1,7 @@
 import { defineConfig } from "tsup";
+import { executable } from "../../tsup.shared.js";
 
 export default defineConfig({
+  ...executable,
   entry: ["src/index.ts", "src/main.ts"],
-  format: ["esm"],
-  target: "node20",
-  sourcemap: true,
-  clean: true,
-  banner: { js: "#!/usr/bin/env node" },
 });

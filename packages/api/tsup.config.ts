@@ -1,9 +1,7 @@
 import { defineConfig } from "tsup";
+import { shared } from "../../tsup.shared.js";
 
 export default defineConfig({
+  ...shared,
   entry: ["src/index.ts", "src/client.ts"],
-  format: ["esm"],
-  target: "node20",
-  sourcemap: true,
-  clean: true,
 });

@@ -1,12 +1,6 @@
 import type { Command } from "commander";
-import {
-  type Domain,
-  DOMAINS,
-  type OpenOptions,
-  type VerdictDb,
-  openDatabase,
-  translateDriverError,
-} from "@verdict/db";
+// Types only: every command parses these options, few open a database (loaded in withDb).
+import type { OpenOptions, VerdictDb } from "@verdict/db";
 import { loadEnv } from "./config.js";
 import { UsageError } from "./errors.js";
 
@@ -59,17 +53,6 @@ export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-export function parseDomains(value: string | undefined): Domain[] | undefined {
-  if (value === undefined) return undefined;
-  const names = value.split(",").map((d) => d.trim());
-  for (const n of names) {
-    if (!(DOMAINS as readonly string[]).includes(n)) {
-      throw new UsageError(`--domain: unknown domain '${n}' (expected one of ${DOMAINS.join(", ")})`);
-    }
-  }
-  return names as Domain[];
-}
-
 export function parsePositiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -110,6 +93,7 @@ export async function withDb<T>(
   extra: Partial<OpenOptions>,
   fn: (h: VerdictDb) => Promise<T>,
 ): Promise<T> {
+  const { openDatabase, translateDriverError } = await import("@verdict/db");
   const h = await openDatabase({ ...openOptions(g), ...extra });
   try {
     return await fn(h);

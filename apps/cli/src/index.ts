@@ -1,19 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { verdictErrorIn } from "@verdict/db";
-import { ZodError } from "zod";
-import { apiFailure } from "./api.js";
-import { registerCompletionCommand } from "./commands/completion.js";
-import { registerDbCommands } from "./commands/db.js";
-import { registerIvrCommands } from "./commands/ivr.js";
-import { registerIvrRunCommand } from "./commands/ivr-run.js";
-import { registerMetricsCommands } from "./commands/metrics.js";
-import { registerQueueCommands } from "./commands/queue.js";
-import { registerRunQueryCommands } from "./commands/runs.js";
-import { registerRunDataCommands } from "./commands/runs-data.js";
-import { registerRunReportCommands } from "./commands/runs-report.js";
-import { registerSchemaCommands } from "./commands/schema.js";
-import { registerServerCommands } from "./commands/server.js";
-import { registerTrainingEvalCommands } from "./commands/training-eval.js";
+import { loadCommandIndex } from "./command-index.js";
+import { commandNameIn, modulesFor, registerModules } from "./commands/registry.js";
 import { loadEnv } from "./config.js";
 import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
@@ -34,7 +21,7 @@ function exitOverrideAll(cmd: Command): void {
   for (const c of cmd.commands) exitOverrideAll(c);
 }
 
-function buildProgram(): Command {
+async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command("verdict")
     .description("Verdict: one typed store for IVR tests, benchmark metrics and load-test run data")
     .version("0.1.0")
@@ -42,25 +29,18 @@ function buildProgram(): Command {
     .exitOverride()
     .addHelpText("after", EXIT_CODES_HELP);
   addGlobalOptions(program);
-  registerDbCommands(program);
-  registerServerCommands(program);
-  registerIvrCommands(program);
-  registerIvrRunCommand(program);
-  registerTrainingEvalCommands(program);
-  registerMetricsCommands(program);
-  const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
-  registerRunQueryCommands(runs);
-  registerRunDataCommands(runs);
-  registerRunReportCommands(runs);
-  registerQueueCommands(program);
-  registerSchemaCommands(program);
-  registerCompletionCommand(program);
+  // Only the modules of the command being run are loaded; the top-level help lists the others from
+  // the command index written at build time (see command-index.ts).
+  const name = commandNameIn(program, argv.slice(2));
+  const index = name === undefined ? loadCommandIndex() : null;
+  if (index) index.addTo(program);
+  else await registerModules(program, modulesFor(name));
   exitOverrideAll(program);
   return program;
 }
 
 /** One line per user mistake; stack traces only for bugs, and only with VERDICT_DEBUG=1. */
-function report(e: unknown): number {
+async function report(e: unknown): Promise<number> {
   const debug = loadEnv().debug;
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
@@ -71,6 +51,12 @@ function report(e: unknown): number {
     process.stderr.write(`${color.red("error:")} ${e.message}\n`);
     return EXIT.usage;
   }
+  // Loaded only now: a command that failed has loaded them already, `--help` never needs them.
+  const [{ apiFailure }, { verdictErrorIn }, { ZodError }] = await Promise.all([
+    import("./api.js"),
+    import("@verdict/db"),
+    import("zod"),
+  ]);
   const failure = apiFailure(e);
   if (failure) {
     process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
@@ -102,10 +88,10 @@ function report(e: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (e) {
-    return report(e);
+    return await report(e);
   }
 }
 

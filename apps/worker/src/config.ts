@@ -67,7 +67,7 @@ Options:
   -h, --help             show this help
 
 Logs are JSON lines on stderr. SIGTERM/SIGINT: stop claiming, finish or hand back, exit 0.
-Exit codes: 0 stopped, 1 token refused or failure, 64 usage error (bad flags).`;
+Exit codes: 0 stopped, 1 token refused or failure, 64 usage error (bad flags, no --server or --token).`;
 
 const positiveInt = (flag: string, min = 1, max = 86_400_000) =>
   z.coerce
@@ -182,5 +182,10 @@ export function loadConfig(
     throw new ConfigError(message.startsWith("--") ? message : `${flag}: ${message}`);
   }
   const { token, ivrWebhookUrl, ivrAuthToken, ...rest } = parsed.data;
+  // Refused here, before any request: a worker without a token could only be turned away by the server.
+  if (token === undefined)
+    throw new ConfigError(
+      "--token: required (or set VERDICT_TOKEN; create one with: verdict tokens create --scope write)",
+    );
   return { ...rest, token, ivrWebhookUrl, ivrAuthToken };
 }

@@ -212,12 +212,17 @@ describe("backoff and flags", () => {
     expect(err(["--server", "ftp://x"])).toBe("--server: expected an http(s) URL");
     expect(err(["--kinds", "ivr,sms"])).toBe("--kinds: unknown kind 'sms' (expected ivr, http)");
     expect(err(["--kinds", "ivr"])).toMatch(/^--ivr-webhook: required to run ivr items/);
-    expect(loadConfig(["--ivr-webhook", "http://127.0.0.1:9"], { VERDICT_SERVER: "http://h:1" })).toMatchObject({
+    expect(err([], { VERDICT_SERVER: "http://h:1" })).toMatch(/^--token: required \(or set VERDICT_TOKEN/);
+    expect(err([], { VERDICT_SERVER: "http://h:1", VERDICT_TOKEN: "" })).toMatch(/^--token: required/);
+    expect(
+      loadConfig(["--ivr-webhook", "http://127.0.0.1:9"], { VERDICT_SERVER: "http://h:1", VERDICT_TOKEN: "t" }),
+    ).toMatchObject({
       kinds: ["ivr", "http"],
     });
     expect(
       loadConfig(["--ivr-webhook", "http://127.0.0.1:9/voice", "--ivr-channel", "twiml"], {
         VERDICT_SERVER: "http://h:1",
+        VERDICT_TOKEN: "t",
         VERDICT_IVR_AUTH_TOKEN: "secret",
       }),
     ).toMatchObject({ ivrChannel: "twiml", ivrAuthToken: "secret" });

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -28,15 +29,25 @@ interface Service {
   volumes?: string[];
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[]; interval?: string; retries?: number };
+  healthcheck?: { test?: string[]; interval?: string; retries?: number; disable?: boolean };
+  init?: boolean;
 }
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, "docker-compose.yml"), "utf8")) as Compose;
+const composeText = readFileSync(join(REPO_ROOT, "docker-compose.yml"), "utf8");
+const compose = parse(composeText) as Compose;
 const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
+
+/** The image's HEALTHCHECK: its options and its CMD (exec form, a JSON array). */
+function imageHealthcheck(): { options: string; cmd: string[] } {
+  const joined = dockerfile.replace(/\\\n\s*/g, " ");
+  const m = /^HEALTHCHECK\s+(.*?)\s*CMD\s+(\[.*\])\s*$/m.exec(joined);
+  if (!m) throw new Error("the Dockerfile has no HEALTHCHECK ... CMD [...] line");
+  return { options: m[1] ?? "", cmd: JSON.parse(m[2] ?? "[]") as string[] };
+}
 const rootPackage = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { packageManager: string };
 
 const sqld = sqldForTests("compose health-check tests against a real sqld");
@@ -91,16 +102,43 @@ describe("docker-compose.yml", () => {
     const libsql = service("libsql");
     const port = libsql.environment?.SQLD_HTTP_LISTEN_ADDR?.split(":")[1];
     expect(port).toBe("8080");
-    expect(libsql.healthcheck?.test[0]).toBe("CMD");
-    expect(libsql.healthcheck?.test.join(" ")).toContain(`/dev/tcp/127.0.0.1/${port}`);
-    expect(libsql.healthcheck?.test.join(" ")).toContain("GET /health");
+    expect(libsql.healthcheck?.test?.[0]).toBe("CMD");
+    expect(libsql.healthcheck?.test?.join(" ")).toContain(`/dev/tcp/127.0.0.1/${port}`);
+    expect(libsql.healthcheck?.test?.join(" ")).toContain("GET /health");
 
+    expect(libsql.healthcheck?.retries).toBeGreaterThan(0);
+
+    // The API's is the image's own HEALTHCHECK, so `docker run` gets it too.
     const api = service("api");
     const apiPort = api.command?.[api.command.indexOf("--port") + 1];
     expect(apiPort).toBe("4000");
-    expect(api.healthcheck?.test[0]).toBe("CMD");
-    expect(api.healthcheck?.test.join(" ")).toContain(`http://127.0.0.1:${apiPort}/health`);
-    for (const s of [libsql, api]) expect(s.healthcheck?.retries).toBeGreaterThan(0);
+    expect(api.healthcheck).toBeUndefined();
+    const hc = imageHealthcheck();
+    expect(hc.cmd.slice(0, 2)).toEqual(["node", "-e"]);
+    expect(hc.cmd[2]).toContain(`http://127.0.0.1:${apiPort}/health`);
+    expect(hc.options).toMatch(/--retries=\d+/);
+    expect(hc.options).toMatch(/--start-period=\d+s/);
+  });
+
+  it("runs every Verdict container under an init process; those that serve nothing have no health check", () => {
+    for (const name of ["migrate", "api", "worker"]) expect(service(name).init, name).toBe(true);
+    for (const name of ["migrate", "worker"]) expect(service(name).healthcheck, name).toEqual({ disable: true });
+  });
+
+  it("is a valid Compose v2 file: the compose-spec JSON Schema accepts it, no obsolete `version:` key", () => {
+    const { $schema: draft, ...schema } = JSON.parse(
+      readFileSync(join(import.meta.dirname, "fixtures", "compose-spec", "compose-spec.json"), "utf8"),
+    ) as { $schema: string };
+    // Ajv's default dialect is draft-07; the spec names it by an https URL Ajv does not register.
+    expect(draft).toMatch(/draft-07/);
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const ok = validate(parse(composeText));
+    expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
+    expect(ok).toBe(true);
+    expect(composeText).not.toMatch(/^version:/m);
+    // The schema is not a rubber stamp: it refuses a misspelt key and a wrong type.
+    expect(validate({ services: { api: { image: "x", restrt: "no" } } })).toBe(false);
+    expect(validate({ services: { api: { image: "x", depends_on: 5 } } })).toBe(false);
   });
 
   describe.skipIf(!sqld.available)("the libsql health check, run here against a real sqld", () => {
@@ -112,7 +150,7 @@ describe("docker-compose.yml", () => {
       await server?.stop();
     });
     const check = (port: number) => {
-      const line = service("libsql").healthcheck?.test[3] ?? "";
+      const line = service("libsql").healthcheck?.test?.[3] ?? "";
       return spawnSync("bash", ["-c", line.replace("/dev/tcp/127.0.0.1/8080", `/dev/tcp/127.0.0.1/${port}`)], {
         timeout: 10_000,
       }).status;
@@ -125,8 +163,8 @@ describe("docker-compose.yml", () => {
     });
   });
 
-  it("the API health check, run here, passes on 200 from /health and fails otherwise", async () => {
-    const script = service("api").healthcheck?.test[3] ?? "";
+  it("the image's health check, run here, passes on 200 from /health and fails otherwise", async () => {
+    const script = imageHealthcheck().cmd[2] ?? "";
     let status = 200;
     const server = createServer((req, res) => {
       res.writeHead(req.url === "/health" ? status : 404).end();
@@ -238,6 +276,16 @@ describe("commands the compose services run exist", () => {
         const flags = (service(c.service).command ?? []).filter((a) => a.startsWith("--"));
         for (const flag of flags) expect(r.stdout, `${label} --help does not list ${flag}`).toContain(flag);
       });
+
+      if (c.service === "worker") {
+        it("refuses to start with the compose file's empty VERDICT_TOKEN: usage error (64), naming --token", async () => {
+          const env = { ...service("worker").environment, VERDICT_TOKEN: "" };
+          const r = await runScript(entry, (service("worker").command ?? []).slice(1), { env, timeoutMs: 10_000 });
+          expect(r.status).toBe(64);
+          expect(r.stderr.split("\n")[0]).toMatch(/^verdict-worker: error: --token: required \(or set VERDICT_TOKEN/);
+          expect(r.stderr).not.toMatch(/\n\s+at /);
+        });
+      }
     });
   }
 });

@@ -9,8 +9,20 @@ import {
   seed,
   validateSchema,
 } from "@verdict/db";
-import { type GlobalOptions, globalsOf, parseDomains, withDb } from "../globals.js";
+import { UsageError } from "../errors.js";
+import { type GlobalOptions, globalsOf, withDb } from "../globals.js";
 import { color, info, printJson, printTable } from "../output.js";
+
+function parseDomains(value: string | undefined): Domain[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(",").map((d) => d.trim());
+  for (const n of names) {
+    if (!(DOMAINS as readonly string[]).includes(n)) {
+      throw new UsageError(`--domain: unknown domain '${n}' (expected one of ${DOMAINS.join(", ")})`);
+    }
+  }
+  return names as Domain[];
+}
 
 interface MigrateFlags {
   to?: string;

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ServerConfigError, isLoopback, parseAllowedHost, startServer } from "@verdict/api";
 import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
@@ -155,8 +156,13 @@ export function registerServerCommands(program: Command): void {
     });
 }
 
-/** The built dashboard (@verdict/web's dist/), or null when it is not built: the API is served without it. */
+/**
+ * The built dashboard, or null when it is not built (the API is served without it): the published
+ * `verdict` package ships it as web/ beside its dist/; in the repository it is @verdict/web's dist/.
+ */
 function dashboardDir(): string | null {
+  const shipped = fileURLToPath(new URL("../web/", import.meta.url));
+  if (existsSync(join(shipped, "index.html"))) return shipped;
   try {
     const dir = join(dirname(createRequire(import.meta.url).resolve("@verdict/web/package.json")), "dist");
     return existsSync(join(dir, "index.html")) ? dir : null;

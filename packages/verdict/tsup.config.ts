@@ -1,0 +1,36 @@
+import { cpSync, rmSync } from "node:fs";
+import { defineConfig } from "tsup";
+import { shared } from "../../tsup.shared.js";
+
+/**
+ * The published `verdict` package: the CLI and the worker bundled with every workspace package and
+ * every pure-JS dependency into dist/ (nothing unpublished to install, fewer files to load at start),
+ * plus what they read from disk: the migrations, the dashboard's built assets and the JSON Schemas.
+ * Only the libSQL driver (native) stays an installed dependency.
+ */
+export default defineConfig({
+  ...shared,
+  entry: { cli: "src/cli.ts", worker: "src/worker.ts" },
+  // Maps of every bundled dependency would triple the download.
+  sourcemap: false,
+  platform: "node",
+  splitting: true,
+  noExternal: [/^(?!@libsql\/|libsql$)/],
+  external: ["@libsql/client", "libsql"],
+  // Bundled CommonJS modules call require() for Node's own modules.
+  banner: {
+    js: 'import { createRequire as __verdictCreateRequire } from "node:module";\nconst require = __verdictCreateRequire(import.meta.url);',
+  },
+  // Workspace packages from their TypeScript sources (their exports' @verdict/source condition).
+  esbuildOptions(options) {
+    options.conditions = ["@verdict/source"];
+  },
+  async onSuccess() {
+    // Files the code finds next to itself: ../migrations, ../web, ./commands.json (see each reader).
+    for (const dir of ["migrations", "web", "schemas"]) rmSync(dir, { recursive: true, force: true });
+    cpSync("../db/migrations", "migrations", { recursive: true });
+    cpSync("../../apps/web/dist", "web", { recursive: true });
+    cpSync("../../schemas", "schemas", { recursive: true });
+    cpSync("../../apps/cli/dist/commands.json", "dist/commands.json");
+  },
+});
