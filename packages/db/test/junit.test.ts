@@ -23,6 +23,7 @@ import {
   queryInstances,
   readJunit,
   renderJunit,
+  runSummary,
 } from "@verdict/db";
 import { rejection } from "./helpers.js";
 
@@ -132,6 +133,28 @@ describe("counts as the tools wrote them", () => {
       if (c.properties)
         expect(i?.variations).toEqual(Object.fromEntries(c.properties.map((p) => [p.attrs.name, p.attrs.value])));
     }
+  });
+});
+
+describe("stored statistics", () => {
+  it("a JUnit import stores its run's statistics, equal to those computed from the rows", async () => {
+    await importJunit(h, join(FIXTURES, "pytest-xunit2.xml"), { runId: "stats-pytest" });
+    const rs = await h.client.execute({
+      sql: "SELECT count(*) AS n FROM run_stats WHERE run_id = ?",
+      args: ["stats-pytest"],
+    });
+    expect(Number(rs.rows[0]?.n)).toBe(1);
+    const stored = {
+      summary: await runSummary(h, "stats-pytest"),
+      counts: await countInstancesByStatus(h, "stats-pytest"),
+    };
+    for (const t of ["run_stats", "run_stat_groups", "run_error_categories"])
+      await h.client.execute({ sql: `DELETE FROM ${t} WHERE run_id = ?`, args: ["stats-pytest"] });
+    const computed = {
+      summary: await runSummary(h, "stats-pytest"),
+      counts: await countInstancesByStatus(h, "stats-pytest"),
+    };
+    expect(stored).toEqual(computed);
   });
 });
 

@@ -20,6 +20,7 @@ import { basename, join } from "node:path";
 import { ConflictError } from "../errors.js";
 import { readInputText } from "../input-files.js";
 import type { VerdictDb } from "../open.js";
+import { storeRunStatsIn } from "../queries/run-analytics/store.js";
 import { createRun, deleteRun, runExists } from "../queries/runs.js";
 import { RunFileError } from "../turbulence/errors.js";
 import { runSourceAt } from "../turbulence/header.js";
@@ -229,6 +230,8 @@ export async function importJunit(
         sql: bulk("assertions", ASSERTION_COLS),
         args: [JSON.stringify(assertions.slice(i, i + CHUNK))],
       });
+    // The run's stored statistics land with it (runs summary reads them).
+    await storeRunStatsIn(tx, runId);
     await tx.commit();
   } catch (e) {
     await tx.rollback().catch(() => {});
