@@ -12,6 +12,7 @@ export interface CliEnv {
   token: string | undefined;
   debug: boolean;
   noColor: boolean;
+  forceColor: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
 }
@@ -28,6 +29,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     token: env.VERDICT_TOKEN || undefined,
     debug: env.VERDICT_DEBUG === "1",
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
+    forceColor: env.FORCE_COLOR !== undefined && !["0", "false"].includes(env.FORCE_COLOR),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };

@@ -9,6 +9,7 @@ import {
 } from "@verdict/db";
 import { loadEnv } from "./config.js";
 import { UsageError } from "./errors.js";
+import { detail, setVerbosity } from "./output.js";
 
 export interface GlobalOptions {
   db: string;
@@ -19,6 +20,8 @@ export interface GlobalOptions {
   server?: string;
   token?: string;
   json: boolean;
+  quiet: boolean;
+  verbose: boolean;
 }
 
 /** Options every command accepts, with environment defaults from the config module. */
@@ -52,7 +55,27 @@ export function addGlobalOptions(program: Command): Command {
     )
     .option("--server <url>", "talk to a Verdict server instead of a database (env VERDICT_SERVER)", env.server)
     .option("--token <token>", "API token for --server (env VERDICT_TOKEN)", env.token)
-    .option("--json", "machine-readable JSON output", false);
+    .option("--json", "machine-readable JSON output", false)
+    .option("-q, --quiet", "only results and errors: no progress, hints or notes", false)
+    .option("-v, --verbose", "more detail: timings, and the stack of an internal error", false)
+    .hook("preAction", (_program, action) => {
+      const g = action.optsWithGlobals<GlobalOptions>();
+      if (g.quiet && g.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
+      setVerbosity(g.quiet ? "quiet" : g.verbose ? "verbose" : "normal");
+      startedAt = performance.now();
+    })
+    .hook("postAction", (_program, action) => {
+      detail(`${commandPath(action)}: done in ${Math.round(performance.now() - startedAt)} ms`);
+    });
+}
+
+let startedAt = 0;
+
+/** "runs summary" for the runs summary command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {

@@ -17,7 +17,8 @@ import { registerTrainingEvalCommands } from "./commands/training-eval.js";
 import { loadEnv } from "./config.js";
 import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
-import { color } from "./output.js";
+import { ROOT_EXAMPLES } from "./help.js";
+import { errColor as color, isVerbose } from "./output.js";
 
 export { EXIT } from "./errors.js";
 
@@ -40,6 +41,7 @@ function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run verdict --help for usage)")
     .exitOverride()
+    .addHelpText("after", ROOT_EXAMPLES)
     .addHelpText("after", EXIT_CODES_HELP);
   addGlobalOptions(program);
   registerDbCommands(program);
@@ -96,7 +98,8 @@ function report(e: unknown): number {
   }
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`${color.red("error:")} ${message}\n`);
-  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  // An internal error (a bug): its stack with -v/--verbose or VERDICT_DEBUG=1.
+  if ((debug || isVerbose()) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.failure;
 }
 

@@ -1,3 +1,5 @@
+import pc from "picocolors";
+import { createSupportsColor } from "supports-color";
 import { loadEnv } from "./config.js";
 
 const env = loadEnv();
@@ -9,9 +11,30 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-const useColor = env.stdoutIsTTY && !env.noColor;
-const wrap = (code: number) => (s: string) => (useColor ? `\u001b[${code}m${s}\u001b[0m` : s);
-export const color = { red: wrap(31), green: wrap(32), yellow: wrap(33), dim: wrap(2), bold: wrap(1), cyan: wrap(36) };
+/**
+ * Colour on a stream: FORCE_COLOR (any value but 0/false) turns it on, else NO_COLOR (any non-empty
+ * value) turns it off, else supports-color decides (a TTY, and not TERM=dumb).
+ */
+export function colorOn(stream: NodeJS.WriteStream): boolean {
+  if (env.noColor && !env.forceColor) return false;
+  return createSupportsColor(stream, { sniffFlags: false }) !== false;
+}
+/** Colours for stdout (tables, results) and for stderr (errors, notes), each decided for its own stream. */
+export const color = pc.createColors(colorOn(process.stdout));
+export const errColor = pc.createColors(colorOn(process.stderr));
+
+/** -q/--quiet: only results and errors; -v/--verbose: timings, stack of an internal error. */
+export type Verbosity = "quiet" | "normal" | "verbose";
+let verbosity: Verbosity = "normal";
+export function setVerbosity(v: Verbosity): void {
+  verbosity = v;
+}
+export function isVerbose(): boolean {
+  return verbosity === "verbose";
+}
+export function isQuiet(): boolean {
+  return verbosity === "quiet";
+}
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -54,6 +77,17 @@ export function printKeyValues(obj: object): void {
   for (const [k, v] of Object.entries(obj)) process.stdout.write(`${color.dim(k.padEnd(width))}  ${cellText(v)}\n`);
 }
 
+/** What a command did (a confirmation, a warning): on stderr, kept by --quiet. */
 export function info(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** Progress and hints (next page, nothing to do): on stderr, dropped by --quiet. */
+export function note(message: string): void {
+  if (verbosity !== "quiet") process.stderr.write(`${message}\n`);
+}
+
+/** Detail only --verbose shows (timings, counts). */
+export function detail(message: string): void {
+  if (verbosity === "verbose") process.stderr.write(`${errColor.dim(message)}\n`);
 }

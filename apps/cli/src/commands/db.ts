@@ -10,7 +10,8 @@ import {
   validateSchema,
 } from "@verdict/db";
 import { type GlobalOptions, globalsOf, parseDomains, withDb } from "../globals.js";
-import { color, info, printJson, printTable } from "../output.js";
+import { color, info, note, printJson, printTable } from "../output.js";
+import { examples } from "../help.js";
 
 interface MigrateFlags {
   to?: string;
@@ -25,20 +26,27 @@ function reportMigration(g: GlobalOptions, verb: string, result: MigrateResult):
     return;
   }
   if (result.dryRun) {
-    if (result.applied.length === 0) info("nothing to do");
+    if (result.applied.length === 0) note("nothing to do");
     for (const step of result.applied) {
       process.stdout.write(`-- ${step.direction} ${step.domain}/${step.name}\n`);
       for (const s of step.statements) process.stdout.write(`${s.trimEnd()};\n`);
     }
     return;
   }
-  if (result.applied.length === 0) info(`${verb}: already up to date`);
+  if (result.applied.length === 0) note(`${verb}: already up to date`);
   for (const step of result.applied) info(`${color.green(verb)} ${step.domain}/${step.name}`);
 }
 
 export function registerDbCommands(program: Command): void {
   program
     .command("init")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict init --seed                     # data/verdict.db with sample data",
+        "verdict --db file:/srv/verdict/qa.db init --domain runs,metrics",
+      ),
+    )
     .description("create the database (all domains, migrated) and optionally add sample data")
     .option("--seed", "add sample data for every domain")
     .option("--domain <names>", `only these domains (${DOMAINS.join(",")})`)
@@ -66,12 +74,16 @@ export function registerDbCommands(program: Command): void {
       });
     });
 
-  const migrate = program.command("migrate").description("apply, revert, inspect and validate schema migrations");
+  const migrate = program
+    .command("migrate")
+    .addHelpText("after", examples("verdict migrate status", "verdict migrate up"))
+    .description("apply, revert, inspect and validate schema migrations");
   const domainOpt = `--domain <names>`;
   const domainHelp = `limit to these domains (${DOMAINS.join(",")})`;
 
   migrate
     .command("up")
+    .addHelpText("after", examples("verdict migrate up", "verdict migrate up --domain runs --dry-run"))
     .description("apply pending migrations (all, or up to --to NAME)")
     .option("--to <name>", "stop after this migration")
     .option("--dry-run", "print the SQL instead of running it")
@@ -91,6 +103,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("down")
+    .addHelpText("after", examples("verdict migrate down --to 0 --domain queue --dry-run"))
     .description("revert migrations newer than --to NAME (--to 0 reverts all)")
     .requiredOption("--to <name>", "keep this migration and everything before it; 0 for none")
     .option("--force", "drop tables even when they hold rows")
@@ -112,6 +125,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("status")
+    .addHelpText("after", examples("verdict migrate status", "verdict migrate status --json"))
     .description("list migrations and whether each is applied, pending, changed or missing")
     .option(domainOpt, domainHelp)
     .action(async (opts: MigrateFlags, cmd: Command) => {
@@ -130,6 +144,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("validate")
+    .addHelpText("after", examples("verdict migrate validate"))
     .description("compare the live schema (tables, columns, indexes, constraints, triggers) with the migrations")
     .option(domainOpt, domainHelp)
     .action(async (opts: MigrateFlags, cmd: Command) => {
@@ -158,6 +173,7 @@ export function registerDbCommands(program: Command): void {
 
   program
     .command("seed")
+    .addHelpText("after", examples("verdict seed"))
     .description("add realistic sample data to every domain (idempotent)")
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
