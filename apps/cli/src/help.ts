@@ -22,4 +22,5 @@ export const ROOT_EXAMPLES = examples(
   "verdict init --seed",
   "verdict runs summary seed-run-001",
   "verdict --json runs list | jq '.items[].id'",
+  "verdict config show",
 );

@@ -3,6 +3,7 @@ import { verdictErrorIn } from "@verdict/db";
 import { ZodError } from "zod";
 import { apiFailure } from "./api.js";
 import { registerCompletionCommand } from "./commands/completion.js";
+import { registerConfigCommands } from "./commands/config.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerIvrCommands } from "./commands/ivr.js";
 import { registerIvrRunCommand } from "./commands/ivr-run.js";
@@ -57,6 +58,7 @@ function buildProgram(): Command {
   registerQueueCommands(program);
   registerSchemaCommands(program);
   registerCompletionCommand(program);
+  registerConfigCommands(program);
   exitOverrideAll(program);
   return program;
 }

@@ -2,6 +2,7 @@ import { ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerCompletionCommand } from "../src/commands/completion.js";
+import { registerConfigCommands } from "../src/commands/config.js";
 import { registerDbCommands } from "../src/commands/db.js";
 import { registerIvrCommands } from "../src/commands/ivr.js";
 import { registerIvrRunCommand } from "../src/commands/ivr-run.js";
@@ -47,6 +48,7 @@ function programTree(): Command {
   registerQueueCommands(program);
   registerSchemaCommands(program);
   registerCompletionCommand(program);
+  registerConfigCommands(program);
   return program;
 }
 
@@ -92,6 +94,7 @@ describe("verdict --help", () => {
     const built = new Set([...known.matchAll(/'verdict ?([^']*)'/g)].map((m) => m[1] ?? ""));
     const here = new Set(all.map((a) => a.path.join(" ")));
     expect([...here].sort()).toEqual([...built].sort());
+    expect(here).toContain("config show");
     // And the built CLI prints the same examples.
     expect(await helpOf(["runs", "summary"])).toContain("$ verdict runs summary seed-run-001");
   }, 120_000);

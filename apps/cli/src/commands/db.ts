@@ -53,7 +53,7 @@ export function registerDbCommands(program: Command): void {
     .action(async (opts: { seed?: boolean; domain?: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const domains = parseDomains(opts.domain) ?? [...DOMAINS];
-      await withDb(g, { skipSchemaCheck: true }, async (h) => {
+      await withDb(g, { skipSchemaCheck: true, creates: true }, async (h) => {
         const result = await migrateUp(h.client, { domains });
         const seeded = opts.seed ? await seed(h) : null;
         if (g.json) {
@@ -91,7 +91,7 @@ export function registerDbCommands(program: Command): void {
     .action(async (opts: MigrateFlags, cmd: Command) => {
       const g = globalsOf(cmd);
       const domains: Domain[] = parseDomains(opts.domain) ?? [...DOMAINS];
-      await withDb(g, { skipSchemaCheck: true }, async (h) => {
+      await withDb(g, { skipSchemaCheck: true, creates: true }, async (h) => {
         const r = await migrateUp(h.client, {
           domains,
           ...(opts.to ? { to: opts.to } : {}),

@@ -62,7 +62,7 @@ function withRunsApi<T>(g: GlobalOptions, fn: (api: VerdictClient) => Promise<T>
  */
 function withRunsForImport<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
   localOnly(g, "import");
-  return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true }, async (h) => {
+  return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true, creates: true }, async (h) => {
     if ((await readApplied(h.client)).length === 0) await migrateUp(h.client, { domains: ["runs"] });
     await checkSchema(h.client, ["runs"]);
     return fn(h);

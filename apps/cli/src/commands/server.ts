@@ -3,11 +3,11 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { ServerConfigError, isLoopback, parseAllowedHost, startServer } from "@verdict/api";
+import { ServerConfigError, isLoopback, jsonLogger, parseAllowedHost, startServer } from "@verdict/api";
 import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { globalsOf, openOptions, parsePositiveInt, withDb } from "../globals.js";
+import { globalsOf, openOptions, parsePositiveInt, requireDatabase, withDb } from "../globals.js";
 import { color, info, printJson, printTable } from "../output.js";
 import { examples } from "../help.js";
 
@@ -60,6 +60,7 @@ export function registerServerCommands(program: Command): void {
         if (!opts.auth && !isLoopback(opts.host)) {
           throw new UsageError(`--no-auth is only allowed when bound to a loopback address, not ${opts.host}`);
         }
+        requireDatabase(g, Boolean(opts.migrate));
         let db: Awaited<ReturnType<typeof openDatabase>>;
         try {
           db = await openDatabase({ ...openOptions(g), migrate: Boolean(opts.migrate) });
@@ -99,7 +100,7 @@ export function registerServerCommands(program: Command): void {
         }
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string) => {
-            info(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal }));
+            jsonLogger({ level: "info", msg: "shutting down", signal });
             server.close().then(resolveStop, resolveStop);
           };
           process.once("SIGTERM", () => stop("SIGTERM"));
