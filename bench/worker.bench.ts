@@ -25,7 +25,7 @@ import {
   startExecution,
 } from "@verdict/db";
 import { type StepDefinitionInput, type StepExecutionInput, recordedStepType } from "@verdict/schema";
-import { tempDir } from "@verdict/testing";
+import { listeningUrl, tempDir } from "@verdict/testing";
 import { fmt, table } from "./lib/measure.js";
 
 const EXECUTIONS = Number(process.env.BENCH_WORKER_EXECUTIONS ?? 60);
@@ -81,7 +81,7 @@ async function waitFor(pred: () => boolean, what: string, ms = 30_000): Promise<
 async function listening(p: { out: () => string }, what: string): Promise<string> {
   let url = "";
   await waitFor(() => {
-    url = /"msg":"listening","url":"([^"]+)"/.exec(p.out())?.[1] ?? "";
+    url = listeningUrl(p.out()) ?? "";
     return url !== "";
   }, what);
   return url;
@@ -130,7 +130,7 @@ async function workerRound(workers: number): Promise<Round> {
       "20",
     ]),
   );
-  await waitFor(() => procs.every((p) => p.err().includes('"msg":"worker started"')), "the workers to start");
+  await waitFor(() => procs.every((p) => /"msg":"worker started"/.test(p.err())), "the workers to start");
   await sleep(300); // let them settle into polling
   const t0 = performance.now();
   const { execution_ids: ids } = await enqueueExecutions(db, { scenario_id: scenario.scenario_id, repeat: EXECUTIONS });
