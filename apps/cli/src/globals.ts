@@ -13,7 +13,7 @@ import {
 import { loadEnv } from "./config.js";
 import { applyCommandDefaults, commandPathOf, loadSettings } from "./config-file.js";
 import { UsageError } from "./errors.js";
-import { detail, setVerbosity } from "./output.js";
+import { commanderErrorOutput, commanderErrorText, detail, setVerbosity } from "./output.js";
 
 export interface GlobalOptions {
   db: string;
@@ -32,6 +32,7 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): Command {
   const env = loadEnv();
   const settings = loadSettings(env);
+  program.configureOutput({ outputError: commanderErrorOutput, writeErr: commanderErrorText });
   return program
     .option(
       "--db <url>",

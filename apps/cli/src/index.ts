@@ -19,7 +19,7 @@ import { loadEnv } from "./config.js";
 import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
 import { ROOT_EXAMPLES } from "./help.js";
-import { errColor as color, isVerbose } from "./output.js";
+import { isVerbose, printError } from "./output.js";
 
 export { EXIT } from "./errors.js";
 
@@ -72,34 +72,31 @@ function report(e: unknown): number {
     return EXIT.usage;
   }
   if (e instanceof UsageError) {
-    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
+    printError("USAGE", e.message);
     return EXIT.usage;
   }
   const failure = apiFailure(e);
   if (failure) {
-    process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
+    printError(failure.code, failure.message);
     return EXIT.failure;
   }
   if (e instanceof InputFileErrors) {
-    for (const line of e.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
+    printError("INPUT_FILE", e.lines);
     return EXIT.failure;
   }
   // Our errors may sit in a cause chain (drizzle wraps what the database layer throws).
   const ours = e instanceof InputFileError ? e : verdictErrorIn(e);
   if (ours) {
-    process.stderr.write(`${color.red("error:")} ${ours.message}\n`);
+    printError(ours instanceof InputFileError ? "INPUT_FILE" : ours.code, ours.message);
     if (debug) process.stderr.write(`${ours.stack}\n`);
     return EXIT.failure;
   }
   if (e instanceof ZodError) {
     const first = e.issues[0];
-    process.stderr.write(
-      `${color.red("error:")} ${first ? `${first.path.join(".") || "input"}: ${first.message}` : e.message}\n`,
-    );
+    printError("INVALID_INPUT", first ? `${first.path.join(".") || "input"}: ${first.message}` : e.message);
     return EXIT.failure;
   }
-  const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`${color.red("error:")} ${message}\n`);
+  printError("INTERNAL", e instanceof Error ? e.message : String(e));
   // An internal error (a bug): its stack with -v/--verbose or VERDICT_DEBUG=1.
   if ((debug || isVerbose()) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.failure;

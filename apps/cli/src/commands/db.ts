@@ -10,7 +10,7 @@ import {
   validateSchema,
 } from "@verdict/db";
 import { type GlobalOptions, globalsOf, parseDomains, withDb } from "../globals.js";
-import { color, info, note, printJson, printTable } from "../output.js";
+import { color, info, note, printJson, printTable, printPage } from "../output.js";
 import { examples } from "../help.js";
 
 interface MigrateFlags {
@@ -134,7 +134,7 @@ export function registerDbCommands(program: Command): void {
         const rows = await migrationStatus(h.client, parseDomains(opts.domain) ?? DOMAINS);
         const bad = rows.filter((r) => r.state === "changed" || r.state === "missing");
         if (bad.length > 0) process.exitCode = 1;
-        if (g.json) return printJson(rows);
+        if (g.json) return printPage(rows);
         printTable(
           rows.map((r) => ({ ...r, state: r.state === "applied" ? color.green(r.state) : color.yellow(r.state) })),
           ["domain", "name", "state", "applied_at"],

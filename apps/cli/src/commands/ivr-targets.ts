@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, oneOf, parsePositiveInt } from "../globals.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { examples, IVR_EXAMPLES } from "../help.js";
 
 /**
@@ -109,7 +109,7 @@ export function registerIvrTargetsCommand(program: Command): void {
       const g = globalsOf(cmd);
       const limit = parsePositiveInt("--limit", opts.limit) ?? 100;
       const page = await withApi(g, (api) => api.ivr.targets.list.query({ limit }));
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((t) => ({
           ...t,

@@ -11,7 +11,7 @@ import {
 import { withApi } from "../api.js";
 import { globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
 import { csvField, readStructuredFile } from "../input-files.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { readTrainingFile } from "../training-file.js";
 import { examples } from "../help.js";
 
@@ -81,7 +81,7 @@ export function registerIvrCommands(program: Command): void {
       const page = await withApi(g, (api) =>
         api.ivr.scenarios.list.query({ limit, ...(opts.name ? { name_contains: opts.name } : {}) }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((s) => ({ ...s, steps: s.steps.length })),
         ["scenario_id", "name", "target_phone", "steps", "timeout_seconds", "updated_at"],
@@ -177,7 +177,7 @@ export function registerIvrCommands(program: Command): void {
             ...(until ? { until } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((e) => ({
             ...e,
@@ -294,7 +294,7 @@ export function registerIvrCommands(program: Command): void {
           ...(source ? { source } : {}),
         }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(page.items, [
         "training_id",
         "intent_label",

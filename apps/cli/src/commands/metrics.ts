@@ -19,7 +19,7 @@ import { apiFailure, withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { boundFlag, gitDimensions, readImportPath, tzFlag, writeExport } from "./metrics-files.js";
 import { examples } from "../help.js";
 
@@ -266,7 +266,7 @@ export function registerMetricsCommands(program: Command): void {
     const limit = parsePositiveInt("--limit", opts.limit) ?? 20;
     const filter = filterInput(opts);
     const page = await withApi(g, (api) => api.metrics.list.query({ limit, ...filter }));
-    if (g.json) return printJson(page);
+    if (g.json) return printPage(page);
     printTable(
       page.items.map((r) => ({
         ...runIdentity(r),
@@ -581,7 +581,7 @@ export function registerMetricsCommands(program: Command): void {
             ...(metric ? { metric } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((a) => ({
             run_id: a.run_id,

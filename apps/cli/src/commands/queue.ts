@@ -4,7 +4,7 @@ import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, parsePositiveInt, oneOf } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
-import { color, info, note, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { examples } from "../help.js";
 
 /**
@@ -106,7 +106,7 @@ export function registerQueueCommands(program: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((i) => ({
             ...i,

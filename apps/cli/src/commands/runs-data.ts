@@ -25,7 +25,7 @@ import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
 import { EXIT, InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
-import { type Cell, color, info, isQuiet, note, printJson, printKeyValues, printTable } from "../output.js";
+import { type Cell, color, info, isQuiet, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { examples } from "../help.js";
 
 const RUNS_ONLY: Partial<OpenOptions> = { domains: ["runs"] };
@@ -387,7 +387,7 @@ export function registerRunDataCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           });
         });
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((a) => ({
             ...a,

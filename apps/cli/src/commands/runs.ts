@@ -3,7 +3,7 @@ import { TIME_BOUND_HELP, instanceStatus, readTimeBound } from "@verdict/schema"
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
-import { color, note, printJson, printKeyValues, printTable } from "../output.js";
+import { color, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { examples, RUNS_EXAMPLES } from "../help.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
@@ -46,7 +46,7 @@ export function registerRunQueryCommands(runs: Command): void {
       const page = await withRunsApi(g, (api) =>
         api.runs.list.query({ limit, ...(opts.sut ? { sut_name: opts.sut } : {}), ...bounds }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((r) => ({ ...r, scenarios: r.scenario_ids.length })),
         ["id", "sut_name", "started_at", "completed_at", "scenarios", "seed"],
@@ -127,7 +127,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((i) => ({ ...i, status: i.status === "pass" ? color.green("pass") : color.red("fail") })),
           ["id", "scenario_id", "status", "duration_ms", "started_at", "error"],
@@ -202,7 +202,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(page.items, [
           "instance_id",
           "scenario_id",

@@ -8,7 +8,7 @@ import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, 
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, openOptions, parsePositiveInt, requireDatabase, withDb } from "../globals.js";
-import { color, info, printJson, printTable } from "../output.js";
+import { color, info, printJson, printTable, printPage } from "../output.js";
 import { examples } from "../help.js";
 
 export function registerServerCommands(program: Command): void {
@@ -142,7 +142,7 @@ export function registerServerCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
       const rows = await withApi(g, (api) => api.admin.tokens.list.query());
-      if (g.json) return printJson(rows);
+      if (g.json) return printPage(rows);
       printTable(rows, ["name", "scope", "created_at", "last_used_at", "revoked_at"]);
     });
   tokens
