@@ -31,7 +31,7 @@ import {
   startHttpRun,
 } from "@verdict/db";
 import { type StepDefinitionInput, httpScenario } from "@verdict/schema";
-import { tempDir } from "@verdict/testing";
+import { listeningUrl, tempDir } from "@verdict/testing";
 import { fmt, table } from "./lib/measure.js";
 
 const IVR_EXECUTIONS = Number(process.env.BENCH_IVR_EXECUTIONS ?? 40);
@@ -110,7 +110,7 @@ async function waitFor(pred: () => boolean, what: string, ms = 30_000): Promise<
 async function listening(p: { out: () => string }, what: string): Promise<string> {
   let url = "";
   await waitFor(() => {
-    url = /"msg":"listening","url":"([^"]+)"/.exec(p.out())?.[1] ?? "";
+    url = listeningUrl(p.out()) ?? "";
     return url !== "";
   }, what);
   return url;
@@ -190,7 +190,7 @@ async function startWorkers(n: number, extra: string[]) {
       ...extra,
     ]),
   );
-  await waitFor(() => procs.every((p) => p.err().includes('"msg":"worker started"')), "the workers to start");
+  await waitFor(() => procs.every((p) => /"msg":"worker started"/.test(p.err())), "the workers to start");
   await sleep(300); // let them settle into polling
   return procs;
 }

@@ -75,7 +75,7 @@ start_bg() {
   NAMES+=("$name")
 }
 
-# Waits for the JSON line {"msg":"listening","url":...} in <name>.log; sets LISTEN_URL.
+# Waits for the JSON line {…"url":…,"msg":"listening"} (keys in any order) in <name>.log; sets LISTEN_URL.
 wait_listening() {
   local name="$1" pid="$2"
   LISTEN_URL=""
@@ -84,7 +84,7 @@ wait_listening() {
       cat "$DEMO_DIR/$name.log" >&2
       die "$name exited before it was ready"
     fi
-    LISTEN_URL="$(sed -n 's/.*"msg":"listening".*"url":"\([^"]*\)".*/\1/p' "$DEMO_DIR/$name.log" | head -n 1)"
+    LISTEN_URL="$(sed -n '/"msg":"listening"/s/.*"url":"\([^"]*\)".*/\1/p' "$DEMO_DIR/$name.log" | head -n 1)"
     [ -n "$LISTEN_URL" ] && break
     sleep 0.1
   done

@@ -1,7 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { createLocalClient, createVerdictClient, type VerdictClient } from "@verdict/api";
-import { type OpenOptions, openDatabase } from "@verdict/db";
-import { type GlobalOptions, openOptions } from "./globals.js";
+import { openDatabase } from "@verdict/db";
+import { type GlobalOptions, type LocalOpen, openOptions, requireDatabase } from "./globals.js";
 
 /**
  * Every data command talks to Verdict through the same typed client: in-process against the
@@ -13,12 +13,13 @@ export async function withApi<T>(
   g: GlobalOptions,
   fn: (api: VerdictClient) => Promise<T>,
   /** Local mode only: e.g. `{ domains: ["runs"] }` for a per-run database file. */
-  local: Partial<OpenOptions> = {},
+  { creates, ...local }: LocalOpen = {},
 ): Promise<T> {
   if (g.server) {
     currentServer = g.server;
     return fn(createVerdictClient({ url: g.server, token: g.token }));
   }
+  await requireDatabase(g, creates);
   const db = await openDatabase({ ...openOptions(g), ...local });
   try {
     return await fn(createLocalClient(db));

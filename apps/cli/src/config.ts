@@ -3,7 +3,8 @@
  * supplies defaults for the ones a team sets once (database URL, server, tokens).
  */
 export interface CliEnv {
-  dbUrl: string;
+  /** VERDICT_DB_URL; the default database comes from the project root (config-file.ts). */
+  dbUrl: string | undefined;
   dbAuthToken: string | undefined;
   dbReadOnly: boolean;
   syncUrl: string | undefined;
@@ -12,6 +13,7 @@ export interface CliEnv {
   token: string | undefined;
   debug: boolean;
   noColor: boolean;
+  forceColor: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
 }
@@ -19,7 +21,7 @@ export interface CliEnv {
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   const interval = env.VERDICT_SYNC_INTERVAL ? Number(env.VERDICT_SYNC_INTERVAL) : undefined;
   return {
-    dbUrl: env.VERDICT_DB_URL || "file:data/verdict.db",
+    dbUrl: env.VERDICT_DB_URL || undefined,
     dbAuthToken: env.VERDICT_DB_AUTH_TOKEN || undefined,
     dbReadOnly: env.VERDICT_DB_READ_ONLY !== undefined && !["", "0", "false"].includes(env.VERDICT_DB_READ_ONLY),
     syncUrl: env.VERDICT_SYNC_URL || undefined,
@@ -28,6 +30,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     token: env.VERDICT_TOKEN || undefined,
     debug: env.VERDICT_DEBUG === "1",
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
+    forceColor: env.FORCE_COLOR !== undefined && !["0", "false"].includes(env.FORCE_COLOR),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };

@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 // Types only: every command parses these options, few open a database (loaded in withDb).
 import type { OpenOptions, VerdictDb } from "@verdict/db";
 import { loadEnv } from "./config.js";
+import { applyCommandDefaults, commandPathOf, loadSettings } from "./config-file.js";
 import { UsageError } from "./errors.js";
+import { commanderErrorOutput, commanderErrorText, detail, setVerbosity } from "./output.js";
 
 export interface GlobalOptions {
   db: string;
@@ -13,21 +16,25 @@ export interface GlobalOptions {
   server?: string;
   token?: string;
   json: boolean;
+  quiet: boolean;
+  verbose: boolean;
 }
 
 /** Options every command accepts, with environment defaults from the config module. */
 export function addGlobalOptions(program: Command): Command {
   const env = loadEnv();
+  const settings = loadSettings(env);
+  program.configureOutput({ outputError: commanderErrorOutput, writeErr: commanderErrorText });
   return program
     .option(
       "--db <url>",
-      "database URL: file:PATH, :memory:, libsql://, http(s)://, ws(s):// (env VERDICT_DB_URL)",
-      env.dbUrl,
+      "database URL: file:PATH, :memory:, libsql://, http(s)://, ws(s):// (env VERDICT_DB_URL, config file `database`; default PROJECT_ROOT/data/verdict.db)",
+      settings.database.value,
     )
     .option(
       "--db-auth-token <token>",
       "auth token for a remote libSQL server (env VERDICT_DB_AUTH_TOKEN)",
-      env.dbAuthToken,
+      settings.databaseAuthToken.value,
     )
     .option(
       "--read-only",
@@ -44,10 +51,28 @@ export function addGlobalOptions(program: Command): Command {
       "embedded replica: seconds between background syncs",
       env.syncIntervalSeconds?.toString(),
     )
-    .option("--server <url>", "talk to a Verdict server instead of a database (env VERDICT_SERVER)", env.server)
-    .option("--token <token>", "API token for --server (env VERDICT_TOKEN)", env.token)
-    .option("--json", "machine-readable JSON output", false);
+    .option(
+      "--server <url>",
+      "talk to a Verdict server instead of a database (env VERDICT_SERVER, config file `server`)",
+      settings.server.value,
+    )
+    .option("--token <token>", "API token for --server (env VERDICT_TOKEN, config file `token`)", settings.token.value)
+    .option("--json", "machine-readable JSON output", false)
+    .option("-q, --quiet", "only results and errors: no progress, hints or notes", false)
+    .option("-v, --verbose", "more detail: timings, and the stack of an internal error", false)
+    .hook("preAction", (_program, action) => {
+      const g = action.optsWithGlobals<GlobalOptions>();
+      if (g.quiet && g.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
+      setVerbosity(g.quiet ? "quiet" : g.verbose ? "verbose" : "normal");
+      applyCommandDefaults(action, settings);
+      startedAt = performance.now();
+    })
+    .hook("postAction", (_program, action) => {
+      detail(`${commandPathOf(action)}: done in ${Math.round(performance.now() - startedAt)} ms`);
+    });
 }
+
+let startedAt = 0;
 
 export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
@@ -87,13 +112,33 @@ export function openOptions(g: GlobalOptions): OpenOptions {
   };
 }
 
+/** How a command opens the local database; only the commands that make one (init, migrate up, runs import) set `creates`. */
+export type LocalOpen = Partial<OpenOptions> & { creates?: boolean };
+
+/**
+ * Reads never create a database: a local database file that does not exist is a one-line error
+ * naming it and how to make one, and nothing is written (no file, no data/ folder).
+ */
+export async function requireDatabase(g: GlobalOptions, creates = false): Promise<void> {
+  if (creates || g.server || g.syncUrl) return;
+  const { filePath, StorageError } = await import("@verdict/db");
+  const path = filePath(g.db);
+  if (path === null || path === "" || existsSync(path)) return;
+  throw new StorageError(
+    "io",
+    path,
+    `no database at ${path}: create one with \`verdict init\` (or point --db, VERDICT_DB_URL or the config file's \`database\` at one)`,
+  );
+}
+
 /** Opens the database for one command and always closes it. */
 export async function withDb<T>(
   g: GlobalOptions,
-  extra: Partial<OpenOptions>,
+  { creates, ...extra }: LocalOpen,
   fn: (h: VerdictDb) => Promise<T>,
 ): Promise<T> {
   const { openDatabase, translateDriverError } = await import("@verdict/db");
+  await requireDatabase(g, creates);
   const h = await openDatabase({ ...openOptions(g), ...extra });
   try {
     return await fn(h);

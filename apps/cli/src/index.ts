@@ -4,7 +4,8 @@ import { commandNameIn, modulesFor, registerModules } from "./commands/registry.
 import { loadEnv } from "./config.js";
 import { EXIT, InputFileError, InputFileErrors, UsageError } from "./errors.js";
 import { addGlobalOptions } from "./globals.js";
-import { color } from "./output.js";
+import { ROOT_EXAMPLES } from "./help.js";
+import { isVerbose, printError } from "./output.js";
 
 export { EXIT } from "./errors.js";
 
@@ -27,6 +28,7 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .version("0.1.0")
     .showHelpAfterError("(run verdict --help for usage)")
     .exitOverride()
+    .addHelpText("after", ROOT_EXAMPLES)
     .addHelpText("after", EXIT_CODES_HELP);
   addGlobalOptions(program);
   // Only the modules of the command being run are loaded; the top-level help lists the others from
@@ -48,7 +50,7 @@ async function report(e: unknown): Promise<number> {
     return EXIT.usage;
   }
   if (e instanceof UsageError) {
-    process.stderr.write(`${color.red("error:")} ${e.message}\n`);
+    printError("USAGE", e.message);
     return EXIT.usage;
   }
   // Loaded only now: a command that failed has loaded them already, `--help` never needs them.
@@ -59,30 +61,28 @@ async function report(e: unknown): Promise<number> {
   ]);
   const failure = apiFailure(e);
   if (failure) {
-    process.stderr.write(`${color.red("error:")} ${failure.message}\n`);
+    printError(failure.code, failure.message);
     return EXIT.failure;
   }
   if (e instanceof InputFileErrors) {
-    for (const line of e.lines) process.stderr.write(`${color.red("error:")} ${line}\n`);
+    printError("INPUT_FILE", e.lines);
     return EXIT.failure;
   }
   // Our errors may sit in a cause chain (drizzle wraps what the database layer throws).
   const ours = e instanceof InputFileError ? e : verdictErrorIn(e);
   if (ours) {
-    process.stderr.write(`${color.red("error:")} ${ours.message}\n`);
+    printError(ours instanceof InputFileError ? "INPUT_FILE" : ours.code, ours.message);
     if (debug) process.stderr.write(`${ours.stack}\n`);
     return EXIT.failure;
   }
   if (e instanceof ZodError) {
     const first = e.issues[0];
-    process.stderr.write(
-      `${color.red("error:")} ${first ? `${first.path.join(".") || "input"}: ${first.message}` : e.message}\n`,
-    );
+    printError("INVALID_INPUT", first ? `${first.path.join(".") || "input"}: ${first.message}` : e.message);
     return EXIT.failure;
   }
-  const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`${color.red("error:")} ${message}\n`);
-  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  printError("INTERNAL", e instanceof Error ? e.message : String(e));
+  // An internal error (a bug): its stack with -v/--verbose or VERDICT_DEBUG=1.
+  if ((debug || isVerbose()) && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.failure;
 }
 

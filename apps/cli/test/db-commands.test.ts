@@ -80,7 +80,9 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
 
     const status = await cli(url, ["--json", "migrate", "status"]);
     expect(status.status, status.stderr).toBe(0);
-    const rows = JSON.parse(status.stdout) as { domain: string; name: string; state: string; file: string }[];
+    const { items: rows } = JSON.parse(status.stdout) as {
+      items: { domain: string; name: string; state: string; file: string }[];
+    };
     expect(rows.map((r) => `${r.domain}/${r.name}`).sort()).toEqual(shipped());
     expect(new Set(rows.map((r) => r.state))).toEqual(new Set(["applied"]));
     for (const r of rows) expect(existsSync(r.file), r.file).toBe(true);
@@ -166,7 +168,7 @@ describe.concurrent("verdict init / migrate / seed (built CLI)", () => {
     expect(human.stdout).toMatch(/ivr\s+0000_init_ivr\s+changed/);
     const status = await cli(url, ["--json", "migrate", "status"]);
     expect(status.status).toBe(1);
-    const changed = (JSON.parse(status.stdout) as { state: string; file: string }[]).filter(
+    const changed = (JSON.parse(status.stdout) as { items: { state: string; file: string }[] }).items.filter(
       (r) => r.state === "changed",
     );
     expect(changed.map((r) => r.file)).toEqual([file]);

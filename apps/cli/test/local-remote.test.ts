@@ -179,6 +179,12 @@ describe("writes through the server are seen locally", () => {
   });
 
   it("serve refuses a database that needs migrating unless --migrate", async () => {
+    // No database file at all: serve (a reader) does not create one without --migrate.
+    const missing = await runCli(["--db", `file:${dir.file("missing.db")}`, "serve", "--port", "0"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^error: no database at .*missing\.db: create one with `verdict init`/);
+    // An empty database file: refused until migrated.
+    writeFileSync(dir.file("fresh.db"), "");
     const fresh = `file:${dir.file("fresh.db")}`;
     const r = await runCli(["--db", fresh, "serve", "--port", "0"], { timeoutMs: 15_000 });
     expect(r.status).toBe(1);

@@ -1,13 +1,16 @@
-/** Structured logs: one JSON object per line on stderr (stdout stays free for tools). */
+import { createLog } from "@verdict/api/log";
+
+/**
+ * Structured logs through pino on stderr (stdout stays free for tools): the format of `verdict serve`
+ * (@verdict/api/log: JSON lines, pretty on a terminal, LOG_LEVEL).
+ */
 export type Level = "debug" | "info" | "warn" | "error";
 
 export type Logger = (level: Level, msg: string, fields?: Record<string, unknown>) => void;
 
 export function createLogger(base: Record<string, unknown>, opts: { debug?: boolean } = {}): Logger {
-  return (level, msg, fields = {}) => {
-    if (level === "debug" && !opts.debug) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
-  };
+  const p = createLog({ fd: 2, base, ...(opts.debug ? { debug: true } : {}) });
+  return (level, msg, fields = {}) => p[level](fields, msg);
 }
 
 export function errorMessage(e: unknown): string {

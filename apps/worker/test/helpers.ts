@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { onProcessExit } from "@verdict/testing";
+import { listeningUrl, onProcessExit } from "@verdict/testing";
 
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const CLI = join(ROOT, "apps/cli/dist/index.js");
@@ -148,8 +148,7 @@ export async function startVerdict(dbUrl: string, port = 0): Promise<VerdictServ
   const proc = run([CLI, "--db", dbUrl, "serve", "--host", "127.0.0.1", "--port", String(port), "--migrate"]);
   let url = "";
   await proc.waitFor(() => {
-    const m = /"msg":"listening","url":"([^"]+)"/.exec(proc.stdout());
-    if (m?.[1]) url = m[1];
+    url = listeningUrl(proc.stdout()) ?? "";
     return url !== "";
   }, "verdict serve to listen");
   return {
@@ -194,8 +193,7 @@ export async function startDemoIvr(extra: string[] = []): Promise<{ url: string;
   const proc = run([DEMO_IVR, "--port", "0", "--quiet", ...extra]);
   let url = "";
   await proc.waitFor(() => {
-    const m = /"msg":"listening","url":"([^"]+)"/.exec(proc.stdout());
-    if (m?.[1]) url = m[1];
+    url = listeningUrl(proc.stdout()) ?? "";
     return url !== "";
   }, "the demo IVR to listen");
   return { url, proc };

@@ -12,6 +12,7 @@ export {
   startServer,
   isLoopback,
   jsonLogger,
+  pinoLogger,
   ServerConfigError,
   type ServerOptions,
   type RunningServer,
@@ -19,6 +20,7 @@ export {
   type LogEntry,
 } from "./server.js";
 export { toTRPCError } from "./errors.js";
+export { createLog, type LogLevel } from "./log.js";
 export { parseAllowedHost } from "./hosts.js";
 export { seriesStats, type SeriesStats } from "./services/stats.js";
 export { compareBenchmarkRuns, metricTrend, type MetricDelta, type MetricTrend } from "./services/metrics.js";

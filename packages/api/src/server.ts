@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { TRPCError } from "@trpc/server";
 import { type VerdictDb, verifyToken } from "@verdict/db";
+import type { Logger as Pino } from "pino";
 import { RequestRefused, refusalError, toTRPCError } from "./errors.js";
 import { type HostPolicy, hostPolicy, parseAllowedHost } from "./hosts.js";
+import { createLog } from "./log.js";
 import { API_VERSION, OPENAPI_PATH, REST_PREFIX, createRestHandler, openApiDocument } from "./openapi/http.js";
 import { readInput } from "./request-body.js";
 import { appRouter } from "./root.js";
@@ -20,9 +22,16 @@ export interface LogEntry {
 }
 export type Logger = (entry: LogEntry) => void;
 
-/** Structured logs: one JSON object per line on stdout. */
+/** A Logger writing through pino (the format of log.ts). */
+export function pinoLogger(p: Pino): Logger {
+  return ({ level, msg, ...fields }) => p[level](fields, msg);
+}
+
+let stdoutLog: Logger | undefined;
+/** Structured logs on stdout: JSON lines (pretty on a terminal), LOG_LEVEL as the threshold. */
 export const jsonLogger: Logger = (entry) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  stdoutLog ??= pinoLogger(createLog({ fd: 1 }));
+  stdoutLog(entry);
 };
 
 export interface ServerOptions {

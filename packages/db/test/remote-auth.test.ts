@@ -180,7 +180,7 @@ describe.skipIf(!sqld.available)("verdict CLI against an sqld that requires a to
     expect(up.status, up.stderr).toBe(0);
     const status = await runCli(["--db", server.wsUrl, "--db-auth-token", token, "--json", "migrate", "status"]);
     expect(status.status, status.stderr).toBe(0);
-    const rows = JSON.parse(status.stdout) as { state: string }[];
+    const rows = (JSON.parse(status.stdout) as { items: { state: string }[] }).items;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.state === "applied")).toBe(true);
   });

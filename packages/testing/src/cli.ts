@@ -97,7 +97,7 @@ export interface CliResult {
 export function runScript(
   script: string,
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VERDICT_")) env[k] = v;
@@ -105,7 +105,7 @@ export function runScript(
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
-      cwd: REPO_ROOT,
+      cwd: opts.cwd ?? REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -130,6 +130,6 @@ export function runScript(
 }
 
 /** Runs the built `verdict` CLI (call ensureCliBuilt() first, e.g. in beforeAll). */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}) {
+export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}) {
   return runScript(CLI_PATH, args, opts);
 }

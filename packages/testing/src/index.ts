@@ -15,6 +15,6 @@ export {
 } from "./sqld.js";
 export { type TempDir, tempDir } from "./temp.js";
 export { CLI_PATH, type CliResult, ensureAppBuilt, ensureCliBuilt, runCli, runScript } from "./cli.js";
-export { type ListeningProcess, spawnListening } from "./listening.js";
+export { type ListeningProcess, listeningUrl, spawnListening } from "./listening.js";
 export { eventually } from "./eventually.js";
 export { TEST_IVR_AGENT, TEST_IVR_SIP, TEST_IVR_TEXT, type TwimlTestIvr, startTwimlTestIvr } from "./twiml-ivr.js";

@@ -53,3 +53,17 @@ export function spawnListening(
     });
   });
 }
+
+/** The URL of the first `{"msg":"listening","url":…}` JSON log line in `text`, if any. */
+export function listeningUrl(text: string): string | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
+      if (entry.msg === "listening" && typeof entry.url === "string") return entry.url;
+    } catch {
+      // a partial line: not yet a log line
+    }
+  }
+  return undefined;
+}

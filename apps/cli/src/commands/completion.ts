@@ -1,4 +1,5 @@
 import { Argument, type Command, type Option } from "commander";
+import { examples } from "../help.js";
 
 /**
  * `verdict completion bash|zsh|fish`: a shell completion script generated from the commander tree
@@ -165,7 +166,11 @@ export function registerCompletionCommand(program: Command): void {
     .description(`print a shell completion script (${SHELLS.join(", ")}), generated from the command tree`)
     .addHelpText(
       "after",
-      `\nExamples:\n  source <(verdict completion bash)          # in ~/.bashrc\n  source <(verdict completion zsh)           # in ~/.zshrc\n  verdict completion fish > ~/.config/fish/completions/verdict.fish`,
+      examples(
+        "source <(verdict completion bash)          # in ~/.bashrc",
+        "source <(verdict completion zsh)           # in ~/.zshrc",
+        "verdict completion fish > ~/.config/fish/completions/verdict.fish",
+      ),
     )
     .action((shell: Shell) => {
       let root = program;

@@ -11,7 +11,8 @@ import {
 } from "@verdict/db";
 import { UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, withDb } from "../globals.js";
-import { color, info, printJson, printTable } from "../output.js";
+import { examples } from "../help.js";
+import { color, info, note, printJson, printPage, printTable } from "../output.js";
 
 function parseDomains(value: string | undefined): Domain[] | undefined {
   if (value === undefined) return undefined;
@@ -37,27 +38,34 @@ function reportMigration(g: GlobalOptions, verb: string, result: MigrateResult):
     return;
   }
   if (result.dryRun) {
-    if (result.applied.length === 0) info("nothing to do");
+    if (result.applied.length === 0) note("nothing to do");
     for (const step of result.applied) {
       process.stdout.write(`-- ${step.direction} ${step.domain}/${step.name}\n`);
       for (const s of step.statements) process.stdout.write(`${s.trimEnd()};\n`);
     }
     return;
   }
-  if (result.applied.length === 0) info(`${verb}: already up to date`);
+  if (result.applied.length === 0) note(`${verb}: already up to date`);
   for (const step of result.applied) info(`${color.green(verb)} ${step.domain}/${step.name}`);
 }
 
 export function registerDbCommands(program: Command): void {
   program
     .command("init")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict init --seed                     # data/verdict.db with sample data",
+        "verdict --db file:/srv/verdict/qa.db init --domain runs,metrics",
+      ),
+    )
     .description("create the database (all domains, migrated) and optionally add sample data")
     .option("--seed", "add sample data for every domain")
     .option("--domain <names>", `only these domains (${DOMAINS.join(",")})`)
     .action(async (opts: { seed?: boolean; domain?: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const domains = parseDomains(opts.domain) ?? [...DOMAINS];
-      await withDb(g, { skipSchemaCheck: true }, async (h) => {
+      await withDb(g, { skipSchemaCheck: true, creates: true }, async (h) => {
         const result = await migrateUp(h.client, { domains });
         const seeded = opts.seed ? await seed(h) : null;
         if (g.json) {
@@ -78,12 +86,16 @@ export function registerDbCommands(program: Command): void {
       });
     });
 
-  const migrate = program.command("migrate").description("apply, revert, inspect and validate schema migrations");
+  const migrate = program
+    .command("migrate")
+    .addHelpText("after", examples("verdict migrate status", "verdict migrate up"))
+    .description("apply, revert, inspect and validate schema migrations");
   const domainOpt = `--domain <names>`;
   const domainHelp = `limit to these domains (${DOMAINS.join(",")})`;
 
   migrate
     .command("up")
+    .addHelpText("after", examples("verdict migrate up", "verdict migrate up --domain runs --dry-run"))
     .description("apply pending migrations (all, or up to --to NAME)")
     .option("--to <name>", "stop after this migration")
     .option("--dry-run", "print the SQL instead of running it")
@@ -91,7 +103,7 @@ export function registerDbCommands(program: Command): void {
     .action(async (opts: MigrateFlags, cmd: Command) => {
       const g = globalsOf(cmd);
       const domains: Domain[] = parseDomains(opts.domain) ?? [...DOMAINS];
-      await withDb(g, { skipSchemaCheck: true }, async (h) => {
+      await withDb(g, { skipSchemaCheck: true, creates: true }, async (h) => {
         const r = await migrateUp(h.client, {
           domains,
           ...(opts.to ? { to: opts.to } : {}),
@@ -103,6 +115,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("down")
+    .addHelpText("after", examples("verdict migrate down --to 0 --domain queue --dry-run"))
     .description("revert migrations newer than --to NAME (--to 0 reverts all)")
     .requiredOption("--to <name>", "keep this migration and everything before it; 0 for none")
     .option("--force", "drop tables even when they hold rows")
@@ -124,6 +137,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("status")
+    .addHelpText("after", examples("verdict migrate status", "verdict migrate status --json"))
     .description("list migrations and whether each is applied, pending, changed or missing")
     .option(domainOpt, domainHelp)
     .action(async (opts: MigrateFlags, cmd: Command) => {
@@ -132,7 +146,7 @@ export function registerDbCommands(program: Command): void {
         const rows = await migrationStatus(h.client, parseDomains(opts.domain) ?? DOMAINS);
         const bad = rows.filter((r) => r.state === "changed" || r.state === "missing");
         if (bad.length > 0) process.exitCode = 1;
-        if (g.json) return printJson(rows);
+        if (g.json) return printPage(rows);
         printTable(
           rows.map((r) => ({ ...r, state: r.state === "applied" ? color.green(r.state) : color.yellow(r.state) })),
           ["domain", "name", "state", "applied_at"],
@@ -142,6 +156,7 @@ export function registerDbCommands(program: Command): void {
 
   migrate
     .command("validate")
+    .addHelpText("after", examples("verdict migrate validate"))
     .description("compare the live schema (tables, columns, indexes, constraints, triggers) with the migrations")
     .option(domainOpt, domainHelp)
     .action(async (opts: MigrateFlags, cmd: Command) => {
@@ -170,6 +185,7 @@ export function registerDbCommands(program: Command): void {
 
   program
     .command("seed")
+    .addHelpText("after", examples("verdict seed"))
     .description("add realistic sample data to every domain (idempotent)")
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globalsOf(cmd);

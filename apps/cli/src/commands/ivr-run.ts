@@ -18,6 +18,7 @@ import { readStructuredFile } from "../input-files.js";
 import { type JunitCase, type JunitSuite, junitXml } from "../junit.js";
 import { color, printJson } from "../output.js";
 import { registerIvrTargetsCommand } from "./ivr-targets.js";
+import { examples, IVR_EXAMPLES } from "../help.js";
 
 /**
  * verdict ivr run SCENARIO… [--target NAME|URL]: runs IVR scenarios in this process against the local
@@ -176,10 +177,20 @@ function toSuite(run: RunRecord, scenario: Scenario, label: string): JunitSuite 
 }
 
 export function registerIvrRunCommand(program: Command): void {
-  const ivr = program.commands.find((c) => c.name() === "ivr") ?? program.command("ivr").description("IVR testing");
+  const ivr =
+    program.commands.find((c) => c.name() === "ivr") ??
+    program.command("ivr").description("IVR testing").addHelpText("after", IVR_EXAMPLES);
   registerIvrTargetsCommand(program);
   ivr
     .command("run <scenario...>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict ivr run scenarios/balance.yaml --target http://127.0.0.1:5050/ivr",
+        "verdict ivr run bank-balance --target twilio-prod --repeat 3 --junit ivr.xml",
+        "verdict --server http://127.0.0.1:4000 ivr run bank-balance --wait",
+      ),
+    )
     .description("run IVR scenarios (files or stored ids) against an IVR, in this process, recording executions")
     .option(
       "--target <name|url>",

@@ -9,7 +9,8 @@ import type { Command } from "commander";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, oneOf, parsePositiveInt } from "../globals.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
+import { examples, IVR_EXAMPLES } from "../help.js";
 
 /**
  * verdict ivr targets add|list|show|rm: named IVR targets stored in the database (channel, URL,
@@ -56,12 +57,28 @@ function httpUrlFlag(flag: string, value: string): string {
 }
 
 export function registerIvrTargetsCommand(program: Command): void {
-  const ivr = program.commands.find((c) => c.name() === "ivr") ?? program.command("ivr").description("IVR testing");
+  const ivr =
+    program.commands.find((c) => c.name() === "ivr") ??
+    program.command("ivr").description("IVR testing").addHelpText("after", IVR_EXAMPLES);
   const targets = ivr
     .command("targets")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict ivr targets list",
+        "verdict ivr targets add demo --channel webhook --url http://127.0.0.1:5050/ivr",
+      ),
+    )
     .description("named IVR targets (channel, URL, options); auth tokens come from env VERDICT_IVR_TOKEN_<NAME>");
   targets
     .command("add <name>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict ivr targets add demo --channel webhook --url http://127.0.0.1:5050/ivr",
+        "verdict ivr targets add twilio-prod --channel twiml --url https://ivr.example.com/voice --option method=POST",
+      ),
+    )
     .description("store a named IVR target (never a secret: the auth token goes in env VERDICT_IVR_TOKEN_<NAME>)")
     .requiredOption("--channel <kind>", "twiml (Twilio, SignalWire cXML, Telnyx TeXML) or webhook (Verdict's JSON)")
     .requiredOption("--url <url>", "the IVR's URL (its voice webhook)")
@@ -85,12 +102,14 @@ export function registerIvrTargetsCommand(program: Command): void {
     });
   targets
     .command("list")
+    .description("list stored IVR targets")
+    .addHelpText("after", examples("verdict ivr targets list", "verdict ivr targets list --json"))
     .option("--limit <n>", "rows", "100")
     .action(async (opts: { limit: string }, cmd: Command) => {
       const g = globalsOf(cmd);
       const limit = parsePositiveInt("--limit", opts.limit) ?? 100;
       const page = await withApi(g, (api) => api.ivr.targets.list.query({ limit }));
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((t) => ({
           ...t,
@@ -100,25 +119,30 @@ export function registerIvrTargetsCommand(program: Command): void {
         ["name", "channel", "url", "options", "token_env", "updated_at"],
       );
     });
-  targets.command("show <name>").action(async (rawName: string, _o: unknown, cmd: Command) => {
-    const g = globalsOf(cmd);
-    const name = targetNameArg(rawName);
-    const t = await withApi(g, (api) => api.ivr.targets.get.query({ name }));
-    const tokenEnv = ivrTargetTokenEnv(t.name);
-    const tokenSet = (process.env[tokenEnv] ?? "") !== "";
-    if (g.json) return printJson({ ...t, token_env: tokenEnv, token_set: tokenSet });
-    printKeyValues({
-      name: t.name,
-      channel: t.channel,
-      url: t.url,
-      ...Object.fromEntries(Object.entries(t.options).map(([k, v]) => [`option ${k}`, v])),
-      token_env: `${tokenEnv} (${tokenSet ? "set here" : "not set here"})`,
-      created_at: t.created_at,
-      updated_at: t.updated_at,
+  targets
+    .command("show <name>")
+    .description("one IVR target")
+    .addHelpText("after", examples("verdict ivr targets show demo"))
+    .action(async (rawName: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const name = targetNameArg(rawName);
+      const t = await withApi(g, (api) => api.ivr.targets.get.query({ name }));
+      const tokenEnv = ivrTargetTokenEnv(t.name);
+      const tokenSet = (process.env[tokenEnv] ?? "") !== "";
+      if (g.json) return printJson({ ...t, token_env: tokenEnv, token_set: tokenSet });
+      printKeyValues({
+        name: t.name,
+        channel: t.channel,
+        url: t.url,
+        ...Object.fromEntries(Object.entries(t.options).map(([k, v]) => [`option ${k}`, v])),
+        token_env: `${tokenEnv} (${tokenSet ? "set here" : "not set here"})`,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+      });
     });
-  });
   targets
     .command("rm <name>")
+    .addHelpText("after", examples("verdict ivr targets rm demo", "verdict ivr targets rm twilio-prod --force"))
     .description("delete a target; one that scenarios name is refused unless --force")
     .option("--force", "delete it even though scenarios name it (they keep the name)", false)
     .action(async (rawName: string, opts: { force: boolean }, cmd: Command) => {

@@ -11,8 +11,9 @@ import {
 import { withApi } from "../api.js";
 import { globalsOf, isoFlag, oneOf, parsePositiveInt } from "../globals.js";
 import { csvField, readStructuredFile } from "../input-files.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { readTrainingFile } from "../training-file.js";
+import { examples } from "../help.js";
 
 function stepDetail(st: StepDefinition): string | undefined {
   switch (st.type) {
@@ -36,9 +37,19 @@ function stepDetail(st: StepDefinition): string | undefined {
 }
 
 export function registerIvrCommands(program: Command): void {
-  const scenarios = program.command("scenarios").description("IVR test scenarios");
+  const scenarios = program
+    .command("scenarios")
+    .addHelpText("after", examples("verdict scenarios list", "verdict scenarios add scenarios/balance.yaml"))
+    .description("IVR test scenarios");
   scenarios
     .command("add <file>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict scenarios add scenarios/balance.yaml",
+        "verdict --server http://127.0.0.1:4000 --token $VERDICT_TOKEN scenarios add balance.json",
+      ),
+    )
     .description("add a scenario from a JSON or YAML file")
     .action(async (file: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -49,6 +60,7 @@ export function registerIvrCommands(program: Command): void {
     });
   scenarios
     .command("update <id> <file>")
+    .addHelpText("after", examples("verdict scenarios update bank-balance scenarios/balance.yaml"))
     .description("replace a scenario's definition with the one in a JSON or YAML file (its executions stay)")
     .action(async (id: string, file: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -59,6 +71,8 @@ export function registerIvrCommands(program: Command): void {
     });
   scenarios
     .command("list")
+    .description("list scenarios")
+    .addHelpText("after", examples("verdict scenarios list", "verdict scenarios list --json"))
     .option("--name <text>", "name contains")
     .option("--limit <n>", "rows", "50")
     .action(async (opts: { name?: string; limit: string }, cmd: Command) => {
@@ -67,39 +81,47 @@ export function registerIvrCommands(program: Command): void {
       const page = await withApi(g, (api) =>
         api.ivr.scenarios.list.query({ limit, ...(opts.name ? { name_contains: opts.name } : {}) }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((s) => ({ ...s, steps: s.steps.length })),
         ["scenario_id", "name", "target_phone", "steps", "timeout_seconds", "updated_at"],
       );
     });
-  scenarios.command("show <id>").action(async (id: string, _o: unknown, cmd: Command) => {
-    const g = globalsOf(cmd);
-    const s = await withApi(g, (api) => api.ivr.scenarios.get.query({ scenario_id: id }));
-    if (g.json) return printJson(s);
-    printKeyValues({
-      scenario_id: s.scenario_id,
-      name: s.name,
-      description: s.description,
-      target_phone: s.target_phone,
-      target: s.target,
-      timeout_seconds: s.timeout_seconds,
-      created_at: s.created_at,
-      updated_at: s.updated_at,
+  scenarios
+    .command("show <id>")
+    .description("one scenario with its steps")
+    .addHelpText("after", examples("verdict scenarios show bank-balance", "verdict scenarios show bank-balance --json"))
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const s = await withApi(g, (api) => api.ivr.scenarios.get.query({ scenario_id: id }));
+      if (g.json) return printJson(s);
+      printKeyValues({
+        scenario_id: s.scenario_id,
+        name: s.name,
+        description: s.description,
+        target_phone: s.target_phone,
+        target: s.target,
+        timeout_seconds: s.timeout_seconds,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+      });
+      printTable(
+        s.steps.map((st, i) => ({
+          "#": i,
+          type: st.type,
+          name: st.name,
+          detail: stepDetail(st),
+          timeout_ms: st.timeout_ms,
+        })),
+        ["#", "type", "name", "detail", "timeout_ms"],
+      );
     });
-    printTable(
-      s.steps.map((st, i) => ({
-        "#": i,
-        type: st.type,
-        name: st.name,
-        detail: stepDetail(st),
-        timeout_ms: st.timeout_ms,
-      })),
-      ["#", "type", "name", "detail", "timeout_ms"],
-    );
-  });
   scenarios
     .command("rm <id>")
+    .addHelpText(
+      "after",
+      examples("verdict scenarios rm bank-agent", "verdict scenarios rm bank-balance --force   # and its executions"),
+    )
     .description("delete a scenario; one with executions is refused unless --force")
     .option("--force", "also delete the scenario's executions and their steps (its history)", false)
     .action(async (id: string, opts: { force: boolean }, cmd: Command) => {
@@ -111,9 +133,23 @@ export function registerIvrCommands(program: Command): void {
       info(`deleted scenario ${id}${r.executions_deleted > 0 ? ` with its ${r.executions_deleted} execution(s)` : ""}`);
     });
 
-  const executions = program.command("executions").description("IVR test executions");
+  const executions = program
+    .command("executions")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict executions list --result fail --since 1d",
+        "verdict executions enqueue --scenario bank-balance",
+      ),
+    )
+    .description("IVR test executions");
   executions
     .command("list")
+    .description("list executions, newest first")
+    .addHelpText(
+      "after",
+      examples("verdict executions list", "verdict executions list --scenario bank-balance --result fail --since 2d"),
+    )
     .option("--scenario <id>")
     .option("--status <status>", executionStatus.options.join("|"))
     .option("--result <result>", "pass|fail")
@@ -141,7 +177,7 @@ export function registerIvrCommands(program: Command): void {
             ...(until ? { until } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((e) => ({
             ...e,
@@ -152,29 +188,46 @@ export function registerIvrCommands(program: Command): void {
         );
       },
     );
-  executions.command("show <id>").action(async (id: string, _o: unknown, cmd: Command) => {
-    const g = globalsOf(cmd);
-    const [execution, steps] = await withApi(g, (api) =>
-      Promise.all([api.ivr.executions.get.query({ execution_id: id }), api.ivr.steps.list.query({ execution_id: id })]),
-    );
-    if (g.json) return printJson({ ...execution, steps });
-    printKeyValues(execution);
-    printTable(steps, [
-      "step_number",
-      "step_type",
-      "status",
-      "expected_intent",
-      "actual_intent",
-      "confidence",
-      "dtmf_sent",
-      "latency_ms",
-      "error",
-    ]);
-  });
+  executions
+    .command("show <id>")
+    .description("one execution with its steps")
+    .addHelpText(
+      "after",
+      examples("verdict executions show seed-exe-001", "verdict executions show seed-exe-001 --json"),
+    )
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const [execution, steps] = await withApi(g, (api) =>
+        Promise.all([
+          api.ivr.executions.get.query({ execution_id: id }),
+          api.ivr.steps.list.query({ execution_id: id }),
+        ]),
+      );
+      if (g.json) return printJson({ ...execution, steps });
+      printKeyValues(execution);
+      printTable(steps, [
+        "step_number",
+        "step_type",
+        "status",
+        "expected_intent",
+        "actual_intent",
+        "confidence",
+        "dtmf_sent",
+        "latency_ms",
+        "error",
+      ]);
+    });
 
-  const training = program.command("training").description("intent training data");
+  const training = program
+    .command("training")
+    .addHelpText("after", examples("verdict training list --status pending", "verdict training evaluate"))
+    .description("intent training data");
   training
     .command("import <file>")
+    .addHelpText(
+      "after",
+      examples("verdict training import samples.csv", "verdict training import samples.jsonl --json"),
+    )
     .description(
       "import samples from CSV (text,intent[,threshold,source]) or JSONL; all or nothing; samples already stored (same text and intent) are skipped",
     )
@@ -187,6 +240,14 @@ export function registerIvrCommands(program: Command): void {
     });
   training
     .command("export")
+    .description("write training samples to a CSV or JSONL file (new file, or --force)")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict training export --out validated.jsonl",
+        "verdict training export --out all.csv --status pending --force",
+      ),
+    )
     .requiredOption("--out <file>", "write here (.csv or .jsonl); an existing file is refused unless --force")
     .option("--force", "replace an existing --out file (never the database)")
     .option("--status <status>", validationStatus.options.join("|"))
@@ -211,6 +272,11 @@ export function registerIvrCommands(program: Command): void {
     });
   training
     .command("list")
+    .description("list training samples")
+    .addHelpText(
+      "after",
+      examples("verdict training list", "verdict training list --intent check_balance --status pending"),
+    )
     .option("--intent <label>")
     .option("--status <status>", validationStatus.options.join("|"))
     .option("--source <source>", trainingSource.options.join("|"))
@@ -228,7 +294,7 @@ export function registerIvrCommands(program: Command): void {
           ...(source ? { source } : {}),
         }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(page.items, [
         "training_id",
         "intent_label",
@@ -244,6 +310,7 @@ export function registerIvrCommands(program: Command): void {
   ] as const) {
     training
       .command(`${name} <ids...>`)
+      .addHelpText("after", examples(`verdict training ${name} seed-trn-07 seed-trn-14`))
       .description(`mark samples ${status}`)
       .action(async (ids: string[], _o: unknown, cmd: Command) => {
         const g = globalsOf(cmd);

@@ -19,8 +19,9 @@ import { apiFailure, withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { boundFlag, gitDimensions, readImportPath, tzFlag, writeExport } from "./metrics-files.js";
+import { examples } from "../help.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -166,9 +167,16 @@ async function importPaths(g: GlobalOptions, paths: string[], opts: ImportOpts):
 }
 
 export function registerMetricsCommands(program: Command): void {
-  const metrics = program.command("metrics").description("benchmark runs and their metrics");
+  const metrics = program
+    .command("metrics")
+    .addHelpText(
+      "after",
+      examples("verdict metrics list --project todo-app", "verdict metrics compare seed-bench-1 seed-bench-2"),
+    )
+    .description("benchmark runs and their metrics");
   metrics
     .command("record <file>")
+    .addHelpText("after", examples("verdict metrics record run1.json", "verdict metrics record run.yaml --json"))
     .description("record a benchmark run from a gao-dev BenchmarkMetrics JSON (or YAML) file")
     .option("--tz <zone>", "zone of a timestamp written without one (IANA name; default UTC)")
     .option("--branch <name>", "branch of the run (overrides the file)")
@@ -200,6 +208,13 @@ export function registerMetricsCommands(program: Command): void {
     );
   metrics
     .command("import <paths...>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict metrics import export_run1.json csv/ metrics.db",
+        "verdict metrics import runs/ --branch main --git --replace",
+      ),
+    )
     .description(
       "import gao-dev metrics: to_json() files, JSON export arrays, CSV export folders, metrics.db files (read-only); all or nothing per path",
     )
@@ -214,6 +229,13 @@ export function registerMetricsCommands(program: Command): void {
   withFilters(
     metrics
       .command("export")
+      .addHelpText(
+        "after",
+        examples(
+          "verdict metrics export --format json --out metrics.json",
+          "verdict metrics export --format csv --out csv-export/ --project todo-app",
+        ),
+      )
       .description("export runs in gao-dev's shapes: a JSON array file, or a CSV folder (runs.csv + one per group)")
       .requiredOption("--format <format>", "json or csv")
       .requiredOption("--out <path>", "file (json) or folder (csv) to create")
@@ -230,54 +252,72 @@ export function registerMetricsCommands(program: Command): void {
     if (g.json) return printJson({ out: opts.out, format, runs: runs.length });
     info(`${color.green("exported")} ${runs.length} run(s) to ${opts.out} (${format})`);
   });
-  withFilters(metrics.command("list").option("--limit <n>", "rows", "20")).action(
-    async (opts: FilterOpts & { limit: string }, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const limit = parsePositiveInt("--limit", opts.limit) ?? 20;
-      const filter = filterInput(opts);
-      const page = await withApi(g, (api) => api.metrics.list.query({ limit, ...filter }));
-      if (g.json) return printJson(page);
-      printTable(
-        page.items.map((r) => ({
-          ...runIdentity(r),
-          time_s: r.performance.total_time_seconds,
-          tokens: r.performance.token_usage_total,
-          coverage: r.quality.code_coverage_percentage,
-          one_shot: r.autonomy.one_shot_success_rate,
-        })),
-        [
-          "run_id",
-          "timestamp",
-          "project",
-          "benchmark",
-          "version",
-          "branch",
-          "testbed",
-          "time_s",
-          "tokens",
-          "coverage",
-          "one_shot",
-        ],
-      );
-    },
-  );
-  metrics.command("show <run>").action(async (runId: string, _o: unknown, cmd: Command) => {
+  withFilters(
+    metrics
+      .command("list")
+      .description("list benchmark runs, newest first")
+      .addHelpText(
+        "after",
+        examples("verdict metrics list", "verdict metrics list --project todo-app --branch main --since 2026-11-01"),
+      )
+      .option("--limit <n>", "rows", "20"),
+  ).action(async (opts: FilterOpts & { limit: string }, cmd: Command) => {
     const g = globalsOf(cmd);
-    const r = await withApi(g, (api) => api.metrics.get.query({ run_id: runId }));
-    if (g.json) return printJson(r);
-    printKeyValues({ ...runIdentity(r), commit: r.commit });
-    for (const group of ["performance", "autonomy", "quality", "workflow"] as const) {
-      process.stdout.write(`\n${color.bold(group)}\n`);
-      const values = r[group] as Record<string, unknown>;
-      printKeyValues(
-        Object.fromEntries(
-          Object.entries(values).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : (v as number)]),
-        ),
-      );
-    }
+    const limit = parsePositiveInt("--limit", opts.limit) ?? 20;
+    const filter = filterInput(opts);
+    const page = await withApi(g, (api) => api.metrics.list.query({ limit, ...filter }));
+    if (g.json) return printPage(page);
+    printTable(
+      page.items.map((r) => ({
+        ...runIdentity(r),
+        time_s: r.performance.total_time_seconds,
+        tokens: r.performance.token_usage_total,
+        coverage: r.quality.code_coverage_percentage,
+        one_shot: r.autonomy.one_shot_success_rate,
+      })),
+      [
+        "run_id",
+        "timestamp",
+        "project",
+        "benchmark",
+        "version",
+        "branch",
+        "testbed",
+        "time_s",
+        "tokens",
+        "coverage",
+        "one_shot",
+      ],
+    );
   });
   metrics
+    .command("show <run>")
+    .description("one benchmark run with all its metrics")
+    .addHelpText("after", examples("verdict metrics show seed-bench-2", "verdict metrics show seed-bench-2 --json"))
+    .action(async (runId: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const r = await withApi(g, (api) => api.metrics.get.query({ run_id: runId }));
+      if (g.json) return printJson(r);
+      printKeyValues({ ...runIdentity(r), commit: r.commit });
+      for (const group of ["performance", "autonomy", "quality", "workflow"] as const) {
+        process.stdout.write(`\n${color.bold(group)}\n`);
+        const values = r[group] as Record<string, unknown>;
+        printKeyValues(
+          Object.fromEntries(
+            Object.entries(values).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : (v as number)]),
+          ),
+        );
+      }
+    });
+  metrics
     .command("compare <runA> <runB>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict metrics compare seed-bench-1 seed-bench-2",
+        "verdict metrics compare seed-bench-1 seed-bench-2 --threshold 10 --fail-on-regression",
+      ),
+    )
     .description("per metric: change from A to B, its direction and, separately, whether it is significant")
     .option("--threshold <percent>", "smallest change that is significant", "5")
     .option("--fail-on-regression", "exit 2 when a metric regressed significantly")
@@ -315,7 +355,19 @@ export function registerMetricsCommands(program: Command): void {
           `significant (≥ ${r.threshold_percent}%): ${r.summary.significant_regressions} regressed, ${r.summary.significant_improvements} improved`,
       );
     });
-  withFilters(metrics.command("trend <metric>"), false)
+  withFilters(
+    metrics
+      .command("trend <metric>")
+      .description("a metric over the last N runs, with its direction (improving, stable, worsening)")
+      .addHelpText(
+        "after",
+        examples(
+          "verdict metrics trend total_time_seconds --last 20",
+          "verdict metrics trend code_coverage_percentage --project todo-app",
+        ),
+      ),
+    false,
+  )
     .option("--last <n>", "runs", "10")
     .option("--threshold <percent>", "smallest change (percent of the mean) that is not stable", "5")
     .action(async (metric: string, opts: FilterOpts & { last: string; threshold: string }, cmd: Command) => {
@@ -354,6 +406,7 @@ export function registerMetricsCommands(program: Command): void {
     });
   metrics
     .command("delete <run>")
+    .addHelpText("after", examples("verdict metrics delete seed-bench-1"))
     .description("delete a run, its metrics and its alerts")
     .action(async (runId: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -361,7 +414,16 @@ export function registerMetricsCommands(program: Command): void {
       if (g.json) return printJson(r);
       info(`${color.green("deleted")} ${runId}`);
     });
-  withFilters(metrics.command("average").description("mean of every scalar metric over the last N runs"), false)
+  withFilters(
+    metrics
+      .command("average")
+      .addHelpText(
+        "after",
+        examples("verdict metrics average --last 10", "verdict metrics average --project todo-app --json"),
+      )
+      .description("mean of every scalar metric over the last N runs"),
+    false,
+  )
     .option("--last <n>", "runs", "10")
     .action(async (opts: FilterOpts & { last: string }, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -374,6 +436,13 @@ export function registerMetricsCommands(program: Command): void {
     });
   metrics
     .command("check <run>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict metrics check seed-bench-2 --thresholds thresholds.yaml",
+        "verdict metrics check seed-bench-2 --metric total_time_seconds --test percent --max-percent 10",
+      ),
+    )
     .description("judge a run against its baseline window; exit 2 on a regression (stored as alerts)")
     .option("--thresholds <file>", "checked-in rules (YAML or JSON): { window?, metrics: { NAME: { test, ... } } }")
     .option("--metric <name>", "metric to check with the flags below (repeatable)", collect, [])
@@ -474,6 +543,10 @@ export function registerMetricsCommands(program: Command): void {
     );
   metrics
     .command("alerts")
+    .addHelpText(
+      "after",
+      examples("verdict metrics alerts", "verdict metrics alerts --project todo-app --metric total_time_seconds"),
+    )
     .description("regressions stored by metrics check, newest first")
     .option("--run <id>")
     .option("--project <name>")
@@ -508,7 +581,7 @@ export function registerMetricsCommands(program: Command): void {
             ...(metric ? { metric } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((a) => ({
             run_id: a.run_id,

@@ -4,7 +4,8 @@ import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, parsePositiveInt, oneOf } from "../globals.js";
 import { readStructuredFile } from "../input-files.js";
-import { color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { color, info, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
+import { examples } from "../help.js";
 
 /**
  * The execution queue from the command line: `executions enqueue`, `runs start` (added to the
@@ -19,6 +20,13 @@ export function registerQueueCommands(program: Command): void {
 
   group("executions")
     .command("enqueue")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict executions enqueue --scenario bank-balance",
+        "verdict executions enqueue --scenario bank-balance --repeat 10",
+      ),
+    )
     .description("queue executions of an IVR scenario for verdict-worker processes to run")
     .requiredOption("--scenario <id>", "scenario to run")
     .option("--repeat <n>", "how many executions", "1")
@@ -39,6 +47,7 @@ export function registerQueueCommands(program: Command): void {
 
   group("runs")
     .command("start <scenario-file>")
+    .addHelpText("after", examples("verdict runs start scenarios/checkout.yaml --instances 50 --sut shop-api"))
     .description("start an HTTP run from a scenario file (YAML or JSON); verdict-worker processes run its instances")
     .option("--instances <n>", "how many instances", "1")
     .option("--sut <name>", "system under test (default: the scenario's sut, else its id)")
@@ -64,9 +73,14 @@ export function registerQueueCommands(program: Command): void {
       process.stdout.write(`${r.run.id}\n`);
     });
 
-  const queue = program.command("queue").description("the execution queue that verdict-worker processes drain");
+  const queue = program
+    .command("queue")
+    .addHelpText("after", examples("verdict queue counts", "verdict queue list --status running"))
+    .description("the execution queue that verdict-worker processes drain");
   queue
     .command("list")
+    .description("list queue items, newest first")
+    .addHelpText("after", examples("verdict queue list", "verdict queue list --json"))
     .option("--status <status>", workStatus.options.join("|"))
     .option("--kind <kind>", workKind.options.join("|"))
     .option("--run <id>", "items of one HTTP run")
@@ -92,7 +106,7 @@ export function registerQueueCommands(program: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((i) => ({
             ...i,
@@ -101,17 +115,22 @@ export function registerQueueCommands(program: Command): void {
           })),
           ["id", "kind", "status", "target", "attempts", "claimed_by", "enqueued_at", "last_error"],
         );
-        if (page.nextCursor) info(color.dim(`more: --cursor ${page.nextCursor}`));
+        if (page.nextCursor) note(color.dim(`more: --cursor ${page.nextCursor}`));
       },
     );
-  queue.command("show <item>").action(async (id: string, _o: unknown, cmd: Command) => {
-    const g = globalsOf(cmd);
-    const item = await withApi(g, (api) => api.queue.get.query({ item_id: id }));
-    if (g.json) return printJson(item);
-    printKeyValues(item);
-  });
+  queue
+    .command("show <item>")
+    .description("one queue item: its kind, status, attempts and lease")
+    .addHelpText("after", examples("verdict queue show 42", "verdict queue show 42 --json"))
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      const item = await withApi(g, (api) => api.queue.get.query({ item_id: id }));
+      if (g.json) return printJson(item);
+      printKeyValues(item);
+    });
   queue
     .command("counts")
+    .addHelpText("after", examples("verdict queue counts"))
     .description("items per kind and status")
     .action(async (_o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -124,6 +143,7 @@ export function registerQueueCommands(program: Command): void {
     });
   queue
     .command("reap")
+    .addHelpText("after", examples("verdict queue reap"))
     .description(
       "return items with expired leases to the queue and time out overdue ones now (workers do this on every claim)",
     )

@@ -61,11 +61,12 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import("./queue.js")).registerQueueCommands,
   },
   { id: "schema", touches: ["schema"], load: async () => (await import("./schema.js")).registerSchemaCommands },
+  { id: "config", touches: ["config"], load: async () => (await import("./config.js")).registerConfigCommands },
   {
     id: "completion",
     touches: ["completion"],
     // A completion script describes the whole command tree.
-    after: ["db", "server", "ivr", "ivr-run", "training-eval", "metrics", "runs", "queue", "schema"],
+    after: ["db", "server", "ivr", "ivr-run", "training-eval", "metrics", "runs", "queue", "schema", "config"],
     load: async () => (await import("./completion.js")).registerCompletionCommand,
   },
 ];

@@ -29,7 +29,8 @@ import type { VerdictClient } from "@verdict/api";
 import { withApi } from "../api.js";
 import { EXIT, InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
-import { type Cell, color, info, printJson, printKeyValues, printTable } from "../output.js";
+import { type Cell, color, info, isQuiet, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
+import { examples } from "../help.js";
 
 const RUNS_ONLY: Partial<OpenOptions> = { domains: ["runs"] };
 
@@ -65,7 +66,7 @@ function withRunsApi<T>(g: GlobalOptions, fn: (api: VerdictClient) => Promise<T>
  */
 function withRunsForImport<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
   localOnly(g, "import");
-  return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true }, async (h) => {
+  return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true, creates: true }, async (h) => {
     if ((await readApplied(h.client)).length === 0) await migrateUp(h.client, { domains: ["runs"] });
     await checkSchema(h.client, ["runs"]);
     return fn(h);
@@ -100,6 +101,7 @@ function clock(sec: number | null): string {
  * line per update where stderr is not a terminal (CI logs); nothing otherwise.
  */
 function progressBar(plain: boolean): { update(p: ImportProgress): void; clear(): void } | null {
+  if (isQuiet()) return null;
   if (!process.stderr.isTTY) {
     if (!plain) return null;
     return {
@@ -150,6 +152,14 @@ const latencyRow = (p: Percentiles): Record<string, Cell> => ({
 export function registerRunDataCommands(runs: Command): void {
   runs
     .command("import")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict runs import runs/run_20261120/",
+        "verdict runs import turbulence.db --skip-invalid",
+        "verdict runs import runs/ --replace --one-transaction",
+      ),
+    )
     .description(
       "import runs: turbulence run folders (JSONL), turbulence's SQLite output (a folder holding turbulence.db, or the file), folders of them, or JUnit XML (a .xml file, or a folder of them such as target/surefire-reports: one run); each run appears whole or not at all",
     )
@@ -258,6 +268,14 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("export")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict runs export seed-run-001 --out exported/seed-run-001",
+        "verdict runs export latest --out /tmp/latest --force",
+        "verdict runs export latest --format junit --out report.xml",
+      ),
+    )
     .description(
       "write a stored run back as a turbulence run folder, exactly as it was imported (artifacts/ included), or as JUnit XML (--format junit)",
     )
@@ -297,6 +315,10 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("summary")
+    .addHelpText(
+      "after",
+      examples("verdict runs summary seed-run-001", "verdict runs summary latest --percentiles nearest --json"),
+    )
     .description("pass rate, counts and latency percentiles, overall and per scenario, action and service")
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--scenario-steps", "also step-latency percentiles per scenario (joins every step: slow on huge runs)")
@@ -378,6 +400,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("failures")
+    .addHelpText("after", examples("verdict runs failures seed-run-001", "verdict runs failures latest --top 5"))
     .description("failures grouped into patterns (errors, failed assertions, failed steps), most frequent first")
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--top <n>", "how many patterns", "10")
@@ -395,6 +418,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("assertions")
+    .addHelpText("after", examples("verdict runs assertions seed-run-001 --failed"))
     .description("assertions of a run, optionally only failed ones or one name")
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--failed", "only failed assertions")
@@ -420,7 +444,7 @@ export function registerRunDataCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           });
         });
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((a) => ({
             ...a,
@@ -430,12 +454,16 @@ export function registerRunDataCommands(runs: Command): void {
           })),
           ["instance_id", "step_index", "assertion_name", "passed", "expected", "actual", "error"],
         );
-        if (page.nextCursor) info(`next page: --cursor ${page.nextCursor}`);
+        if (page.nextCursor) note(`next page: --cursor ${page.nextCursor}`);
       },
     );
 
   runs
     .command("compare")
+    .addHelpText(
+      "after",
+      examples("verdict runs compare previous latest", "verdict runs compare seed-run-001 latest --alpha 0.01 --json"),
+    )
     .description(
       "compare run B against baseline A per scenario and action: pass rate (two-proportion z test), latency (Mann-Whitney U), new and vanished error categories; exit 0 either way",
     )
@@ -515,6 +543,7 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("flaky")
+    .addHelpText("after", examples("verdict runs flaky --sut shop-api --last 10"))
     .description("scenarios of a SUT that both passed and failed over its last N runs")
     .requiredOption("--sut <name>", "system under test (runs.sut_name)")
     .option("--last <n>", "how many of the latest runs", "10")
@@ -532,6 +561,10 @@ export function registerRunDataCommands(runs: Command): void {
 
   runs
     .command("gate")
+    .addHelpText(
+      "after",
+      examples('verdict runs gate latest --fail-on "pass_rate>=0.99" --fail-on "p95_latency_ms<1000"'),
+    )
     .description(
       "check a run against requirements (turbulence's --fail-on); exit 2 when any does not hold, 64 for a bad rule",
     )

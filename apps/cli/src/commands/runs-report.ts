@@ -9,6 +9,7 @@ import { PERCENTILE_METHODS, type PercentileMethod } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { globalsOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
+import { examples } from "../help.js";
 
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
 const pct = (n: number) => `${n.toFixed(2)}%`;
@@ -17,6 +18,10 @@ const heading = (t: string) => process.stdout.write(`\n${color.bold(t)}\n`);
 export function registerRunReportCommands(runs: Command): void {
   runs
     .command("report")
+    .addHelpText(
+      "after",
+      examples("verdict runs report seed-run-001", "verdict runs report latest --top 5 --examples 2"),
+    )
     .description(
       "turbulence's report: per scenario × action, per service, failures by service, error categories, failing assertions, slowest instances",
     )
@@ -88,6 +93,10 @@ export function registerRunReportCommands(runs: Command): void {
 
   runs
     .command("instance")
+    .addHelpText(
+      "after",
+      examples("verdict runs instance seed-run-001 inst-005", "verdict runs instance seed-run-001 inst-005 --full"),
+    )
     .description("one instance: its steps in order with their observation, and its assertions")
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .argument("<instance>", "instance id")

@@ -3,7 +3,8 @@ import { TIME_BOUND_HELP, instanceStatus, readTimeBound } from "@verdict/schema"
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
-import { color, printJson, printKeyValues, printTable } from "../output.js";
+import { color, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
+import { examples, RUNS_EXAMPLES } from "../help.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
 
@@ -29,8 +30,11 @@ export function timeBoundFlags(opts: { since?: string; until?: string }): { sinc
 }
 
 export function registerRunQueryCommands(runs: Command): void {
+  runs.addHelpText("after", RUNS_EXAMPLES);
   runs
     .command("list")
+    .description("list runs, newest first")
+    .addHelpText("after", examples("verdict runs list", "verdict runs list --sut shop-api --since 7d --json"))
     .option("--sut <name>")
     .option("--since <time>", `runs started at or after: ${TIME_BOUND_HELP}`)
     .option("--until <time>", `runs started at or before: ${TIME_BOUND_HELP}`)
@@ -42,32 +46,44 @@ export function registerRunQueryCommands(runs: Command): void {
       const page = await withRunsApi(g, (api) =>
         api.runs.list.query({ limit, ...(opts.sut ? { sut_name: opts.sut } : {}), ...bounds }),
       );
-      if (g.json) return printJson(page);
+      if (g.json) return printPage(page);
       printTable(
         page.items.map((r) => ({ ...r, scenarios: r.scenario_ids.length })),
         ["id", "sut_name", "started_at", "completed_at", "scenarios", "seed"],
       );
     });
-  runs.command("show <run>").action(async (runId: string, _o: unknown, cmd: Command) => {
-    const g = globalsOf(cmd);
-    // Counted as `runs summary` counts them: `passed: null` is neither, placeholders are no instances.
-    const [run, c] = await withRunsApi(g, (api) =>
-      Promise.all([api.runs.get.query({ run_id: runId }), api.runs.counts.query({ run_id: runId })]),
-    );
-    const out = {
-      ...run,
-      instances: c.instances,
-      passed: c.pass,
-      failed: c.fail,
-      undecided: c.undecided,
-      errors: c.error,
-      pass_rate: c.pass_rate,
-    };
-    if (g.json) return printJson(out);
-    printKeyValues({ ...out, scenario_ids: run.scenario_ids.join(", "), config: JSON.stringify(run.config) });
-  });
+  runs
+    .command("show <run>")
+    .description("one run: its SUT, times, scenarios, config and counts (counted as runs summary counts)")
+    .addHelpText("after", examples("verdict runs show seed-run-001", "verdict runs show latest --json"))
+    .action(async (runId: string, _o: unknown, cmd: Command) => {
+      const g = globalsOf(cmd);
+      // Counted as `runs summary` counts them: `passed: null` is neither, placeholders are no instances.
+      const [run, c] = await withRunsApi(g, (api) =>
+        Promise.all([api.runs.get.query({ run_id: runId }), api.runs.counts.query({ run_id: runId })]),
+      );
+      const out = {
+        ...run,
+        instances: c.instances,
+        passed: c.pass,
+        failed: c.fail,
+        undecided: c.undecided,
+        errors: c.error,
+        pass_rate: c.pass_rate,
+      };
+      if (g.json) return printJson(out);
+      printKeyValues({ ...out, scenario_ids: run.scenario_ids.join(", "), config: JSON.stringify(run.config) });
+    });
   runs
     .command("instances <run>")
+    .description("instances of a run, filtered by status, scenario, error or time")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict runs instances seed-run-001 --status fail",
+        "verdict runs instances latest --has-error --since 2026-11-20T09:00:05Z",
+      ),
+    )
     .option("--status <status>", "pass|fail")
     .option("--scenario <id>")
     .option("--error <text>", "error message contains")
@@ -108,7 +124,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(
           page.items.map((i) => ({ ...i, status: i.status === "pass" ? color.green("pass") : color.red("fail") })),
           ["id", "scenario_id", "status", "duration_ms", "started_at", "error"],
@@ -120,6 +136,14 @@ export function registerRunQueryCommands(runs: Command): void {
     );
   runs
     .command("steps <run>")
+    .description("steps of a run, filtered by instance, action, service, status or latency")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict runs steps seed-run-001 --failed",
+        "verdict runs steps seed-run-001 --instance inst-005 --min-latency 1000",
+      ),
+    )
     .option("--action-type <type>")
     .option("--service <name>")
     .option("--failed", "only steps that were not ok")
@@ -175,7 +199,7 @@ export function registerRunQueryCommands(runs: Command): void {
             ...(opts.cursor ? { cursor: opts.cursor } : {}),
           }),
         );
-        if (g.json) return printJson(page);
+        if (g.json) return printPage(page);
         printTable(page.items, [
           "instance_id",
           "scenario_id",
@@ -187,7 +211,7 @@ export function registerRunQueryCommands(runs: Command): void {
           "ok",
           "latency_ms",
         ]);
-        if (page.nextCursor) process.stderr.write(`next page: --cursor ${page.nextCursor}\n`);
+        if (page.nextCursor) note(`next page: --cursor ${page.nextCursor}`);
       },
     );
 }

@@ -4,6 +4,7 @@ import { FILE_SCHEMA_NAMES, type FileSchemaName, fileJsonSchema } from "@verdict
 import { UsageError } from "../errors.js";
 import { globalsOf } from "../globals.js";
 import { info, printJson } from "../output.js";
+import { examples } from "../help.js";
 
 /** The text of one file's JSON Schema, as committed under schemas/NAME.schema.json. */
 export function jsonSchemaText(name: FileSchemaName): string {
@@ -11,9 +12,19 @@ export function jsonSchemaText(name: FileSchemaName): string {
 }
 
 export function registerSchemaCommands(program: Command): void {
-  const schema = program.command("schema").description("JSON Schema of the files you write by hand, for editors");
+  const schema = program
+    .command("schema")
+    .addHelpText("after", examples("verdict schema json ivr-scenario"))
+    .description("JSON Schema of the files you write by hand, for editors");
   schema
     .command("json <name>")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict schema json ivr-scenario --out ivr-scenario.schema.json",
+        "verdict schema json metrics-thresholds",
+      ),
+    )
     .description(`print (or write with --out) the JSON Schema of a file kind: ${FILE_SCHEMA_NAMES.join(", ")}`)
     .option("--out <file>", "write here instead of stdout; an existing file is refused unless --force")
     .option("--force", "replace an existing --out file")

@@ -4,16 +4,25 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { ServerConfigError, isLoopback, parseAllowedHost, startServer } from "@verdict/api";
+import { ServerConfigError, isLoopback, jsonLogger, parseAllowedHost, startServer } from "@verdict/api";
 import { SchemaMismatchError, backupDatabase, checkOutputTarget, databaseFiles, openDatabase } from "@verdict/db";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { globalsOf, openOptions, parsePositiveInt, withDb } from "../globals.js";
-import { color, info, printJson, printTable } from "../output.js";
+import { globalsOf, openOptions, parsePositiveInt, requireDatabase, withDb } from "../globals.js";
+import { color, info, printJson, printTable, printPage } from "../output.js";
+import { examples } from "../help.js";
 
 export function registerServerCommands(program: Command): void {
   program
     .command("serve")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict serve                               # http://127.0.0.1:4000, prints a sign-in link",
+        "verdict serve --host 0.0.0.0 --port 8080 --allowed-host verdict.internal",
+        "LOG_LEVEL=debug verdict serve --migrate --no-web",
+      ),
+    )
     .description("serve the typed API over HTTP (tRPC at /trpc, liveness at /health)")
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--port <port>", "port to listen on (0 = any free port)", "4000")
@@ -52,6 +61,7 @@ export function registerServerCommands(program: Command): void {
         if (!opts.auth && !isLoopback(opts.host)) {
           throw new UsageError(`--no-auth is only allowed when bound to a loopback address, not ${opts.host}`);
         }
+        await requireDatabase(g, Boolean(opts.migrate));
         let db: Awaited<ReturnType<typeof openDatabase>>;
         try {
           db = await openDatabase({ ...openOptions(g), migrate: Boolean(opts.migrate) });
@@ -91,7 +101,7 @@ export function registerServerCommands(program: Command): void {
         }
         await new Promise<void>((resolveStop) => {
           const stop = (signal: string) => {
-            info(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "shutting down", signal }));
+            jsonLogger({ level: "info", msg: "shutting down", signal });
             server.close().then(resolveStop, resolveStop);
           };
           process.once("SIGTERM", () => stop("SIGTERM"));
@@ -100,9 +110,19 @@ export function registerServerCommands(program: Command): void {
       },
     );
 
-  const tokens = program.command("tokens").description("API tokens for `verdict serve` (scopes: read < write < admin)");
+  const tokens = program
+    .command("tokens")
+    .addHelpText("after", examples("verdict tokens create --name worker-1 --scope write", "verdict tokens list"))
+    .description("API tokens for `verdict serve` (scopes: read < write < admin)");
   tokens
     .command("create")
+    .addHelpText(
+      "after",
+      examples(
+        "verdict tokens create --name worker-1 --scope write",
+        "verdict tokens create --name ci-reader --scope read --json",
+      ),
+    )
     .description("create a token; its value is shown once")
     .requiredOption("--name <name>", "unique name, e.g. worker-1")
     .option("--scope <scope>", "read, write or admin", "read")
@@ -118,15 +138,17 @@ export function registerServerCommands(program: Command): void {
     });
   tokens
     .command("list")
+    .addHelpText("after", examples("verdict tokens list"))
     .description("list tokens (never their values)")
     .action(async (_o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
       const rows = await withApi(g, (api) => api.admin.tokens.list.query());
-      if (g.json) return printJson(rows);
+      if (g.json) return printPage(rows);
       printTable(rows, ["name", "scope", "created_at", "last_used_at", "revoked_at"]);
     });
   tokens
     .command("revoke <name>")
+    .addHelpText("after", examples("verdict tokens revoke worker-1"))
     .description("revoke a token; requests with it get 401 from then on")
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
@@ -137,6 +159,10 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command("backup <out>")
+    .addHelpText(
+      "after",
+      examples("verdict backup backups/verdict-$(date +%F).db", "verdict backup /tmp/copy.db --force"),
+    )
     .description(
       "consistent, checked copy of a local database file, safe while a server is writing to it; OUT is replaced only once the copy is complete and checked",
     )

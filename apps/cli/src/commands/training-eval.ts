@@ -11,6 +11,7 @@ import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
 import { globalsOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printTable } from "../output.js";
+import { examples } from "../help.js";
 
 /** A data problem the user can fix (too few samples, one intent only): one line, exit 1. */
 export class TrainingDataError extends Error {
@@ -109,6 +110,10 @@ export function registerTrainingEvalCommands(program: Command): void {
   if (!training) throw new Error("registerTrainingEvalCommands: register the training command group first");
   training
     .command("evaluate")
+    .addHelpText(
+      "after",
+      examples("verdict training evaluate", "verdict training evaluate --folds 10 --seed 7 --show-errors"),
+    )
     .description(
       "cross-validate the intent classifier on the validated samples: per-intent precision, recall and F1, macro/micro averages, confusion matrix",
     )
@@ -140,6 +145,10 @@ export function registerTrainingEvalCommands(program: Command): void {
 
   training
     .command("thresholds")
+    .addHelpText(
+      "after",
+      examples("verdict training thresholds --target-precision 0.95", "verdict training thresholds --apply"),
+    )
     .description(
       "suggest a confidence threshold per intent from cross-validated predictions (the lowest one that keeps the target precision), compared with a flat threshold; --apply stores them on the intents' validated samples",
     )

@@ -53,3 +53,5 @@ CREATE TABLE `run_stats` (
 	FOREIGN KEY (`run_id`) REFERENCES `runs`(`id`) ON UPDATE no action ON DELETE cascade,
 	CONSTRAINT "run_stats_counts_range" CHECK("run_stats"."instances" >= 0 AND "run_stats"."steps" >= 0 AND "run_stats"."assertions" >= 0)
 );
+--> statement-breakpoint
+CREATE INDEX `steps_run_not_ok_idx` ON `steps` (`run_id`,`instance_id`) WHERE "steps"."ok" IS NOT 1;

@@ -1,1 +1,0 @@
-import{M as e,d as t,j as n,p as r}from"./index-BbVVHqXX.js";var i=e(n(),1);function a(e,n){let a=t(),o=(0,i.useRef)(!1);return r(a.queue.watch.subscriptionOptions(e,{onData:e=>{o.current&&n?.(e),o.current=!0}}))}export{a as t};
