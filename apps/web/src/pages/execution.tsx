@@ -26,7 +26,7 @@ export function ExecutionPage() {
   const trpc = useTRPC();
   const execution = useQuery({
     ...trpc.ivr.executions.get.queryOptions({ execution_id: executionId }),
-    refetchInterval: (q) => (q.state.data?.status === "running" || q.state.data?.status === "queued" ? 2000 : false),
+    refetchInterval: (q) => (q.state.data?.status === "running" ? 2000 : false),
   });
   const steps = useQuery({
     ...trpc.ivr.steps.list.queryOptions({ execution_id: executionId }),

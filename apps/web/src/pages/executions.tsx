@@ -12,7 +12,7 @@ const columns: Column<Execution>[] = [
     key: "id",
     header: "Execution",
     cell: (e) => (
-      <Link to="/ivr/executions/$executionId" params={{ executionId: e.execution_id }}>
+      <Link to="/ivr/executions/$executionId" params={{ executionId: String(e.execution_id) }}>
         {e.execution_id}
       </Link>
     ),
@@ -42,9 +42,20 @@ export function ExecutionsPage() {
     }),
     refetchInterval: 3000,
   });
+  // A queued execution is a queue item until a worker starts it; it is counted from the queue.
+  const queued = useQuery({
+    ...trpc.queue.list.queryOptions({ kind: "ivr", status: "queued", limit: 500 }),
+    refetchInterval: 3000,
+  });
   return (
     <section>
       <h1>IVR executions</h1>
+      {queued.data && queued.data.items.length > 0 ? (
+        <p className="muted" data-testid="queued-count">
+          {queued.data.items.length}
+          {queued.data.nextCursor ? "+" : ""} queued, waiting for a worker
+        </p>
+      ) : null}
       <nav className="filters" aria-label="Execution status">
         {([undefined, "running", "completed", "failed", "timeout"] as const).map((st) => (
           <Link
@@ -76,7 +87,7 @@ export function ExecutionsPage() {
           <Table
             rows={executions.data.items}
             columns={columns}
-            rowKey={(e) => e.execution_id}
+            rowKey={(e) => String(e.execution_id)}
             testId="executions-table"
           />
           {executions.data.nextCursor ? (
