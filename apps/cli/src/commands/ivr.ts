@@ -131,7 +131,8 @@ export function registerIvrCommands(program: Command): void {
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
-        if (opts.status === "queued") {
+        const wanted = oneOf("--status", opts.status, ["queued", ...executionStatus.options]);
+        if (wanted === "queued") {
           // A queued execution lives in the queue until a worker starts it: its queue item is listed.
           const page = await withApi(g, (api) =>
             api.queue.list.query({
@@ -148,7 +149,7 @@ export function registerIvrCommands(program: Command): void {
           );
           return;
         }
-        const status = oneOf("--status", opts.status, executionStatus.options);
+        const status = wanted;
         const result = oneOf("--result", opts.result, finalResult.options);
         const since = isoFlag("--since", opts.since);
         const until = isoFlag("--until", opts.until);
