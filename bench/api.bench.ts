@@ -69,7 +69,7 @@ await db.client.execute({
   sql: "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES ('bench-s', 'bench', '1', '[]')",
   args: [],
 });
-const makeSteps = (executionId: string, count: number): StepExecutionInput[] =>
+const makeSteps = (executionId: number, count: number): StepExecutionInput[] =>
   Array.from({ length: count }, (_, i) => ({
     execution_id: executionId,
     step_number: i,

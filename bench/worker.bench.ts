@@ -206,18 +206,24 @@ async function ivrRound(workers: number): Promise<Round> {
   const procs = await startWorkers(workers, ["--kinds", "ivr", "--ivr-webhook", ivrUrl]);
   const cpu0 = cpuNow(procs);
   const t0 = performance.now();
-  const { execution_ids: ids } = await enqueueExecutions(db, {
+  const { item_ids: items } = await enqueueExecutions(db, {
     scenario_id: scenario.scenario_id,
     repeat: IVR_EXECUTIONS,
   });
-  const list = JSON.stringify(ids);
+  // Queued executions are queue items until a worker starts them; each claim makes its execution.
+  const itemList = JSON.stringify(items);
+  let list = "[]";
   for (;;) {
     const rs = await db.client.execute({
-      sql: `SELECT count(*) AS n FROM test_executions WHERE execution_id IN (SELECT value FROM json_each(?))
-            AND status NOT IN ('queued', 'running')`,
-      args: [list],
+      sql: `SELECT json_group_array(w.execution_id) AS ids, count(e.execution_id) AS n FROM work_items w
+            LEFT JOIN test_executions e ON e.execution_id = w.execution_id AND e.status NOT IN ('running')
+            WHERE w.id IN (SELECT value FROM json_each(?))`,
+      args: [itemList],
     });
-    if (Number(rs.rows[0]?.n) === IVR_EXECUTIONS) break;
+    if (Number(rs.rows[0]?.n) === IVR_EXECUTIONS) {
+      list = String(rs.rows[0]?.ids);
+      break;
+    }
     await sleep(25);
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -39,7 +39,7 @@ const READS: string[][] = [
   ["scenarios", "show", "bank-balance"],
   ["executions", "list"],
   ["executions", "list", "--status", "failed"],
-  ["executions", "show", "seed-exe-001"],
+  ["executions", "show", "1"],
   ["training", "list", "--intent", "check_balance"],
   ["metrics", "list", "--project", "todo-app"],
   ["metrics", "show", "seed-bench-1"],

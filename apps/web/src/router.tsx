@@ -21,7 +21,7 @@ export const instancesSearch = z.object({
   fail_on: z.array(z.string().min(1).max(200)).min(1).max(50).optional().catch(undefined),
 });
 export const executionsSearch = z.object({
-  status: z.enum(["queued", "running", "completed", "failed", "timeout"]).optional().catch(undefined),
+  status: z.enum(["running", "completed", "failed", "timeout"]).optional().catch(undefined),
   result: z.enum(["pass", "fail"]).optional().catch(undefined),
   cursor: optional,
 });

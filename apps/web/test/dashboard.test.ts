@@ -371,10 +371,10 @@ describe("pages show what the API answers", () => {
     const page = await signedInPage();
     await page.goto(`${server.url}/ivr/executions`);
     await page.getByTestId("executions-table").waitFor();
-    expect(await column(page, "executions-table", "id")).toEqual(executions.items.map((e) => e.execution_id));
+    expect(await column(page, "executions-table", "id")).toEqual(executions.items.map((e) => String(e.execution_id)));
     await shot(page, "ivr-executions");
     const failedOne = executions.items.find((e) => e.final_result === "fail") ?? executions.items[0];
-    const id = failedOne?.execution_id ?? "";
+    const id = String(failedOne?.execution_id ?? "");
     const steps = await api.ivr.steps.list.query({ execution_id: id });
     await page.goto(`${server.url}/ivr/executions/${id}`);
     await expect(page.getByTestId("execution-id").textContent()).resolves.toBe(id);
@@ -392,7 +392,7 @@ describe("pages show what the API answers", () => {
     await page.goto(`${server.url}/ivr/scenarios`);
     await page.getByTestId("scenario").first().waitFor();
     expect(await page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id")))).toEqual(
-      list.items.map((s) => s.scenario_id),
+      list.items.map((s) => String(s.scenario_id)),
     );
     for (const sc of list.items) {
       const kinds = await page
@@ -409,7 +409,7 @@ describe("pages show what the API answers", () => {
     const filtered = await api.ivr.scenarios.list.query({ limit: 50, name_contains: word });
     await expect
       .poll(() => page.getByTestId("scenario").evaluateAll((els) => els.map((e) => e.getAttribute("data-id"))))
-      .toEqual(filtered.items.map((s) => s.scenario_id));
+      .toEqual(filtered.items.map((s) => String(s.scenario_id)));
     await page.close();
   });
 
@@ -419,7 +419,7 @@ describe("pages show what the API answers", () => {
     const reader = await signedInPage();
     await reader.goto(`${server.url}/ivr/training`);
     await reader.getByTestId("training-table").waitFor();
-    expect(await column(reader, "training-table", "id")).toEqual(all.items.map((s) => s.training_id));
+    expect(await column(reader, "training-table", "id")).toEqual(all.items.map((s) => String(s.training_id)));
     expect(await reader.getByRole("button", { name: "Validate selected" }).count()).toBe(0);
     expect(await reader.locator('input[type="checkbox"]').count()).toBe(0);
     await reader.getByTestId("filter-intent").fill(intent);
@@ -433,14 +433,16 @@ describe("pages show what the API answers", () => {
       intent_label: intent,
       validation_status: "pending",
     });
-    await expect.poll(() => column(reader, "training-table", "id")).toEqual(pending.items.map((s) => s.training_id));
+    await expect
+      .poll(() => column(reader, "training-table", "id"))
+      .toEqual(pending.items.map((s) => String(s.training_id)));
     await reader.close();
 
     const writer = await signedInPage(writeToken);
     await writer.goto(`${server.url}/ivr/training?status=pending`);
     await writer.getByTestId("training-table").waitFor();
     const before = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
-    const chosen = before.items.slice(0, 2).map((s) => s.training_id);
+    const chosen = before.items.slice(0, 2).map((s) => String(s.training_id));
     expect(chosen.length).toBe(2);
     for (const id of chosen) await writer.getByRole("checkbox", { name: `Select ${id}` }).check();
     await expect(writer.getByTestId("selected-count").textContent()).resolves.toBe("2 selected");
@@ -448,13 +450,13 @@ describe("pages show what the API answers", () => {
     await writer.getByRole("button", { name: "Validate selected" }).click();
     await expect
       .poll(() => column(writer, "training-table", "id"), { timeout: 15_000 })
-      .toEqual(before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id));
+      .toEqual(before.items.filter((s) => !chosen.includes(String(s.training_id))).map((s) => String(s.training_id)));
     const after = await api.ivr.training.list.query({ limit: 100, validation_status: "pending" });
-    expect(after.items.map((s) => s.training_id)).toEqual(
-      before.items.filter((s) => !chosen.includes(s.training_id)).map((s) => s.training_id),
+    expect(after.items.map((s) => String(s.training_id))).toEqual(
+      before.items.filter((s) => !chosen.includes(String(s.training_id))).map((s) => String(s.training_id)),
     );
     const validated = await api.ivr.training.list.query({ limit: 100, validation_status: "validated" });
-    for (const id of chosen) expect(validated.items.map((s) => s.training_id)).toContain(id);
+    for (const id of chosen) expect(validated.items.map((s) => String(s.training_id))).toContain(id);
     await writer.close();
   });
 

@@ -105,8 +105,9 @@ it("a queued IVR execution appears and completes live while the pages are open",
   await expect(executions.getByText("No IVR execution is queued or running.").count()).resolves.toBe(1);
 
   const enqueued = await api.queue.enqueue.mutate({ scenario_id: "bank-balance", repeat: 1 });
-  const [executionId] = enqueued.execution_ids;
-  expect(executionId).toBeTruthy();
+  // A queued execution is only a queue item until a worker starts it (then it gets its execution id).
+  const [itemId] = enqueued.item_ids;
+  expect(itemId).toBeTruthy();
   const counts = await api.queue.counts.query();
   expect(counts.ivr.queued).toBe(1);
 
@@ -119,7 +120,7 @@ it("a queued IVR execution appears and completes live while the pages are open",
   await expect
     .poll(() => queue.getByTestId("queue-counts").locator('td[data-col="ivr-queued"]').textContent())
     .toBe(String(counts.ivr.queued));
-  expect((await rows(queue, "queue-items")).map((r) => r.target)).toEqual([executionId]);
+  expect(await rows(queue, "queue-items")).toHaveLength(1);
 
   // A worker claims it: the queue page shows it holding the lease while the execution runs.
   worker = spawn(
@@ -151,6 +152,18 @@ it("a queued IVR execution appears and completes live while the pages are open",
     .toEqual([["live-worker-1", "1"]]);
   await axeAndShot(queue, "queue", shots);
 
+  // The claim made its execution.
+  let executionId = "";
+  await expect
+    .poll(
+      async () => {
+        const item = (await api.queue.list.query({ kind: "ivr", limit: 10 })).items.find((i) => i.id === itemId);
+        executionId = item?.execution_id ? String(item.execution_id) : "";
+        return executionId !== "";
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
   // Completed: off the queue, in the executions table with the API's status and result.
   await expect
     .poll(async () => (await rows(executions, "executions-table")).find((r) => r.id === executionId)?.status, {
@@ -158,7 +171,7 @@ it("a queued IVR execution appears and completes live while the pages are open",
       message: `worker log: ${workerLog}`,
     })
     .toBe("completed");
-  const done = await api.ivr.executions.get.query({ execution_id: executionId ?? "" });
+  const done = await api.ivr.executions.get.query({ execution_id: Number(executionId) });
   const row = (await rows(executions, "executions-table")).find((r) => r.id === executionId);
   expect(row?.result).toBe(done.final_result ?? "–");
   await expect.poll(async () => executions.getByText("No IVR execution is queued or running.").count()).toBe(1);

@@ -277,7 +277,7 @@ export class Worker {
     try {
       const channel = await this.#targetChannel(item, signal);
       result = await this.deps.ivr.run({
-        executionId: item.execution_id,
+        executionId: String(item.execution_id),
         scenario: item.scenario,
         signal,
         ...(channel !== undefined ? { channel } : {}),

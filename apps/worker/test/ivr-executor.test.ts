@@ -26,12 +26,12 @@ const startDemoIvr = () =>
  * What the worker does around the executor, through the same typed API: start an execution,
  * run the scenario, store its steps, finish it. Returns the executor's result and the stored steps.
  */
-async function execute(scenarioId: string, opts: { executor?: IvrExecutor; signal?: AbortSignal } = {}) {
+async function execute(scenarioId: number | string, opts: { executor?: IvrExecutor; signal?: AbortSignal } = {}) {
   const scenario = await api.ivr.scenarios.get.query({ scenario_id: scenarioId });
   const execution = await api.ivr.executions.start.mutate({ scenario_id: scenarioId });
   const reported: StepReport[] = [];
   const result = await (opts.executor ?? executor).run({
-    executionId: execution.execution_id,
+    executionId: String(execution.execution_id),
     scenario,
     signal: opts.signal ?? new AbortController().signal,
     report: (step) => reported.push(step),
@@ -53,7 +53,7 @@ async function execute(scenarioId: string, opts: { executor?: IvrExecutor; signa
   return { result, finished, steps, reported };
 }
 
-async function addScenario(s: ScenarioInput): Promise<string> {
+async function addScenario(s: ScenarioInput): Promise<number> {
   return (await api.ivr.scenarios.create.mutate(s)).scenario_id;
 }
 

@@ -29,7 +29,7 @@ const dbUrl = `file:${dir.file("verdict.db")}`;
 let db: VerdictDb;
 let server: RunningServer;
 let token: string;
-let scenarioId: string;
+let scenarioId: number;
 const logs: { level: Level; msg: string }[] = [];
 const log = (level: Level, msg: string) => {
   logs.push({ level, msg });

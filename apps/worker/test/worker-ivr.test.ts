@@ -10,6 +10,7 @@ import {
   createScenario,
   createToken,
   getExecution,
+  getWorkItem,
   listExecutions,
   listStepExecutions,
   listWorkItems,
@@ -65,11 +66,14 @@ function worker(id: string, webhook: string, extra: string[] = []): Proc {
   return w;
 }
 
-/** Queues executions through `verdict executions enqueue` (the CLI, as users do) or the typed client. */
+/**
+ * Queues executions through `verdict executions enqueue` (the CLI, as users do) or the typed client;
+ * returns the queue items (an execution exists once a worker starts the item).
+ */
 async function enqueue(scenario: string, repeat: number, via: "cli" | "api" = "api"): Promise<string[]> {
   if (via === "api") {
     const api = createVerdictClient({ url: server.url, token });
-    return (await api.queue.enqueue.mutate({ scenario_id: scenario, repeat })).execution_ids;
+    return (await api.queue.enqueue.mutate({ scenario_id: scenario, repeat })).item_ids;
   }
   const r = await cli([
     "--server",
@@ -92,13 +96,24 @@ async function stopAll(ws: Proc[]): Promise<void> {
   for (const w of ws) expect((await w.exited()).code).toBe(0);
 }
 
-async function stepNumbers(executionId: string): Promise<number[]> {
+async function stepNumbers(executionId: number): Promise<number[]> {
   return (await listStepExecutions(db, executionId)).map((s) => s.step_number);
+}
+
+/** The execution a queue item started (waits for a worker to start it). */
+async function executionOf(itemId: string, ms?: number): Promise<number> {
+  const item = await until(
+    () => getWorkItem(db, itemId),
+    (w) => w.execution_id !== null,
+    `item ${itemId} to be started`,
+    ms,
+  );
+  return item.execution_id ?? 0;
 }
 
 describe("IVR executions through worker processes and the demo IVR", () => {
   it("6 queued executions with 2 workers: each completes exactly once, one row per step", async () => {
-    const ids = [...(await enqueue("bank-balance", 4, "cli")), ...(await enqueue("bank-agent", 2))];
+    const itemIds = [...(await enqueue("bank-balance", 4, "cli")), ...(await enqueue("bank-agent", 2))];
     const queued = await cli([
       "--server",
       server.url,
@@ -112,9 +127,10 @@ describe("IVR executions through worker processes and the demo IVR", () => {
     ]);
     expect((JSON.parse(queued.stdout) as { items: unknown[] }).items).toHaveLength(6);
     const ws = [worker("i1", ivr.url, ["--concurrency", "2"]), worker("i2", ivr.url, ["--concurrency", "2"])];
+    const ids = await Promise.all(itemIds.map((id) => executionOf(id)));
     const done = await until(
       () => Promise.all(ids.map((id) => getExecution(db, id))),
-      (xs) => xs.every((x) => x.status !== "queued" && x.status !== "running"),
+      (xs) => xs.every((x) => x.status !== "running"),
       "every execution to finish",
     );
     expect(done.map((x) => [x.status, x.final_result, x.error_message])).toEqual(
@@ -122,9 +138,7 @@ describe("IVR executions through worker processes and the demo IVR", () => {
     );
     expect(done.every((x) => /^call-/.test(x.call_id ?? ""))).toBe(true);
     for (const [i, id] of ids.entries()) expect(await stepNumbers(id)).toEqual(i < 4 ? [0, 1, 2] : [0, 1]);
-    const items = (await listWorkItems(db, { kind: "ivr", limit: 100 })).items.filter((w) =>
-      ids.includes(w.execution_id ?? ""),
-    );
+    const items = (await listWorkItems(db, { kind: "ivr", limit: 100 })).items.filter((w) => itemIds.includes(w.id));
     expect(items.map((w) => [w.status, w.attempts])).toEqual(Array(6).fill(["done", 1]));
     const completed = await until(
       () => listExecutions(db, { status: "completed", limit: 100 }),
@@ -136,9 +150,10 @@ describe("IVR executions through worker processes and the demo IVR", () => {
   });
 
   it("a worker killed with SIGKILL after reporting some steps: another reruns the execution, one row per step", async () => {
-    const [id] = await enqueue("bank-transfer-dtmf", 1);
-    if (!id) throw new Error("no execution queued");
+    const [itemId] = await enqueue("bank-transfer-dtmf", 1);
+    if (!itemId) throw new Error("no execution queued");
     const a = worker("doomed", slowIvr.url, ["--lease-ms", "1500"]);
+    const id = await executionOf(itemId, 20_000);
     await until(
       () => stepNumbers(id),
       (s) => s.length >= 1,
@@ -170,7 +185,7 @@ describe("IVR executions through worker processes and the demo IVR", () => {
 
   it("an IVR that never answers: the execution ends `timeout` at the scenario's timeout_seconds", async () => {
     const s = await createScenario(db, {
-      scenario_id: "hangs-on-7",
+      slug: "hangs-on-7",
       name: "the IVR never answers 7",
       target_phone: "+15550100100",
       timeout_seconds: 2,
@@ -180,9 +195,10 @@ describe("IVR executions through worker processes and the demo IVR", () => {
         { type: "prompt", expected_text: "never" },
       ],
     });
-    const [id] = await enqueue(s.scenario_id, 1);
-    if (!id) throw new Error("no execution queued");
+    const [itemId] = await enqueue(s.slug, 1);
+    if (!itemId) throw new Error("no execution queued");
     const w = worker("waiter", ivr.url);
+    const id = await executionOf(itemId, 15_000);
     const exe = await until(
       () => getExecution(db, id),
       (x) => x.status === "timeout",

@@ -5,7 +5,15 @@
  * the worker's --ivr-webhook / --ivr-channel flags.
  */
 import { createVerdictClient } from "@verdict/api";
-import { type VerdictDb, createIvrTarget, createScenario, createToken, getExecution, openDatabase } from "@verdict/db";
+import {
+  type VerdictDb,
+  createIvrTarget,
+  createScenario,
+  createToken,
+  getExecution,
+  getWorkItem,
+  openDatabase,
+} from "@verdict/db";
 import { type TwimlTestIvr, startTwimlTestIvr, tempDir } from "@verdict/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Proc, type VerdictServer, WORKER, ensureBuilt, run, startVerdict, until } from "./helpers.js";
@@ -32,13 +40,13 @@ beforeAll(async () => {
   [server, ivr] = await Promise.all([startVerdict(dbUrl), startTwimlTestIvr()]);
   await createIvrTarget(db, { name: "test-bank", channel: "twiml", url: ivr.url, options: { from: FROM } });
   await createScenario(db, {
-    scenario_id: "targeted",
+    slug: "targeted",
     name: "targeted",
     target_phone: "+1555",
     steps,
     target: "test-bank",
   });
-  await createScenario(db, { scenario_id: "plain", name: "plain", target_phone: "+1555", steps });
+  await createScenario(db, { slug: "plain", name: "plain", target_phone: "+1555", steps });
 }, 180_000);
 
 afterAll(async () => {
@@ -64,16 +72,24 @@ describe("worker and stored IVR targets", () => {
       { env: { VERDICT_IVR_TOKEN_TEST_BANK: ivr.authToken } },
     );
     const api = createVerdictClient({ url: server.url, token });
-    const [targeted] = (await api.queue.enqueue.mutate({ scenario_id: "targeted", repeat: 1 })).execution_ids;
-    const [plain] = (await api.queue.enqueue.mutate({ scenario_id: "plain", repeat: 1 })).execution_ids;
+    const [targeted] = (await api.queue.enqueue.mutate({ scenario_id: "targeted", repeat: 1 })).item_ids;
+    const [plain] = (await api.queue.enqueue.mutate({ scenario_id: "plain", repeat: 1 })).item_ids;
     if (targeted === undefined || plain === undefined) throw new Error("nothing queued");
-    const done = (id: string) =>
-      until(
-        () => getExecution(db, id),
-        (e) => e.status !== "queued" && e.status !== "running",
-        `execution ${id} to end`,
+    // A queue item, then the execution a worker started for it.
+    const done = async (itemId: string) => {
+      const item = await until(
+        () => getWorkItem(db, itemId),
+        (w) => w.execution_id !== null,
+        `item ${itemId} to start`,
         60_000,
       );
+      return until(
+        () => getExecution(db, item.execution_id ?? 0),
+        (e) => e.status !== "running",
+        `execution ${item.execution_id} to end`,
+        60_000,
+      );
+    };
     const t = await done(targeted);
     expect(t, JSON.stringify(t)).toMatchObject({ status: "completed", final_result: "pass" });
     const tSeen = ivr.requests.filter((q) => q.params.CallSid === t.call_id);

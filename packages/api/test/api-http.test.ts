@@ -95,7 +95,8 @@ describe("ivr procedures over HTTP", () => {
     const refused = await failure(api.ivr.scenarios.delete.mutate({ scenario_id: "api-hist" }));
     expect(refused).toMatchObject({ code: "CONFLICT", status: 409 });
     expect(refused.message).toMatch(/^scenario 'api-hist' has 1 execution\(s\)/);
-    expect((await api.ivr.executions.get.query({ execution_id: exe.execution_id })).scenario_id).toBe("api-hist");
+    const hist = await api.ivr.scenarios.get.query({ scenario_id: "api-hist" });
+    expect((await api.ivr.executions.get.query({ execution_id: exe.execution_id })).scenario_id).toBe(hist.scenario_id);
 
     const replaced = await api.ivr.scenarios.replace.mutate({
       scenario_id: "api-hist",
@@ -186,7 +187,7 @@ describe("ivr procedures over HTTP", () => {
       since: "2026-11-20T08:04:00.000Z",
       until: "2026-11-20T08:06:00.000Z",
     });
-    expect(inRange.items.map((e) => e.execution_id)).toEqual(["seed-exe-002"]);
+    expect(inRange.items.map((e) => e.call_id)).toEqual(["CA-seed-002"]);
     expect((await api.ivr.executions.get.query({ execution_id: exe.execution_id })).call_id).toBe("CA-api-1");
   });
 
@@ -196,7 +197,7 @@ describe("ivr procedures over HTTP", () => {
       api.ivr.steps.recordMany.mutate({
         steps: [
           { execution_id: exe.execution_id, step_number: 0, step_type: "prompt", status: "pass" },
-          { execution_id: "no-such-execution", step_number: 1, step_type: "prompt", status: "pass" },
+          { execution_id: 999_999, step_number: 1, step_type: "prompt", status: "pass" },
         ],
       }),
     );
@@ -233,7 +234,7 @@ describe("ivr procedures over HTTP", () => {
     expect(exported.map((e) => e.training_id)).toEqual(expect.arrayContaining([s.training_id, ...many.ids]));
     expect(exported.every((e) => e.validation_status === "validated")).toBe(true);
     const missing = await failure(
-      api.ivr.training.setStatus.mutate({ training_ids: [s.training_id, "nope"], validation_status: "rejected" }),
+      api.ivr.training.setStatus.mutate({ training_ids: [s.training_id, 999_999], validation_status: "rejected" }),
     );
     expect(missing.code).toBe("NOT_FOUND");
     expect(

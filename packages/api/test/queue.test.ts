@@ -14,7 +14,7 @@ const dir = tempDir("verdict-queue-api-");
 let server: RunningServer;
 let worker: VerdictClient;
 let reader: VerdictClient;
-let scenarioId: string;
+let scenarioId: number;
 
 beforeAll(async () => {
   const db = await openDatabase({ url: `file:${dir.file("api.db")}`, migrate: true });
@@ -47,10 +47,18 @@ describe("queue router", () => {
     expect(codeOf(err)).toBe("FORBIDDEN");
   });
 
-  it("enqueue → claim → report → complete over HTTP; executions list shows each status", async () => {
+  it("enqueue → claim → report → complete over HTTP; queued ones in the queue, started ones in executions", async () => {
     const q = await worker.queue.enqueue.mutate({ scenario_id: scenarioId, repeat: 2 });
-    const queued = await worker.ivr.executions.list.query({ status: "queued" });
-    expect(queued.items.map((e) => e.execution_id).sort()).toEqual([...q.execution_ids].sort());
+    // Queued executions are queue items (no execution row yet); the scenario comes back by id and slug.
+    const queued = await worker.queue.list.query({ kind: "ivr", status: "queued" });
+    expect(queued.items.map((i) => i.id).sort()).toEqual([...q.item_ids].sort());
+    expect(queued.items.map((i) => [i.execution_id, i.scenario_ref, i.scenario_id])).toEqual(
+      q.item_ids.map(() => [null, scenarioId, q.slug]),
+    );
+    expect((await worker.ivr.executions.list.query({})).items).toHaveLength(0);
+    // The same scenario by slug or by id.
+    expect((await reader.ivr.scenarios.get.query({ scenario_id: q.slug })).scenario_id).toBe(scenarioId);
+    expect((await reader.ivr.scenarios.get.query({ scenario_id: scenarioId })).slug).toBe(q.slug);
 
     const [item] = await worker.queue.claim.mutate({ worker_id: "w1", kinds: ["ivr"] });
     if (item?.kind !== "ivr") throw new Error("expected an IVR item");

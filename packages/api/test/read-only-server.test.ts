@@ -28,7 +28,7 @@ const servers: ListeningProcess[] = [];
 
 function scenario(id: string, description?: string) {
   return {
-    scenario_id: id,
+    slug: id,
     name: id,
     target_phone: "+15550100100",
     steps: [{ type: "dtmf" as const, digits: "1" }],
@@ -75,7 +75,7 @@ it("--read-only on a file: reads 200, writes 503 naming the file, the token stil
   setup.close();
   const url = await serve(["--db", `file:${path}`, "--read-only"]);
   const api = createVerdictClient({ url, token });
-  expect((await api.ivr.scenarios.list.query({})).items.map((s) => s.scenario_id)).toEqual(["kept"]);
+  expect((await api.ivr.scenarios.list.query({})).items.map((s) => s.slug)).toEqual(["kept"]);
   const refused = await writeRefusal(url, token);
   expect(refused.status, refused.message).toBe(503);
   expect(refused.message).toBe(
@@ -109,7 +109,7 @@ describe.skipIf(!sqld.available)("verdict serve with a read-only libSQL token", 
       const db = transport === "http" ? server.url : server.wsUrl;
       const url = await serve(["--db", db, "--db-auth-token", ro]);
       const api = createVerdictClient({ url, token: apiToken });
-      expect((await api.ivr.scenarios.list.query({})).items.map((s) => s.scenario_id)).toEqual(["kept"]);
+      expect((await api.ivr.scenarios.list.query({})).items.map((s) => s.slug)).toEqual(["kept"]);
       expect((await api.ivr.scenarios.get.query({ scenario_id: "kept" })).name).toBe("kept");
       const refused = await writeRefusal(url, apiToken);
       expect(refused.status, refused.message).toBe(503);

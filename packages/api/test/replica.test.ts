@@ -45,7 +45,7 @@ describe.skipIf(!sqld.available)("Verdict servers on a primary and a replica", (
       target_phone: "+15550000",
       steps: [{ type: "dtmf", digits: "1" }],
     });
-    expect(created.scenario_id).toBe("written-via-replica");
+    expect(created.slug).toBe("written-via-replica");
     const back = await caughtUp(() => viaReplica.ivr.scenarios.get.query({ scenario_id: "written-via-replica" }));
     expect(back.name).toBe("Written through the replica");
     const added = await viaReplica.ivr.training.addMany.mutate({

@@ -33,7 +33,7 @@ it("SIGTERM during a burst of writes loses no acknowledged write and exits 0", a
       const id = `burst-${w}-${i}`;
       sent++;
       try {
-        await api.ivr.training.add.mutate({ training_id: id, text_sample: `sample ${id}`, intent_label: "burst" });
+        await api.ivr.training.add.mutate({ text_sample: `sample ${id}`, intent_label: "burst" });
         acknowledged.push(id);
       } catch {
         refused++;
@@ -53,9 +53,9 @@ it("SIGTERM during a burst of writes loses no acknowledged write and exits 0", a
 
   const db = await openDatabase({ url: dbUrl });
   try {
-    const rs = await db.client.execute("SELECT training_id FROM intent_training_data WHERE intent_label = 'burst'");
-    const stored = new Set(rs.rows.map((r) => String(r.training_id)));
-    const lost = acknowledged.filter((id) => !stored.has(id));
+    const rs = await db.client.execute("SELECT text_sample FROM intent_training_data WHERE intent_label = 'burst'");
+    const stored = new Set(rs.rows.map((r) => String(r.text_sample)));
+    const lost = acknowledged.filter((id) => !stored.has(`sample ${id}`));
     expect(lost).toEqual([]);
     expect(stored.size).toBeLessThanOrEqual(sent);
   } finally {

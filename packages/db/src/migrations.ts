@@ -275,8 +275,11 @@ export async function migrateUp(
       },
       ...step.statements,
       {
-        sql: `UPDATE ${LEDGER} SET fk_violations = (SELECT count(*) FROM pragma_foreign_key_check) WHERE domain = ? AND name = ?`,
-        args: [step.domain, step.name],
+        // Rows of this domain's tables only: another domain pointing in here (the queue at IVR
+        // executions) is brought in line by that domain's own migration, checked when it runs.
+        sql: `UPDATE ${LEDGER} SET fk_violations = (SELECT count(*) FROM pragma_foreign_key_check
+                WHERE "table" IN (SELECT value FROM json_each(?))) WHERE domain = ? AND name = ?`,
+        args: [JSON.stringify(tablesOf(step.domain, opts)), step.domain, step.name],
       },
     ];
     try {
@@ -302,19 +305,38 @@ export async function migrateUp(
   return { applied: done, dryRun: false };
 }
 
-/** Tables a down migration would drop, read from its DROP TABLE statements. */
+/** Tables a domain's migrations create (read from their CREATE TABLE statements), under their final names. */
+function tablesOf(domain: Domain, options: MigrationOptions): string[] {
+  const out = new Set<string>();
+  for (const f of loadMigrationFiles(domain, options)) {
+    for (const s of f.up) {
+      for (const m of s.matchAll(/CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"[]?([A-Za-z0-9_]+)[`"\]]?/gi)) {
+        if (m[1]) out.add(m[1].replace(/^__new_/, ""));
+      }
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Tables a down migration would drop, read from its DROP TABLE statements. A table the same
+ * migration rebuilds (a copy renamed to its name, after INSERT ... SELECT) is not lost.
+ */
 function droppedTables(statements: string[]): string[] {
   const out: string[] = [];
+  const rebuilt = new Set<string>();
   for (const s of statements) {
     const m = /DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[`"[]?([A-Za-z0-9_]+)[`"\]]?/i.exec(s);
     if (m?.[1]) out.push(m[1]);
+    const r = /ALTER\s+TABLE\s+\S+\s+RENAME\s+TO\s+[`"[]?([A-Za-z0-9_]+)[`"\]]?/i.exec(s);
+    if (r?.[1]) rebuilt.add(r[1]);
   }
-  return out;
+  return out.filter((t) => !rebuilt.has(t));
 }
 
 /**
  * Reverts applied migrations of one domain newer than `to` (or all of them with `to` = "0"),
- * newest first. Refuses to drop a table that still holds rows unless `force`.
+ * newest first, domains in the reverse of the order they go up. Refuses to drop a table that still holds rows unless `force`.
  */
 export async function migrateDown(
   client: Client,
@@ -325,7 +347,8 @@ export async function migrateDown(
   const plan: PlannedStep[] = [];
   const toZero = opts.to === "0" || opts.to === "zero";
   let sawTarget = toZero;
-  for (const domain of domains) {
+  // Dependent domains first (the queue points at IVR executions and runs): the reverse of going up.
+  for (const domain of [...domains].sort((a, b) => DOMAINS.indexOf(b) - DOMAINS.indexOf(a))) {
     const files = loadMigrationFiles(domain, opts);
     assertUntampered(compareMigrations(domain, files, applied));
     if (files.some((f) => f.name === opts.to)) sawTarget = true;

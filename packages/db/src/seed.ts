@@ -1,7 +1,7 @@
 import type { BenchmarkRunInput, ScenarioInput, TrainingInput } from "@verdict/schema";
 import { eq } from "drizzle-orm";
 import type { VerdictDb } from "./open.js";
-import { createScenario, addTrainingSamples, recordStepExecutions } from "./queries/ivr.js";
+import { addTrainingSamples, createScenario, recordStepExecutions, resolveScenarioId } from "./queries/ivr.js";
 import { recordBenchmarkRun } from "./queries/metrics.js";
 import { SEED_TRAINING_SAMPLES } from "./seed-training.js";
 import {
@@ -14,11 +14,11 @@ import {
   runExists,
 } from "./queries/runs.js";
 import { benchmarkRuns } from "./schema/metrics.js";
-import { intentTrainingData, testExecutions, testScenarios } from "./schema/ivr.js";
+import { testExecutions, testScenarios } from "./schema/ivr.js";
 
 export const SEED_SCENARIOS: ScenarioInput[] = [
   {
-    scenario_id: "bank-balance",
+    slug: "bank-balance",
     name: "Banking: check balance by voice",
     description: "Caller asks for the balance in plain words and hears it read back.",
     target_phone: "+15550100100",
@@ -36,7 +36,7 @@ export const SEED_SCENARIOS: ScenarioInput[] = [
     ],
   },
   {
-    scenario_id: "bank-transfer-dtmf",
+    slug: "bank-transfer-dtmf",
     name: "Banking: transfer via keypad",
     description: "Caller presses 2 for transfers and confirms with #.",
     target_phone: "+15550100100",
@@ -48,7 +48,7 @@ export const SEED_SCENARIOS: ScenarioInput[] = [
     ],
   },
   {
-    scenario_id: "bank-agent",
+    slug: "bank-agent",
     name: "Banking: reach a human agent",
     target_phone: "+15550100100",
     timeout_seconds: 60,
@@ -59,8 +59,7 @@ export const SEED_SCENARIOS: ScenarioInput[] = [
   },
 ];
 
-export const SEED_TRAINING: TrainingInput[] = SEED_TRAINING_SAMPLES.map((s, i) => ({
-  training_id: `seed-trn-${String(i + 1).padStart(2, "0")}`,
+export const SEED_TRAINING: TrainingInput[] = SEED_TRAINING_SAMPLES.map((s) => ({
   text_sample: s.text,
   intent_label: s.intent,
   source: s.source,
@@ -220,16 +219,16 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
     const exists = await h.db
       .select({ id: testScenarios.scenario_id })
       .from(testScenarios)
-      .where(eq(testScenarios.scenario_id, s.scenario_id ?? ""));
+      .where(eq(testScenarios.slug, s.slug ?? ""));
     if (exists.length === 0) {
       await createScenario(h, s);
       added.scenarios++;
     }
   }
+  // Seed executions are known by their call_id (ids are the database's own).
   const executions = [
     {
-      execution_id: "seed-exe-001",
-      scenario_id: "bank-balance",
+      scenario: "bank-balance",
       status: "completed" as const,
       final_result: "pass" as const,
       start_time: "2026-11-20T08:00:00.000Z",
@@ -238,8 +237,7 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
       error_message: null,
     },
     {
-      execution_id: "seed-exe-002",
-      scenario_id: "bank-agent",
+      scenario: "bank-agent",
       status: "failed" as const,
       final_result: "fail" as const,
       start_time: "2026-11-20T08:05:00.000Z",
@@ -248,18 +246,22 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
       error_message: "intent speak_to_agent expected, got check_balance (0.62)",
     },
   ];
-  for (const e of executions) {
+  for (const { scenario, ...e } of executions) {
     const exists = await h.db
       .select({ id: testExecutions.execution_id })
       .from(testExecutions)
-      .where(eq(testExecutions.execution_id, e.execution_id));
+      .where(eq(testExecutions.call_id, e.call_id));
     if (exists.length > 0) continue;
-    await h.db.insert(testExecutions).values(e);
+    const [created] = await h.db
+      .insert(testExecutions)
+      .values({ ...e, scenario_id: await resolveScenarioId(h, scenario) })
+      .returning({ execution_id: testExecutions.execution_id });
+    if (!created) throw new Error("insert returned no row");
     added.executions++;
-    if (e.execution_id === "seed-exe-001") {
+    if (e.call_id === "CA-seed-001") {
       await recordStepExecutions(h, [
         {
-          execution_id: e.execution_id,
+          execution_id: created.execution_id,
           step_number: 0,
           step_type: "prompt",
           transcript: "Welcome to Acme Bank. How can I help?",
@@ -269,7 +271,7 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
           latency_ms: 3000,
         },
         {
-          execution_id: e.execution_id,
+          execution_id: created.execution_id,
           step_number: 1,
           step_type: "intent",
           expected_intent: "check_balance",
@@ -282,7 +284,7 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
           latency_ms: 1800,
         },
         {
-          execution_id: e.execution_id,
+          execution_id: created.execution_id,
           step_number: 2,
           step_type: "prompt",
           transcript: "Your balance is 1,204 dollars.",
@@ -295,7 +297,7 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
     } else {
       await recordStepExecutions(h, [
         {
-          execution_id: e.execution_id,
+          execution_id: created.execution_id,
           step_number: 0,
           step_type: "prompt",
           transcript: "Welcome to Acme Bank.",
@@ -303,7 +305,7 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
           latency_ms: 2500,
         },
         {
-          execution_id: e.execution_id,
+          execution_id: created.execution_id,
           step_number: 1,
           step_type: "intent",
           expected_intent: "speak_to_agent",
@@ -317,11 +319,8 @@ async function seedIvr(h: VerdictDb, added: SeedResult["added"]): Promise<void> 
       ]);
     }
   }
-  const existingTraining = new Set(
-    (await h.db.select({ id: intentTrainingData.training_id }).from(intentTrainingData)).map((r) => r.id),
-  );
-  const newTraining = SEED_TRAINING.filter((t) => !existingTraining.has(t.training_id ?? ""));
-  added.training = (await addTrainingSamples(h, newTraining)).inserted;
+  // Idempotent by (text_sample, intent_label): samples already stored are skipped.
+  added.training = (await addTrainingSamples(h, SEED_TRAINING)).inserted;
 }
 
 async function seedMetrics(h: VerdictDb, added: SeedResult["added"]): Promise<void> {

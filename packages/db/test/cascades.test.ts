@@ -45,9 +45,9 @@ describe.each(TARGETS)("cascades on %s", (_label, url) => {
 
   it("deleting a scenario removes its executions and their step executions, and nothing else", async () => {
     for (const id of ["keep", "drop"]) {
-      await createScenario(h, { scenario_id: id, name: id, target_phone: "+1", steps: [{ type: "prompt" }] });
-      for (const n of [1, 2]) {
-        const e = await startExecution(h, { scenario_id: id, execution_id: `${id}-exe-${n}` });
+      await createScenario(h, { slug: id, name: id, target_phone: "+1", steps: [{ type: "prompt" }] });
+      for (const _n of [1, 2]) {
+        const e = await startExecution(h, { scenario_id: id });
         await recordStepExecutions(h, [
           { execution_id: e.execution_id, step_number: 0, step_type: "prompt", status: "pass" },
           { execution_id: e.execution_id, step_number: 1, step_type: "dtmf", dtmf_sent: "1#", status: "pass" },
@@ -59,11 +59,12 @@ describe.each(TARGETS)("cascades on %s", (_label, url) => {
 
     await deleteScenario(h, "drop", { force: true });
 
+    // keep is scenario 1 with executions 1 and 2; drop was scenario 2 with executions 3 and 4.
     expect(await count(h, "test_scenarios")).toBe(1);
-    expect(await count(h, "test_executions WHERE scenario_id = 'drop'")).toBe(0);
-    expect(await count(h, "step_executions WHERE execution_id LIKE 'drop-%'")).toBe(0);
-    expect(await count(h, "test_executions WHERE scenario_id = 'keep'")).toBe(2);
-    expect(await count(h, "step_executions WHERE execution_id LIKE 'keep-%'")).toBe(4);
+    expect(await count(h, "test_executions WHERE scenario_id = 2")).toBe(0);
+    expect(await count(h, "step_executions WHERE execution_id IN (3, 4)")).toBe(0);
+    expect(await count(h, "test_executions WHERE scenario_id = 1")).toBe(2);
+    expect(await count(h, "step_executions WHERE execution_id IN (1, 2)")).toBe(4);
   });
 
   it("deleting a benchmark run removes its four metric rows, and nothing else", async () => {
@@ -151,7 +152,7 @@ describe.each(TARGETS)("updated_at trigger on %s", (_label, url) => {
     await clockPast(h, a.updated_at);
     await clockPast(h, b.updated_at);
 
-    await h.client.execute("UPDATE test_scenarios SET timeout_seconds = 42 WHERE scenario_id = 'a'");
+    await h.client.execute("UPDATE test_scenarios SET timeout_seconds = 42 WHERE slug = 'a'");
 
     const a2 = await getScenario(h, "a");
     const b2 = await getScenario(h, "b");
@@ -164,7 +165,7 @@ describe.each(TARGETS)("updated_at trigger on %s", (_label, url) => {
   it("keeps an updated_at the update sets itself (the trigger does not overwrite or recurse)", async () => {
     await createScenario(h, { scenario_id: "s", name: "s", target_phone: "+1", steps: [{ type: "prompt" }] });
     await h.client.execute(
-      "UPDATE test_scenarios SET name = 'x', updated_at = '2030-01-01T00:00:00.000Z' WHERE scenario_id = 's'",
+      "UPDATE test_scenarios SET name = 'x', updated_at = '2030-01-01T00:00:00.000Z' WHERE slug = 's'",
     );
     expect((await getScenario(h, "s")).updated_at).toBe("2030-01-01T00:00:00.000Z");
   });

@@ -26,10 +26,11 @@ type Row = Record<string, InValue>;
 
 /** A row each table accepts, pointing at the parents made in `parents()`. */
 const BASE: Record<string, Row> = {
-  test_scenarios: { scenario_id: "scn-new", name: "n", target_phone: "+1555", steps: "[]", timeout_seconds: 10 },
-  test_executions: { execution_id: "exe-new", scenario_id: "scn-1", status: "running", start_time: T0 },
-  step_executions: { execution_id: "exe-1", step_number: 0, step_type: "prompt", status: "pass" },
-  intent_training_data: { training_id: "trn-new", text_sample: "hello", intent_label: "greet" },
+  test_scenarios: { slug: "scn-new", name: "n", target_phone: "+1555", steps: "[]", timeout_seconds: 10 },
+  test_executions: { scenario_id: 1, status: "running", start_time: T0 },
+  step_executions: { execution_id: 1, step_number: 0, step_type: "prompt", status: "pass" },
+  intent_training_data: { text_sample: "hello", intent_label: "greet" },
+  ivr_ids_0004: { kind: "scenario", old_id: "old-text-id", new_id: 99 },
   ivr_targets: { name: "ivr-new", channel: "twiml", url: "https://ivr.example/voice", options: "{}" },
   benchmark_runs: { run_id: "bench-new", timestamp: T0, project_name: "p", benchmark_name: "b", version: "1" },
   performance_metrics: { run_id: "bench-bare" },
@@ -79,6 +80,11 @@ const CHECK_CASES: [string, string, Row][] = [
   ["ivr_targets_url_http", "ivr_targets", { url: "ftp://ivr.example" }],
   ["ivr_targets_options_json", "ivr_targets", { options: "[]" }],
   ["test_executions_status_enum", "test_executions", { status: "done" }],
+  ["test_executions_status_enum", "test_executions", { status: "queued" }],
+  ["test_scenarios_slug_shape", "test_scenarios", { slug: "42" }],
+  ["ivr_ids_0004_kind_enum", "ivr_ids_0004", { kind: "run" }],
+  ["ivr_ids_0004_only_queued_unmapped", "ivr_ids_0004", { new_id: null }],
+  ["test_scenarios_slug_shape", "test_scenarios", { slug: "two words" }],
   ["test_executions_final_result_enum", "test_executions", { final_result: "maybe" }],
   ["test_executions_end_after_start", "test_executions", { start_time: T1, end_time: T0 }],
   ["step_executions_step_type_enum", "step_executions", { step_type: "voice" }],
@@ -155,12 +161,12 @@ const FK_CASES: [string, string, Row][] = [
   [
     "test_executions(scenario_id)->test_scenarios(scenario_id)",
     "test_executions",
-    { ...BASE.test_executions, scenario_id: "no-such-scenario" },
+    { ...BASE.test_executions, scenario_id: 999 },
   ],
   [
     "step_executions(execution_id)->test_executions(execution_id)",
     "step_executions",
-    { ...BASE.step_executions, execution_id: "no-such-execution" },
+    { ...BASE.step_executions, execution_id: 999 },
   ],
   ["performance_metrics(run_id)->benchmark_runs(run_id)", "performance_metrics", { run_id: "no-such-bench" }],
   ["autonomy_metrics(run_id)->benchmark_runs(run_id)", "autonomy_metrics", { run_id: "no-such-bench" }],
@@ -212,15 +218,15 @@ async function rawFailure(h: VerdictDb, table: string, row: Row): Promise<unknow
   throw new Error(`INSERT into ${table} of ${JSON.stringify(row)} was accepted`);
 }
 
-/** One parent of each kind: scenario scn-1 with execution exe-1, benchmark bench-1 (+ bare bench-bare), run run-1 with inst-1. */
+/** One parent of each kind: scenario scn-1 (id 1) with execution 1, benchmark bench-1 (+ bare bench-bare), run run-1 with inst-1. */
 async function parents(h: VerdictDb): Promise<void> {
   await createScenario(h, {
-    scenario_id: "scn-1",
+    slug: "scn-1",
     name: "s",
     target_phone: "+1555",
     steps: [{ type: "prompt", expected_text: "hi" }],
   });
-  await startExecution(h, { scenario_id: "scn-1", execution_id: "exe-1", start_time: T1 });
+  await startExecution(h, { scenario_id: "scn-1", start_time: T1 });
   await recordBenchmarkRun(h, { run_id: "bench-1", timestamp: T0, project_name: "p", benchmark_name: "b" });
   await h.client.execute(insertSql("benchmark_runs", { ...BASE.benchmark_runs, run_id: "bench-bare" }));
   await createRun(h, { id: "run-1", started_at: T0, sut_name: "shop" });
@@ -286,7 +292,7 @@ describe.each(TARGETS)("constraints on %s", (_label, url) => {
   it("recordStepExecution names the step_executions -> test_executions foreign key", async () => {
     const err = await rejection(
       recordStepExecution(h, {
-        execution_id: "no-such-execution",
+        execution_id: 999,
         step_number: 0,
         step_type: "prompt",
         status: "pass",
@@ -299,12 +305,12 @@ describe.each(TARGETS)("constraints on %s", (_label, url) => {
   });
 
   it("recordStepExecutions names the foreign key even when the orphan is not the first row, and writes none", async () => {
-    const ok = { execution_id: "exe-1", step_type: "prompt" as const, status: "pass" as const };
+    const ok = { execution_id: 1, step_type: "prompt" as const, status: "pass" as const };
     const err = await rejection(
       recordStepExecutions(h, [
         { ...ok, step_number: 0 },
         { ...ok, step_number: 1 },
-        { ...ok, step_number: 2, execution_id: "no-such-execution" },
+        { ...ok, step_number: 2, execution_id: 999 },
       ]),
     );
     expect(err).toBeInstanceOf(ConstraintError);
@@ -320,22 +326,22 @@ describe.each(TARGETS)("constraints on %s", (_label, url) => {
   });
 
   it("finishExecution with an end before the start hits test_executions_end_after_start and changes nothing", async () => {
-    const err = await rejection(finishExecution(h, { execution_id: "exe-1", status: "completed", end_time: T0 }));
+    const err = await rejection(finishExecution(h, { execution_id: 1, status: "completed", end_time: T0 }));
     expect(err).toBeInstanceOf(ConstraintError);
     expect((err as ConstraintError).constraint).toBe("test_executions_end_after_start");
-    const rs = await h.client.execute("SELECT status, end_time FROM test_executions WHERE execution_id = 'exe-1'");
+    const rs = await h.client.execute("SELECT status, end_time FROM test_executions WHERE execution_id = 1");
     expect(rs.rows[0]?.status).toBe("running");
     expect(rs.rows[0]?.end_time).toBeNull();
   });
 
   it("createScenario with a taken id is a UNIQUE ConstraintError with code CONFLICT", async () => {
     const err = await rejection(
-      createScenario(h, { scenario_id: "scn-1", name: "dup", target_phone: "+1", steps: [{ type: "prompt" }] }),
+      createScenario(h, { slug: "scn-1", name: "dup", target_phone: "+1", steps: [{ type: "prompt" }] }),
     );
     expect(err).toBeInstanceOf(ConstraintError);
     expect((err as ConstraintError).kind).toBe("unique");
     expect((err as ConstraintError).code).toBe("CONFLICT");
-    expect((err as ConstraintError).constraint).toBe("test_scenarios.scenario_id");
+    expect((err as ConstraintError).constraint).toBe("test_scenarios.slug");
     expect(await count(h, "test_scenarios")).toBe(1);
   });
 

@@ -6,7 +6,7 @@ export function fileUrl(prefix = "verdict-db-"): string {
   return `file:${tempDir(prefix).file("verdict.db")}`;
 }
 
-/** The 17 tables of the ivr, metrics and runs domains, in migration order. */
+/** The 18 tables of the ivr, metrics and runs domains, in migration order. */
 export const TABLES = [
   "test_scenarios",
   "test_executions",
@@ -14,6 +14,7 @@ export const TABLES = [
   "intent_training_data",
   "step_executions_duplicates",
   "ivr_targets",
+  "ivr_ids_0004",
   "benchmark_runs",
   "performance_metrics",
   "autonomy_metrics",

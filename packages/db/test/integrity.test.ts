@@ -22,7 +22,7 @@ import { TARGETS, fileUrl, rejection } from "./helpers.js";
 
 const steps = [{ type: "prompt" as const, expected_text: "Welcome" }];
 const step = {
-  execution_id: "ex",
+  execution_id: 1,
   step_number: 0,
   step_type: "prompt" as const,
   transcript: "Welcome to Acme",
@@ -39,8 +39,8 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
   let h: VerdictDb;
   beforeEach(async () => {
     h = await openDatabase({ url: url(), migrate: true, domains: ["ivr"] });
-    await createScenario(h, { scenario_id: "A", name: "A", target_phone: "1", steps });
-    await startExecution(h, { scenario_id: "A", execution_id: "ex" });
+    await createScenario(h, { slug: "A", name: "A", target_phone: "1", steps });
+    await startExecution(h, { scenario_id: "A" }); // execution 1
   });
   afterEach(() => h.close());
 
@@ -58,16 +58,16 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as ConflictError).code).toBe("CONFLICT");
       expect((err as Error).message).toBe(
-        "step 0 of execution 'ex' is already recorded with a different status, latency_ms; a step is recorded once",
+        "step 0 of execution '1' is already recorded with a different status, latency_ms; a step is recorded once",
       );
-      expect(await listStepExecutions(h, "ex")).toEqual([first]);
+      expect(await listStepExecutions(h, 1)).toEqual([first]);
     });
 
     it("the database itself refuses a second row with the same key (the unique index)", async () => {
       await recordStepExecution(h, step);
       const err = await rejection(
         h.client.execute(
-          "INSERT INTO step_executions (execution_id, step_number, step_type, status) VALUES ('ex', 0, 'prompt', 'pass')",
+          "INSERT INTO step_executions (execution_id, step_number, step_type, status) VALUES (1, 0, 'prompt', 'pass')",
         ),
       );
       expect(String(err)).toMatch(
@@ -91,7 +91,7 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
       const err = await rejection(recordStepExecutions(h, contradicting));
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as Error).message).toContain(
-        "step 1 of execution 'ex' is already recorded with a different transcript",
+        "step 1 of execution '1' is already recorded with a different transcript",
       );
       expect(await count(h, "step_executions")).toBe(3);
 
@@ -101,7 +101,7 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
           { ...step, step_number: 4, status: "fail" },
         ]),
       );
-      expect((twice as Error).message).toBe("step 4 of execution 'ex' is listed twice with a different status");
+      expect((twice as Error).message).toBe("step 4 of execution '1' is listed twice with a different status");
       expect(await count(h, "step_executions")).toBe(3);
     });
   });
@@ -132,7 +132,7 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
   describe("scenarios: deleting history needs force; a scenario can be replaced", () => {
     it("rm refuses a scenario with executions, naming how many, and deletes nothing", async () => {
       await recordStepExecution(h, step);
-      await startExecution(h, { scenario_id: "A", execution_id: "ex2" });
+      await startExecution(h, { scenario_id: "A" });
       const err = await rejection(deleteScenario(h, "A"));
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as Error).message).toMatch(/^scenario 'A' has 2 execution\(s\); deleting it would delete them/);
@@ -147,13 +147,13 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
     });
 
     it("rm deletes a scenario without executions", async () => {
-      await createScenario(h, { scenario_id: "B", name: "B", target_phone: "2", steps });
+      await createScenario(h, { slug: "B", name: "B", target_phone: "2", steps });
       expect(await deleteScenario(h, "B")).toEqual({ deleted: true, executions_deleted: 0 });
     });
 
     it("replace sets every field from the new definition and keeps the executions", async () => {
       await createScenario(h, {
-        scenario_id: "C",
+        slug: "C",
         name: "C",
         description: "old",
         target_phone: "3",
@@ -165,7 +165,8 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
         scenario: { name: "C2", target_phone: "4", steps: [{ type: "dtmf", digits: "1#" }] },
       });
       expect(replaced).toMatchObject({
-        scenario_id: "C",
+        scenario_id: 2,
+        slug: "C",
         name: "C2",
         description: null,
         target_phone: "4",
@@ -174,7 +175,7 @@ describe.each(TARGETS)("integrity on %s", (_label, url) => {
       });
       expect(await count(h, "test_executions")).toBe(1);
       const mismatch = await rejection(
-        replaceScenario(h, { scenario_id: "C", scenario: { scenario_id: "D", name: "x", target_phone: "1", steps } }),
+        replaceScenario(h, { scenario_id: "C", scenario: { slug: "D", name: "x", target_phone: "1", steps } }),
       );
       expect(mismatch).toBeInstanceOf(ValidationError);
       expect((await getScenario(h, "C")).name).toBe("C2");

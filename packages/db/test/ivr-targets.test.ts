@@ -127,7 +127,7 @@ describe("migration ivr/0003_ivr_targets", () => {
     );
     const before = (await h.client.execute("SELECT * FROM test_scenarios")).rows.map((r) => ({ ...r }));
 
-    const up = await migrateUp(h.client, { domains: ["ivr"] });
+    const up = await migrateUp(h.client, { domains: ["ivr"], to: "0003_ivr_targets" });
     expect(up.applied.map((s) => s.name)).toEqual(["0003_ivr_targets"]);
     const cols = await h.client.execute('PRAGMA table_info("test_scenarios")');
     expect(cols.rows.map((r) => String(r.name))).toContain("target");

@@ -153,7 +153,12 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
     await migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"] });
     expect(await names(h, "trigger")).toEqual(["ivr_targets_updated_at", "test_scenarios_updated_at"]);
     const d = await migrateDown(h.client, { migrationsDir: dir, domains: ["ivr"], to: "0000_init_ivr" });
-    expect(d.applied.map((s) => s.name)).toEqual(["0003_ivr_targets", "0002_step_unique", "0001_updated_at_trigger"]);
+    expect(d.applied.map((s) => s.name)).toEqual([
+      "0004_ivr_integer_ids",
+      "0003_ivr_targets",
+      "0002_step_unique",
+      "0001_updated_at_trigger",
+    ]);
     expect(await names(h, "trigger")).toEqual([]);
     expect(await ledger(h)).toEqual(["ivr/0000_init_ivr"]);
     const unknown = await rejection(migrateUp(h.client, { migrationsDir: dir, domains: ["ivr"], to: "9999_nope" }));
@@ -165,7 +170,7 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
     await open();
     await migrateUp(h.client, { migrationsDir: dir });
     await h.client.execute(
-      "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES ('s1', 'n', '+1', '[]')",
+      "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES ('s1', 'n', '+1', '[]')",
     );
     const schema = await catalogue(h);
     const applied = await readApplied(h.client);
@@ -215,15 +220,15 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
   it("an applied migration whose file changed is refused everywhere, naming the file", async () => {
     await open();
     await migrateUp(h.client, { migrationsDir: dir });
-    const file = join(dir, "ivr", "0000_init_ivr.sql");
+    const file = join(dir, "metrics", "0000_init_metrics.sql");
     appendFileSync(
       file,
-      "\n--> statement-breakpoint\nCREATE INDEX `sneaky_idx` ON `test_scenarios` (`target_phone`);\n",
+      "\n--> statement-breakpoint\nCREATE INDEX `sneaky_idx` ON `benchmark_runs` (`project_name`);\n",
     );
 
     const status = await migrationStatus(h.client, DOMAINS, { migrationsDir: dir });
     const changed = status.filter((r) => r.state === "changed");
-    expect(changed).toEqual([expect.objectContaining({ domain: "ivr", name: "0000_init_ivr", file })]);
+    expect(changed).toEqual([expect.objectContaining({ domain: "metrics", name: "0000_init_metrics", file })]);
 
     const check = await rejection(checkSchema(h.client, DOMAINS, { migrationsDir: dir }));
     expect(check).toBeInstanceOf(SchemaMismatchError);
@@ -266,33 +271,40 @@ describe.each(TARGETS)("migration runner on %s", (_label, url) => {
   it("an unapplied migration with an older name than applied ones is applied, not skipped", async () => {
     await open();
     await migrateUp(h.client, { migrationsDir: dir });
+    // (on a table no later migration rebuilds: a rebuild would drop the index with its table)
     writeFileSync(
-      join(dir, "ivr", "0000a_extra.sql"),
-      "CREATE INDEX `test_scenarios_phone_idx` ON `test_scenarios` (`target_phone`);",
+      join(dir, "ivr", "0003a_extra.sql"),
+      "CREATE INDEX `test_scenarios_phone_idx` ON `ivr_targets` (`url`);",
     );
-    writeFileSync(join(dir, "ivr", "0000a_extra.down.sql"), "DROP INDEX IF EXISTS `test_scenarios_phone_idx`;");
+    writeFileSync(join(dir, "ivr", "0003a_extra.down.sql"), "DROP INDEX IF EXISTS `test_scenarios_phone_idx`;");
 
     const pending = (await migrationStatus(h.client, DOMAINS, { migrationsDir: dir })).filter(
       (r) => r.state === "pending",
     );
-    expect(pending.map((r) => `${r.domain}/${r.name}`)).toEqual(["ivr/0000a_extra"]);
+    expect(pending.map((r) => `${r.domain}/${r.name}`)).toEqual(["ivr/0003a_extra"]);
     const behind = await rejection(checkSchema(h.client, DOMAINS, { migrationsDir: dir }));
     expect(behind).toBeInstanceOf(SchemaMismatchError);
-    expect((behind as Error).message).toContain("0000a_extra");
+    expect((behind as Error).message).toContain("0003a_extra");
 
     const up = await migrateUp(h.client, { migrationsDir: dir });
-    expect(up.applied.map((s) => `${s.domain}/${s.name}`)).toEqual(["ivr/0000a_extra"]);
+    expect(up.applied.map((s) => `${s.domain}/${s.name}`)).toEqual(["ivr/0003a_extra"]);
     expect(await names(h, "index")).toContain("test_scenarios_phone_idx");
     expect(await validateSchema(h.client, { migrationsDir: dir })).toEqual([]);
     await checkSchema(h.client, DOMAINS, { migrationsDir: dir });
 
     // Going down past it reverts the newer one first, then it.
-    const down = await migrateDown(h.client, { to: "0000_init_ivr", domains: ["ivr"], migrationsDir: dir });
-    expect(down.applied.map((s) => s.name)).toEqual([
+    // (the queue goes first: it points at IVR executions, and ivr/0004 refuses to go while queue/0001 is applied)
+    const down = await migrateDown(h.client, { to: "0000_init_ivr", domains: ["ivr", "queue"], migrationsDir: dir });
+    expect(down.applied.filter((s) => s.domain === "queue").map((s) => s.name)).toEqual([
+      "0001_ivr_queue_items",
+      "0000_init_queue",
+    ]);
+    expect(down.applied.filter((s) => s.domain === "ivr").map((s) => s.name)).toEqual([
+      "0004_ivr_integer_ids",
+      "0003a_extra",
       "0003_ivr_targets",
       "0002_step_unique",
       "0001_updated_at_trigger",
-      "0000a_extra",
     ]);
     expect(await names(h, "index")).not.toContain("test_scenarios_phone_idx");
   });
@@ -347,6 +359,7 @@ describe("openDatabase refuses a database it cannot trust (file)", () => {
       "0001_updated_at_trigger",
       "0002_step_unique",
       "0003_ivr_targets",
+      "0004_ivr_integer_ids",
     ]);
     h.close();
   });

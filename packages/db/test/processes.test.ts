@@ -56,7 +56,7 @@ try {
   } else if (mode === "write") {
     const h = await db.openDatabase({ url, migrate: true });
     await db.createScenario(h, {
-      scenario_id: "persist-1",
+      slug: "persist-1",
       name: "survives restarts",
       target_phone: "+15550100",
       steps: [{ type: "dtmf", digits: "9#" }],
@@ -209,7 +209,7 @@ describe("several processes on one database file", () => {
     expect(readerPid).not.toBe(writerPid);
     expect(read).toEqual(written);
     expect(written).toMatchObject({
-      scenario: { scenario_id: "persist-1", steps: [{ type: "dtmf", digits: "9#" }] },
+      scenario: { slug: "persist-1", steps: [{ type: "dtmf", digits: "9#" }] },
       bench: { run_id: "persist-bench", quality: { tests_written: 3, tests_passing: 2 } },
       run: { id: "persist-run", sut_name: "shop" },
       instances: [{ id: "i1", status: "fail", duration_ms: 12.5, error: "boom" }],

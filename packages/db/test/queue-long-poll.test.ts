@@ -21,7 +21,7 @@ afterAll(() => dir.cleanup());
 let n = 0;
 let url: string;
 let h: VerdictDb;
-let scenarioId: string;
+let scenarioId: number;
 beforeEach(async () => {
   url = `file:${dir.file(`w${n++}.db`)}`;
   h = await openDatabase({ url, migrate: true });

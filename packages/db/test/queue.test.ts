@@ -52,7 +52,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-async function scenario(timeout_seconds = 60): Promise<string> {
+async function scenario(timeout_seconds = 60): Promise<number> {
   const s = await createScenario(h, {
     name: "balance",
     target_phone: "+15550100",
@@ -137,16 +137,27 @@ async function allReady(n: number): Promise<void> {
 }
 
 describe("IVR items", () => {
-  it("enqueue creates queued executions; a claim starts one and completing it records steps once", async () => {
+  it("enqueue queues items only; a claim creates the execution (running) and completing it records steps once", async () => {
     const scenarioId = await scenario();
     const q = await enqueueExecutions(h, { scenario_id: scenarioId, repeat: 3 });
-    expect(q.execution_ids).toHaveLength(3);
-    for (const id of q.execution_ids) expect((await getExecution(h, id)).status).toBe("queued");
+    expect(q).toMatchObject({ scenario_id: scenarioId, slug: expect.stringMatching(/^scn_/) });
+    expect(q.item_ids).toHaveLength(3);
+    // A queued execution lives only in the queue: items carry the scenario, no execution row exists yet.
+    const queued = (await listWorkItems(h)).items;
+    expect(queued.map((i) => [i.status, i.execution_id, i.scenario_ref, i.scenario_id])).toEqual(
+      q.item_ids.map(() => ["queued", null, scenarioId, q.slug]),
+    );
+    expect(Number((await h.client.execute("SELECT count(*) AS n FROM test_executions")).rows[0]?.n)).toBe(0);
     expect((await queueCounts(h)).ivr.queued).toBe(3);
+    // Enqueueing by slug is the same.
+    expect((await enqueueExecutions(h, { scenario_id: q.slug })).scenario_id).toBe(scenarioId);
+    expect((await queueCounts(h)).ivr.queued).toBe(4);
 
     const item = only(await claimWork(h, { worker_id: "w1", kinds: ["ivr"], lease_ms: 10_000 }));
     if (item.kind !== "ivr") throw new Error("expected an IVR item");
-    expect(item.execution_id).toBe(q.execution_ids[0]); // oldest first
+    expect(item.item_id).toBe(q.item_ids[0]); // oldest first
+    expect((await getWorkItem(h, item.item_id)).execution_id).toBe(item.execution_id);
+    expect(Number((await h.client.execute("SELECT count(*) AS n FROM test_executions")).rows[0]?.n)).toBe(1);
     expect(item.scenario.steps).toHaveLength(3);
     expect(item.attempt).toBe(1);
     expect(item.deadline_in_ms).toBeGreaterThan(59_000);
@@ -301,7 +312,7 @@ describe("IVR items", () => {
     const item = await getWorkItem(h, a.item_id);
     expect(item.status).toBe("failed");
     expect(item.last_error).toMatch(/gave up after 2 attempt\(s\); last: attempt 2\/2: lease expired \(worker b/);
-    const exe = await getExecution(h, q.execution_ids[0] ?? "");
+    const exe = await getExecution(h, (await getWorkItem(h, q.item_ids[0] ?? "")).execution_id ?? 0);
     expect(exe).toMatchObject({ status: "failed", final_result: "fail" });
     expect(exe.error_message).toMatch(/gave up/);
   });
@@ -333,7 +344,8 @@ describe("IVR items", () => {
     await sleep(1000 + 2100); // deadline plus the grace a running worker gets to report it itself
     expect((await reapQueue(h)).timed_out).toBe(1);
     expect((await getWorkItem(h, a.item_id)).status).toBe("timeout");
-    expect(await getExecution(h, q.execution_ids[0] ?? "")).toMatchObject({ status: "timeout", final_result: "fail" });
+    const exeId = (await getWorkItem(h, q.item_ids[0] ?? "")).execution_id ?? 0;
+    expect(await getExecution(h, exeId)).toMatchObject({ status: "timeout", final_result: "fail" });
     // The worker's late completion is refused.
     await expect(
       completeWork(h, { kind: "ivr", worker_id: "a", item_id: a.item_id, lease: a.lease, final_result: "pass" }),
@@ -426,7 +438,7 @@ describe("HTTP runs", () => {
 describe("schema", () => {
   it("CHECK constraints name themselves", async () => {
     const bad = h.client.execute(
-      "INSERT INTO work_items (id, kind, scenario_id, timeout_seconds) VALUES ('x', 'ivr', 's', 10)",
+      "INSERT INTO work_items (id, kind, scenario_id, instance_id, timeout_seconds) VALUES ('x', 'ivr', 's', 'i', 10)",
     );
     await expect(bad).rejects.toThrow(/work_items_kind_refs/);
     const scenarioId = await scenario();
@@ -441,16 +453,19 @@ describe("schema", () => {
     expect(ConstraintError).toBeDefined();
   });
 
-  it("deleting a scenario deletes its queued items; the domain migrates down and up", async () => {
+  it("an item whose scenario was deleted before it started fails at claim; the domain migrates down and up", async () => {
     const scenarioId = await scenario();
-    await enqueueExecutions(h, { scenario_id: scenarioId, repeat: 2 });
+    const q = await enqueueExecutions(h, { scenario_id: scenarioId, repeat: 2 });
     await h.client.execute({ sql: "DELETE FROM test_scenarios WHERE scenario_id = ?", args: [scenarioId] });
-    expect((await listWorkItems(h)).items).toHaveLength(0);
-    const down = await migrateDown(h.client, { domains: ["queue"], to: "0" });
-    expect(down.applied.map((s) => s.name)).toEqual(["0000_init_queue"]);
+    expect(await claimWork(h, { worker_id: "w", max_items: 5 })).toEqual([]);
+    const items = (await listWorkItems(h)).items;
+    expect(items.map((i) => [i.id, i.status, i.execution_id])).toEqual(q.item_ids.map((id) => [id, "failed", null]));
+    expect(items[0]?.last_error).toMatch(/was deleted before the execution started/);
+    const down = await migrateDown(h.client, { domains: ["queue"], to: "0", force: true });
+    expect(down.applied.map((s) => s.name)).toEqual(["0001_ivr_queue_items", "0000_init_queue"]);
     const tables = await h.client.execute("SELECT name FROM sqlite_master WHERE name IN ('work_items', 'report_keys')");
     expect(tables.rows).toHaveLength(0);
     const up = await migrateUp(h.client, { domains: ["queue"] });
-    expect(up.applied.map((s) => s.name)).toEqual(["0000_init_queue"]);
+    expect(up.applied.map((s) => s.name)).toEqual(["0000_init_queue", "0001_ivr_queue_items"]);
   });
 });

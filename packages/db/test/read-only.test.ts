@@ -23,7 +23,7 @@ import { rejection } from "./helpers.js";
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 function scenario(id: string) {
-  return { scenario_id: id, name: id, target_phone: "+15550100100", steps: [{ type: "dtmf" as const, digits: "1" }] };
+  return { slug: id, name: id, target_phone: "+15550100100", steps: [{ type: "dtmf" as const, digits: "1" }] };
 }
 
 function expectReadOnly(e: unknown, database: string, reason: RegExp): void {
@@ -70,7 +70,7 @@ describe("opening a file read-only in-process", () => {
       try {
         expect(h.readOnly).toBe(true);
         expect((await getScenario(h, "kept")).name).toBe("kept");
-        expect((await listScenarios(h, {})).items.map((s) => s.scenario_id)).toEqual(["kept"]);
+        expect((await listScenarios(h, {})).items.map((s) => s.slug)).toEqual(["kept"]);
         const reason = how === "readOnly option" ? /--read-only/ : /mode=ro/;
         expectReadOnly(await rejection(createScenario(h, scenario("new"))), path, reason);
         expectReadOnly(await rejection(h.client.execute("DELETE FROM test_scenarios")), path, reason);

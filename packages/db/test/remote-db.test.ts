@@ -13,6 +13,7 @@ import {
   createScenario,
   errorTextOf,
   finishExecution,
+  listExecutions,
   getBenchmarkRun,
   insertAssertions,
   insertInstances,
@@ -154,33 +155,33 @@ describe.skipIf(!sqld.available).each([
 
   it("rejects a CHECK violation with a ConstraintError naming the constraint", async () => {
     await createScenario(h, {
-      scenario_id: "remote-check",
+      slug: "remote-check",
       name: "remote check",
       target_phone: "+15550100100",
       steps: [{ type: "prompt", name: "hello", expected_text: "hi" }],
     });
-    await startExecution(h, {
-      execution_id: "remote-exe-check",
+    const started = await startExecution(h, {
       scenario_id: "remote-check",
       start_time: "2026-11-21T10:00:00.000Z",
     });
     const err = await finishExecution(h, {
-      execution_id: "remote-exe-check",
+      execution_id: started.execution_id,
       status: "completed",
       end_time: "2026-11-21T09:00:00.000Z",
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConstraintError);
     expect((err as ConstraintError).kind).toBe("check");
     expect((err as ConstraintError).constraint).toBe("test_executions_end_after_start");
-    const rs = await h.client.execute(
-      "SELECT status, end_time FROM test_executions WHERE execution_id = 'remote-exe-check'",
-    );
+    const rs = await h.client.execute({
+      sql: "SELECT status, end_time FROM test_executions WHERE execution_id = ?",
+      args: [started.execution_id],
+    });
     expect(rs.rows[0]).toMatchObject({ status: "running", end_time: null });
   });
 
   it("rejects a FOREIGN KEY violation with a ConstraintError naming the missing parent", async () => {
     const err = await recordStepExecutions(h, [
-      { execution_id: "no-such-execution", step_number: 0, step_type: "prompt", status: "pass" },
+      { execution_id: 999_999, step_number: 0, step_type: "prompt", status: "pass" },
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConstraintError);
     expect((err as ConstraintError).kind).toBe("foreign_key");
@@ -188,7 +189,8 @@ describe.skipIf(!sqld.available).each([
   });
 
   it("a recordStepExecutions batch that fails part-way leaves nothing behind", async () => {
-    const step = (i: number, execution_id = "remote-exe-check") => ({
+    const [exe] = (await listExecutions(h, { scenario_id: "remote-check" })).items;
+    const step = (i: number, execution_id = exe?.execution_id ?? 0) => ({
       execution_id,
       step_number: i,
       step_type: "prompt" as const,
@@ -196,7 +198,7 @@ describe.skipIf(!sqld.available).each([
     });
     const good = Array.from({ length: 700 }, (_, i) => step(i));
     // Rows go in 500 at a time, so the first statement succeeds before the bad row's one fails.
-    const batch = [...good.slice(0, 600), step(600, "missing-exe")];
+    const batch = [...good.slice(0, 600), step(600, 999_999)];
     const err = await recordStepExecutions(h, batch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConstraintError);
     expect(await count(h, "SELECT count(*) AS n FROM step_executions")).toBe(0);

@@ -35,7 +35,7 @@ import {
 const sqld = sqldForTests("packages/db replica tests (remote-replica.test.ts)");
 
 const scenario = (id: string) => ({
-  scenario_id: id,
+  slug: id,
   name: id,
   target_phone: "+15550100100",
   steps: [{ type: "prompt" as const, name: "hello", expected_text: "hi" }],
@@ -138,7 +138,7 @@ describe.skipIf(!sqld.available)("sqld primary + server replica", () => {
   it("writes made on the primary reach the replica", async () => {
     await createScenario(viaPrimary, scenario("via-primary"));
     const found = await eventually(() => getScenario(viaReplica, "via-primary"));
-    expect(found.scenario_id).toBe("via-primary");
+    expect(found.slug).toBe("via-primary");
   });
 });
 
@@ -178,27 +178,28 @@ describe.skipIf(!sqld.available)("embedded replica (local file synced with an sq
     expect((await getScenario(local, "from-local")).name).toBe("from-local");
     expect((await getScenario(remote, "from-local")).name).toBe("from-local");
 
-    await startExecution(local, { execution_id: "local-exe", scenario_id: "from-local" });
+    const exe = await startExecution(local, { scenario_id: "from-local" });
     await recordStepExecutions(
       local,
       Array.from({ length: 30 }, (_, i) => ({
-        execution_id: "local-exe",
+        execution_id: exe.execution_id,
         step_number: i,
         step_type: "dtmf" as const,
         dtmf_sent: "1",
         status: "pass" as const,
       })),
     );
-    const rs = await remote.client.execute(
-      "SELECT count(*) AS n FROM step_executions WHERE execution_id = 'local-exe'",
-    );
+    const rs = await remote.client.execute({
+      sql: "SELECT count(*) AS n FROM step_executions WHERE execution_id = ?",
+      args: [exe.execution_id],
+    });
     expect(Number(rs.rows[0]?.n)).toBe(30);
   });
 
   it("a second embedded replica of the same primary gets everything on open", async () => {
     const other = await openDatabase({ url: `file:${dir.file("other.db")}`, syncUrl: primary.url });
     try {
-      const names = (await listScenarios(other, { limit: 100 })).items.map((s) => s.scenario_id).sort();
+      const names = (await listScenarios(other, { limit: 100 })).items.map((s) => s.slug).sort();
       expect(names).toEqual(["from-local", "from-primary"]);
     } finally {
       other.close();
@@ -214,7 +215,7 @@ describe.skipIf(!sqld.available)("embedded replica (local file synced with an sq
     try {
       await createScenario(remote, scenario("background"));
       const found = await eventually(() => getScenario(periodic, "background"), 8000);
-      expect(found.scenario_id).toBe("background");
+      expect(found.slug).toBe("background");
     } finally {
       periodic.close();
     }

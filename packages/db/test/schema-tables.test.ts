@@ -9,7 +9,11 @@ const OUR_DOMAINS = ["ivr", "metrics", "runs"] as const;
  * migration may widen an index (extra trailing columns still serve the same filters) or add others.
  */
 const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
-  test_scenarios: { test_scenarios_name_idx: ["name"], test_scenarios_target_idx: ["target"] },
+  test_scenarios: {
+    test_scenarios_name_idx: ["name"],
+    test_scenarios_target_idx: ["target"],
+    test_scenarios_slug_uq: ["slug"],
+  },
   ivr_targets: {},
   test_executions: {
     test_executions_scenario_id_idx: ["scenario_id"],
@@ -55,10 +59,8 @@ const NAMED_INDEXES: Record<string, Record<string, string[]>> = {
 
 /** Primary keys that are not the rowid, so SQLite backs them with an automatic index. */
 const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
-  test_scenarios: ["scenario_id"],
   ivr_targets: ["name"],
-  test_executions: ["execution_id"],
-  intent_training_data: ["training_id"],
+  ivr_ids_0004: ["kind", "old_id"],
   benchmark_runs: ["run_id"],
   performance_metrics: ["run_id"],
   autonomy_metrics: ["run_id"],
@@ -171,7 +173,7 @@ describe.each(TARGETS)("schema on %s", (_label, url) => {
   });
   afterEach(() => h.close());
 
-  it("has exactly the 20 tables of the ivr, metrics and runs domains", async () => {
+  it(`has exactly the ${TABLES.length} tables of the ivr, metrics and runs domains`, async () => {
     const rs = await h.client.execute(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_verdict_migrations' ORDER BY name",
     );

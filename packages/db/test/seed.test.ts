@@ -49,6 +49,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       intent_training_data: SEED_TRAINING.length,
       step_executions_duplicates: 0,
       ivr_targets: 0,
+      ivr_ids_0004: 0,
       benchmark_runs: 2,
       performance_metrics: 2,
       autonomy_metrics: 2,
@@ -80,8 +81,10 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       "1#",
     ]);
     const failed = await listExecutions(h, { final_result: "fail" });
-    expect(failed.items.map((e) => e.execution_id)).toEqual(["seed-exe-002"]);
-    expect((await listStepExecutions(h, "seed-exe-001")).map((x) => x.step_number)).toEqual([0, 1, 2]);
+    expect(failed.items.map((e) => e.call_id)).toEqual(["CA-seed-002"]);
+    const [passed] = (await listExecutions(h, { final_result: "pass" })).items;
+    expect(passed?.call_id).toBe("CA-seed-001");
+    expect((await listStepExecutions(h, passed?.execution_id ?? 0)).map((x) => x.step_number)).toEqual([0, 1, 2]);
     const fails = await queryInstances(h, { run_id: "seed-run-001", status: "fail", with_total: true });
     expect(fails.total).toBe(2);
   });
@@ -90,7 +93,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
     h = await openDatabase({ url: url(), migrate: true });
     await seed(h);
     const counts = await rowCounts(h);
-    await deleteScenario(h, "bank-agent", { force: true }); // takes seed-exe-002 and its 2 steps along
+    await deleteScenario(h, "bank-agent", { force: true }); // takes its execution (CA-seed-002) and its 2 steps along
     const again = await seed(h);
     expect(again.added).toEqual({ ...ZERO, scenarios: 1, executions: 1 });
     expect(await rowCounts(h)).toEqual(counts);

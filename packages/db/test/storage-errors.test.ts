@@ -36,7 +36,7 @@ const SECRET = "s3cret-value-in-a-bound-parameter";
 
 function scenario(id: string, description = SECRET): ScenarioInput {
   return {
-    scenario_id: id,
+    slug: id,
     name: id,
     description,
     target_phone: "+15550100100",
@@ -101,7 +101,7 @@ describe("local files", () => {
     expect(err.message).toMatch(/^disk full: .* \(SQLITE_FULL\)/);
     const viaClient = await rejection(
       h.client.execute({
-        sql: "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES (?, ?, ?, ?)",
+        sql: "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES (?, ?, ?, ?)",
         args: ["x", big, "+1555", "[]"],
       }),
     );
@@ -117,7 +117,7 @@ describe("local files", () => {
     const tx = await holder.client.transaction("write");
     try {
       await tx.execute(
-        "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')",
+        "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')",
       );
       const err = expectStorageError(await rejection(createScenario(h, scenario("waits"))), "busy", path);
       expect(err.message).toMatch(/^database busy for 0\.3 s: /);
@@ -126,7 +126,7 @@ describe("local files", () => {
     } finally {
       await tx.rollback();
     }
-    expect((await createScenario(h, scenario("after"))).scenario_id).toBe("after");
+    expect((await createScenario(h, scenario("after"))).slug).toBe("after");
   });
 
   const canMount = process.getuid?.() === 0 && spawnSync("mount", ["--version"]).status === 0;
@@ -149,7 +149,7 @@ describe("local files", () => {
           for (let i = 0; i < 400 && fault === null; i++) {
             fault = await tx
               .execute({
-                sql: "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES (?, ?, '+1', '[]')",
+                sql: "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES (?, ?, '+1', '[]')",
                 args: [`s${i}`, SECRET.repeat(300)],
               })
               .then(
@@ -245,9 +245,7 @@ describe.skipIf(!sqld.available)("a libSQL server", () => {
   it("the server's own refusal of a write (HTTP 403) translates to read_only too", async () => {
     const ro = signJwt(keys.privateKey, { a: "ro" });
     const raw = createClient({ url: server.url, authToken: ro });
-    const e = await rejection(
-      raw.execute({ sql: "INSERT INTO test_scenarios (scenario_id) VALUES (?)", args: [SECRET] }),
-    );
+    const e = await rejection(raw.execute({ sql: "INSERT INTO test_scenarios (slug) VALUES (?)", args: [SECRET] }));
     raw.close();
     const target = { database: server.url, remote: true, readOnly: false, busyTimeoutMs: 5000 };
     const err = expectStorageError(translateDriverError(e, target), "read_only", server.url);
@@ -260,7 +258,7 @@ describe.skipIf(!sqld.available)("a libSQL server", () => {
     try {
       const tx = await h.client.transaction("write");
       await tx.execute({
-        sql: "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES (?, 'n', '+1', '[]')",
+        sql: "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES (?, 'n', '+1', '[]')",
         args: ["mid"],
       });
       process.kill(victim.pid, "SIGKILL");

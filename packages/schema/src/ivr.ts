@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { ivrTargetName } from "./ivr-targets.js";
-import { identifier, isoTimestamp, nonNegativeInt, pageInput, rate01 } from "./common.js";
+import { isoTimestamp, nonNegativeInt, pageInput, rate01 } from "./common.js";
 
-export const executionStatus = z.enum(["queued", "running", "completed", "failed", "timeout"]);
+/** An execution's status (the seed's values): a queued execution lives in the queue, not here. */
+export const executionStatus = z.enum(["running", "completed", "failed", "timeout"]);
 export type ExecutionStatus = z.infer<typeof executionStatus>;
 export const finalResult = z.enum(["pass", "fail"]);
 export type FinalResult = z.infer<typeof finalResult>;
@@ -182,11 +183,39 @@ export function recordedStepType(kind: StepKind): StepType {
 }
 
 /**
+ * A scenario's human-readable key (what files and the CLI use, e.g. `banking-balance`): letters,
+ * digits, `.`, `_` and `-`, never all digits, so it is never mistaken for a numeric scenario_id.
+ */
+export const scenarioSlug = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._-]+$/, "may hold only letters, digits, '.', '_' and '-'")
+  .regex(/[^0-9]/, "must not be all digits (that would read as a numeric scenario_id)");
+
+/** A database row id (scenario_id, execution_id, training_id): a positive integer; digits in a string are read as one. */
+export const rowId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A scenario named by its numeric scenario_id or by its slug. */
+export const scenarioRef = z.union([
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  z
+    .string()
+    .regex(/^[0-9]+$/)
+    .transform(Number),
+  scenarioSlug,
+]);
+export type ScenarioRef = z.input<typeof scenarioRef>;
+
+/**
  * A scenario as written in a file or sent to the API. Strict at every level: a misspelled key
  * (`expect_text:`) is an error, never a step that silently checks nothing.
  */
 export const scenarioInput = z.strictObject({
-  scenario_id: identifier.optional(),
+  /** The scenario's slug (unique); generated when left out. */
+  slug: scenarioSlug.optional(),
+  /** The key files used for the slug before it was called that; read as `slug`. */
+  scenario_id: scenarioSlug.optional().describe("former name of slug; read as slug"),
   name: z.string().min(1).max(200),
   description: z.string().max(5000).nullish(),
   target_phone: z.string().min(1).max(64),
@@ -198,20 +227,21 @@ export const scenarioInput = z.strictObject({
 export type ScenarioInput = z.input<typeof scenarioInput>;
 
 export const scenarioUpdate = z.strictObject({
-  scenario_id: identifier,
-  patch: scenarioInput.omit({ scenario_id: true }).partial(),
+  scenario_id: scenarioRef,
+  patch: scenarioInput.omit({ scenario_id: true, slug: true }).partial(),
 });
 export type ScenarioUpdate = z.input<typeof scenarioUpdate>;
 
 /** Replaces a scenario's whole definition (`verdict scenarios update ID FILE`); its executions stay. */
 export const scenarioReplaceInput = z.strictObject({
-  scenario_id: identifier,
+  scenario_id: scenarioRef,
   scenario: scenarioInput,
 });
 export type ScenarioReplaceInput = z.input<typeof scenarioReplaceInput>;
 
 export const scenario = z.object({
-  scenario_id: identifier,
+  scenario_id: z.number().int(),
+  slug: z.string(),
   name: z.string(),
   description: z.string().nullable(),
   target_phone: z.string(),
@@ -228,15 +258,14 @@ export const scenarioListInput = pageInput.extend({
 });
 
 export const executionStartInput = z.object({
-  execution_id: identifier.optional(),
-  scenario_id: identifier,
+  scenario_id: scenarioRef,
   call_id: z.string().min(1).max(200).nullish(),
   start_time: isoTimestamp.optional(),
 });
 export type ExecutionStartInput = z.input<typeof executionStartInput>;
 
 export const executionFinishInput = z.object({
-  execution_id: identifier,
+  execution_id: rowId,
   status: z.enum(["completed", "failed", "timeout"]),
   final_result: finalResult.nullish(),
   error_message: z.string().max(10_000).nullish(),
@@ -246,8 +275,8 @@ export const executionFinishInput = z.object({
 export type ExecutionFinishInput = z.input<typeof executionFinishInput>;
 
 export const execution = z.object({
-  execution_id: identifier,
-  scenario_id: identifier,
+  execution_id: z.number().int(),
+  scenario_id: z.number().int(),
   status: executionStatus,
   start_time: isoTimestamp.nullable(),
   end_time: isoTimestamp.nullable(),
@@ -258,7 +287,7 @@ export const execution = z.object({
 export type Execution = z.infer<typeof execution>;
 
 export const executionListInput = pageInput.extend({
-  scenario_id: identifier.optional(),
+  scenario_id: scenarioRef.optional(),
   status: executionStatus.optional(),
   final_result: finalResult.optional(),
   since: isoTimestamp.optional(),
@@ -267,7 +296,7 @@ export const executionListInput = pageInput.extend({
 export type ExecutionListInput = z.input<typeof executionListInput>;
 
 export const stepExecutionInput = z.strictObject({
-  execution_id: identifier,
+  execution_id: rowId,
   step_number: nonNegativeInt,
   step_type: stepType,
   expected_intent: z.string().nullish(),
@@ -285,6 +314,7 @@ export type StepExecutionInput = z.input<typeof stepExecutionInput>;
 
 export const stepExecution = stepExecutionInput.extend({
   id: z.number().int(),
+  execution_id: z.number().int(),
   expected_intent: z.string().nullable(),
   actual_intent: z.string().nullable(),
   confidence: z.number().nullable(),
@@ -298,7 +328,6 @@ export const stepExecution = stepExecutionInput.extend({
 export type StepExecution = z.infer<typeof stepExecution>;
 
 export const trainingInput = z.strictObject({
-  training_id: identifier.optional(),
   text_sample: z.string().trim().min(1).max(5000),
   intent_label: z.string().trim().min(1).max(100),
   confidence_threshold: rate01.default(0.85),
@@ -337,7 +366,7 @@ export const trainingFileRecord = z
   .pipe(trainingInput);
 
 export const trainingSample = z.object({
-  training_id: identifier,
+  training_id: z.number().int(),
   text_sample: z.string(),
   intent_label: z.string(),
   confidence_threshold: z.number(),
@@ -366,6 +395,6 @@ export const trainingSetThresholdsInput = z
 export type TrainingSetThresholdsInput = z.infer<typeof trainingSetThresholdsInput>;
 
 export const trainingSetStatusInput = z.object({
-  training_ids: z.array(identifier).min(1).max(10_000),
+  training_ids: z.array(rowId).min(1).max(10_000),
   validation_status: validationStatus,
 });

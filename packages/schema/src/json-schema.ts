@@ -18,7 +18,10 @@ const trainingRecordDoc = z.strictObject({
   threshold: trainingInput.shape.confidence_threshold.describe("short name of confidence_threshold"),
   source: trainingInput.shape.source,
   validation_status: trainingInput.shape.validation_status,
-  training_id: z.string().optional().describe("written by `verdict training export`; ignored on import"),
+  training_id: z
+    .union([z.number().int(), z.string()])
+    .optional()
+    .describe("written by `verdict training export`; ignored on import"),
   created_at: z.string().optional().describe("written by `verdict training export`; ignored on import"),
 });
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { identifier, isoTimestamp, jsonValue, nonNegativeInt, pageInput, rate01 } from "./common.js";
 import { httpScenario } from "./http-scenario.js";
-import { DTMF_PATTERN, finalResult, type Scenario, stepStatus, stepType } from "./ivr.js";
+import { DTMF_PATTERN, finalResult, type Scenario, scenarioRef, stepStatus, stepType } from "./ivr.js";
 import type { HttpScenario } from "./http-scenario.js";
 import { instanceStatus, observation } from "./runs.js";
 
@@ -27,7 +27,7 @@ const maxAttempts = z.number().int().min(1).max(20);
 export const leaseMs = z.number().int().min(500).max(600_000);
 
 export const enqueueExecutionsInput = z.object({
-  scenario_id: identifier,
+  scenario_id: scenarioRef,
   repeat: z.number().int().min(1).max(10_000).default(1),
   max_attempts: maxAttempts.default(3),
 });
@@ -69,7 +69,7 @@ interface ClaimedBase {
 }
 export interface ClaimedIvrItem extends ClaimedBase {
   kind: "ivr";
-  execution_id: string;
+  execution_id: number;
   scenario: Scenario;
 }
 export interface ClaimedHttpItem extends ClaimedBase {
@@ -231,8 +231,12 @@ export interface WorkItem {
   id: string;
   kind: WorkKind;
   status: WorkStatus;
+  /** An HTTP item's scenario id; an IVR item's scenario slug (its numeric id is scenario_ref). */
   scenario_id: string;
-  execution_id: string | null;
+  /** An IVR item's scenario_id (numeric); null for HTTP items. */
+  scenario_ref: number | null;
+  /** An IVR item's execution, created when a worker first claims it: null while it waits. */
+  execution_id: number | null;
   run_id: string | null;
   instance_id: string | null;
   attempts: number;

@@ -43,8 +43,9 @@ interface RunOptions {
 }
 
 interface RunRecord {
-  execution_id: string;
-  scenario_id: string;
+  execution_id: number;
+  scenario_id: number;
+  slug: string;
   name: string;
   call_id: string | null;
   final_result: "pass" | "fail";
@@ -77,15 +78,16 @@ async function resolveScenario(api: VerdictClient, ref: string): Promise<Scenari
     return api.ivr.scenarios.get.query({ scenario_id: ref });
   }
   const input = readStructuredFile(ref, scenarioInput);
-  if (input.scenario_id !== undefined) {
-    const existing = await api.ivr.scenarios.get.query({ scenario_id: input.scenario_id }).catch(() => null);
+  const slug = input.slug ?? input.scenario_id;
+  if (slug !== undefined) {
+    const existing = await api.ivr.scenarios.get.query({ scenario_id: slug }).catch(() => null);
     if (existing !== null) {
       if (sameScenario(existing, input)) return existing;
       throw new InputFileError(
         ref,
         null,
-        "scenario_id",
-        `scenario ${input.scenario_id} is already stored with different content; remove it (verdict scenarios rm ${input.scenario_id}) or change the id`,
+        input.slug !== undefined ? "slug" : "scenario_id",
+        `scenario ${slug} is already stored with different content; remove it (verdict scenarios rm ${slug}) or change the slug`,
       );
     }
     return api.ivr.scenarios.create.mutate(input as ScenarioInput);
@@ -156,7 +158,7 @@ function toSuite(run: RunRecord, scenario: Scenario, label: string): JunitSuite 
     const def = scenario.steps[s.step_number];
     return {
       name: `step ${s.step_number} ${def?.type ?? s.step_type}${def?.name ? `: ${def.name}` : ""}`,
-      classname: `ivr.${scenario.scenario_id}`,
+      classname: `ivr.${scenario.slug}`,
       seconds: (s.latency_ms ?? 0) / 1000,
       status: s.status,
       message: s.error ?? null,
@@ -168,8 +170,9 @@ function toSuite(run: RunRecord, scenario: Scenario, label: string): JunitSuite 
     timestamp: run.started_at.replace(/\.\d+Z$/, "Z"),
     seconds: run.seconds,
     properties: {
-      scenario_id: scenario.scenario_id,
-      execution_id: run.execution_id,
+      scenario: scenario.slug,
+      scenario_id: String(scenario.scenario_id),
+      execution_id: String(run.execution_id),
       ...(run.call_id !== null ? { call_id: run.call_id } : {}),
     },
     cases,
@@ -258,18 +261,18 @@ export function registerIvrRunCommand(program: Command): void {
             opts.target !== undefined
               ? await resolveTarget(api, opts.target, "--target", channelFlag, authToken)
               : undefined;
-          const channels = new Map<string, () => IvrChannel>();
+          const channels = new Map<number, () => IvrChannel>();
           for (const scenario of scenarios) {
             if (runTarget !== undefined) channels.set(scenario.scenario_id, runTarget);
             else if (scenario.target) {
-              const what = `scenario ${scenario.scenario_id}: target`;
+              const what = `scenario ${scenario.slug}: target`;
               channels.set(
                 scenario.scenario_id,
                 await resolveTarget(api, scenario.target, what, channelFlag, authToken),
               );
             } else {
               throw new UsageError(
-                `ivr run: scenario ${scenario.scenario_id} names no target; give --target NAME|URL (or set the scenario's target)`,
+                `ivr run: scenario ${scenario.slug} names no target; give --target NAME|URL (or set the scenario's target)`,
               );
             }
           }
@@ -278,13 +281,13 @@ export function registerIvrRunCommand(program: Command): void {
             for (let k = 1; k <= repeat; k++) {
               if (abort.signal.aborted) return;
               const label = repeat > 1 ? `${scenario.name} #${k}` : scenario.name;
-              say(color.bold(`${label} (${scenario.scenario_id})`));
+              say(color.bold(`${label} (${scenario.slug})`));
               const exe = await api.ivr.executions.start.mutate({ scenario_id: scenario.scenario_id });
               const steps: StepReport[] = [];
               let recording: Promise<unknown> = Promise.resolve();
               const t0 = Date.now();
               const result = await executor.run({
-                executionId: exe.execution_id,
+                executionId: String(exe.execution_id),
                 scenario,
                 signal: abort.signal,
                 ...(channel !== undefined ? { channel } : {}),
@@ -309,6 +312,7 @@ export function registerIvrRunCommand(program: Command): void {
               const run: RunRecord = {
                 execution_id: exe.execution_id,
                 scenario_id: scenario.scenario_id,
+                slug: scenario.slug,
                 name: label,
                 call_id: result.call_id,
                 final_result: result.final_result,
@@ -349,10 +353,13 @@ function finish(
 }
 
 const FINISHED = new Set(["completed", "failed", "timeout"]);
+const ITEM_ENDED = new Set(["done", "failed", "timeout"]);
 
 /**
  * --server --wait: each scenario stored on the server (files added unless identical), its
  * executions queued, then followed until they end, printing steps as the workers report them.
+ * A queued execution is a queue item until a worker starts it: the item is read until it names
+ * its execution (or ends without one), then the execution.
  */
 async function runQueued(
   g: ReturnType<typeof globalsOf>,
@@ -362,23 +369,40 @@ async function runQueued(
 ): Promise<{ runs: RunRecord[]; suites: JunitSuite[] }> {
   const say = (line: string) => (g.json ? process.stderr : process.stdout).write(`${line}\n`);
   return withApi(g, async (api) => {
-    const queued: { scenario: Scenario; execution_id: string; label: string }[] = [];
+    const queued: { scenario: Scenario; item_id: string; label: string }[] = [];
     for (const ref of refs) {
       const scenario = await resolveScenario(api, ref);
       const r = await api.queue.enqueue.mutate({ scenario_id: scenario.scenario_id, repeat });
-      r.execution_ids.forEach((execution_id, k) => {
-        queued.push({ scenario, execution_id, label: repeat > 1 ? `${scenario.name} #${k + 1}` : scenario.name });
+      r.item_ids.forEach((item_id, k) => {
+        queued.push({ scenario, item_id, label: repeat > 1 ? `${scenario.name} #${k + 1}` : scenario.name });
       });
     }
     const runs: RunRecord[] = [];
     const suites: JunitSuite[] = [];
     for (const q of queued) {
-      say(color.bold(`${q.label} (${q.scenario.scenario_id}, execution ${q.execution_id})`));
+      say(color.bold(`${q.label} (${q.scenario.slug}, queue item ${q.item_id})`));
       const printed = new Set<number>();
       const deadline = Date.now() + (q.scenario.timeout_seconds + 300) * 1000 * Math.max(1, queued.length);
+      let executionId: number | null = null;
       for (;;) {
-        const exe = await api.ivr.executions.get.query({ execution_id: q.execution_id });
-        const steps = await api.ivr.steps.list.query({ execution_id: q.execution_id });
+        if (executionId === null) {
+          const item = await api.queue.get.query({ item_id: q.item_id });
+          executionId = item.execution_id;
+          if (executionId === null) {
+            if (ITEM_ENDED.has(item.status))
+              throw new Error(
+                `queue item ${q.item_id} ended ${item.status} before it started: ${item.last_error ?? ""}`,
+              );
+            if (Date.now() > deadline)
+              throw new Error(
+                `queue item ${q.item_id} is still ${item.status} after waiting past its scenario's timeout: are workers running (verdict queue list)?`,
+              );
+            await new Promise((r) => setTimeout(r, pollMs));
+            continue;
+          }
+        }
+        const exe = await api.ivr.executions.get.query({ execution_id: executionId });
+        const steps = await api.ivr.steps.list.query({ execution_id: executionId });
         for (const st of steps.sort((a, b) => a.step_number - b.step_number)) {
           if (printed.has(st.step_number)) continue;
           printed.add(st.step_number);
@@ -388,6 +412,7 @@ async function runQueued(
           const run: RunRecord = {
             execution_id: exe.execution_id,
             scenario_id: q.scenario.scenario_id,
+            slug: q.scenario.slug,
             name: q.label,
             call_id: exe.call_id,
             final_result: exe.final_result === "pass" && exe.status === "completed" ? "pass" : "fail",
@@ -405,7 +430,7 @@ async function runQueued(
         }
         if (Date.now() > deadline) {
           throw new Error(
-            `execution ${q.execution_id} is still ${exe.status} after waiting past its scenario's timeout: are workers running (verdict queue list)?`,
+            `execution ${executionId} is still ${exe.status} after waiting past its scenario's timeout: are workers running (verdict queue list)?`,
           );
         }
         await new Promise((r) => setTimeout(r, pollMs));

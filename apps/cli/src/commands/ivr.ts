@@ -56,7 +56,9 @@ export function registerIvrCommands(program: Command): void {
       const input = readStructuredFile(file, scenarioInput);
       const created = await withApi(g, (api) => api.ivr.scenarios.create.mutate(input));
       if (g.json) return printJson(created);
-      info(`${color.green("added")} scenario ${created.scenario_id} (${created.steps.length} steps)`);
+      info(
+        `${color.green("added")} scenario ${created.slug} (id ${created.scenario_id}, ${created.steps.length} steps)`,
+      );
     });
   scenarios
     .command("update <id> <file>")
@@ -67,7 +69,9 @@ export function registerIvrCommands(program: Command): void {
       const scenario = readStructuredFile(file, scenarioInput);
       const updated = await withApi(g, (api) => api.ivr.scenarios.replace.mutate({ scenario_id: id, scenario }));
       if (g.json) return printJson(updated);
-      info(`${color.green("updated")} scenario ${updated.scenario_id} (${updated.steps.length} steps)`);
+      info(
+        `${color.green("updated")} scenario ${updated.slug} (id ${updated.scenario_id}, ${updated.steps.length} steps)`,
+      );
     });
   scenarios
     .command("list")
@@ -84,7 +88,7 @@ export function registerIvrCommands(program: Command): void {
       if (g.json) return printPage(page);
       printTable(
         page.items.map((s) => ({ ...s, steps: s.steps.length })),
-        ["scenario_id", "name", "target_phone", "steps", "timeout_seconds", "updated_at"],
+        ["scenario_id", "slug", "name", "target_phone", "steps", "timeout_seconds", "updated_at"],
       );
     });
   scenarios
@@ -97,6 +101,7 @@ export function registerIvrCommands(program: Command): void {
       if (g.json) return printJson(s);
       printKeyValues({
         scenario_id: s.scenario_id,
+        slug: s.slug,
         name: s.name,
         description: s.description,
         target_phone: s.target_phone,
@@ -151,7 +156,7 @@ export function registerIvrCommands(program: Command): void {
       examples("verdict executions list", "verdict executions list --scenario bank-balance --result fail --since 2d"),
     )
     .option("--scenario <id>")
-    .option("--status <status>", executionStatus.options.join("|"))
+    .option("--status <status>", `queued|${executionStatus.options.join("|")} (queued: read from the queue)`)
     .option("--result <result>", "pass|fail")
     .option("--since <time>")
     .option("--until <time>")
@@ -162,7 +167,25 @@ export function registerIvrCommands(program: Command): void {
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
-        const status = oneOf("--status", opts.status, executionStatus.options);
+        const wanted = oneOf("--status", opts.status, ["queued", ...executionStatus.options]);
+        if (wanted === "queued") {
+          // A queued execution lives in the queue until a worker starts it: its queue item is listed.
+          const page = await withApi(g, (api) =>
+            api.queue.list.query({
+              limit: parsePositiveInt("--limit", opts.limit) ?? 50,
+              kind: "ivr",
+              status: "queued",
+              ...(opts.scenario ? { scenario_id: opts.scenario } : {}),
+            }),
+          );
+          if (g.json) return printJson(page);
+          printTable(
+            page.items.map((i) => ({ ...i, item_id: i.id, scenario: i.scenario_id, status: "queued" })),
+            ["item_id", "scenario", "scenario_ref", "execution_id", "status", "attempts", "enqueued_at"],
+          );
+          return;
+        }
+        const status = wanted;
         const result = oneOf("--result", opts.result, finalResult.options);
         const since = isoFlag("--since", opts.since);
         const until = isoFlag("--until", opts.until);

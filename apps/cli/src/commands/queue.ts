@@ -41,8 +41,9 @@ export function registerQueueCommands(program: Command): void {
         api.queue.enqueue.mutate({ scenario_id: opts.scenario, repeat, max_attempts: maxAttempts }),
       );
       if (g.json) return printJson(r);
-      info(`${color.green("queued")} ${r.execution_ids.length} execution(s) of ${r.scenario_id}`);
-      for (const id of r.execution_ids) process.stdout.write(`${id}\n`);
+      // A queued execution is its queue item until a worker starts it (the item then names the execution).
+      info(`${color.green("queued")} ${r.item_ids.length} execution(s) of ${r.slug} (scenario ${r.scenario_id})`);
+      for (const id of r.item_ids) process.stdout.write(`${id}\n`);
     });
 
   group("runs")
@@ -110,7 +111,13 @@ export function registerQueueCommands(program: Command): void {
         printTable(
           page.items.map((i) => ({
             ...i,
-            target: i.kind === "ivr" ? i.execution_id : `${i.run_id}/${i.instance_id}`,
+            // an IVR item names its execution once a worker started it, its scenario until then
+            target:
+              i.kind === "ivr"
+                ? i.execution_id !== null
+                  ? `execution ${i.execution_id}`
+                  : `${i.scenario_id} (not started)`
+                : `${i.run_id}/${i.instance_id}`,
             attempts: `${i.attempts}/${i.max_attempts}`,
           })),
           ["id", "kind", "status", "target", "attempts", "claimed_by", "enqueued_at", "last_error"],

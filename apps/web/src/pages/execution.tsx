@@ -31,7 +31,7 @@ export function ExecutionPage() {
   const qc = useQueryClient();
   const execution = useQuery(trpc.ivr.executions.get.queryOptions({ execution_id: executionId }));
   const steps = useQuery(trpc.ivr.steps.list.queryOptions({ execution_id: executionId }));
-  const open = !execution.data || execution.data.status === "running" || execution.data.status === "queued";
+  const open = !execution.data || execution.data.status === "running";
   useLiveQueue({ kind: "ivr", limit: 100 }, () => {
     if (!open) return;
     qc.invalidateQueries({ queryKey: trpc.ivr.executions.get.queryKey({ execution_id: executionId }) });

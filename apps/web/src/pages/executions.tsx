@@ -14,7 +14,7 @@ const columns: Column<Execution>[] = [
     key: "id",
     header: "Execution",
     cell: (e) => (
-      <Link to="/ivr/executions/$executionId" params={{ executionId: e.execution_id }}>
+      <Link to="/ivr/executions/$executionId" params={{ executionId: String(e.execution_id) }}>
         {e.execution_id}
       </Link>
     ),
@@ -50,11 +50,18 @@ export function ExecutionsPage() {
       ...(search.cursor ? { cursor: search.cursor } : {}),
     }),
   });
+  // A queued execution is a queue item until a worker starts it; it is counted from the live queue.
+  const queued = live.data ? live.data.items.filter((i) => i.status === "queued").length : 0;
   return (
     <section>
       <h1>
         IVR executions <LiveBadge status={live.status} />
       </h1>
+      {queued > 0 ? (
+        <p className="muted" data-testid="queued-count">
+          {queued} queued, waiting for a worker
+        </p>
+      ) : null}
       <h2>In the queue</h2>
       {live.data ? (
         <Table
@@ -99,7 +106,7 @@ export function ExecutionsPage() {
           <Table
             rows={executions.data.items}
             columns={columns}
-            rowKey={(e) => e.execution_id}
+            rowKey={(e) => String(e.execution_id)}
             testId="executions-table"
           />
           {executions.data.nextCursor ? (

@@ -17,7 +17,7 @@ export const itemColumns: Column<WorkItem>[] = [
     header: "Execution / instance",
     cell: (i) =>
       i.execution_id ? (
-        <Link to="/ivr/executions/$executionId" params={{ executionId: i.execution_id }}>
+        <Link to="/ivr/executions/$executionId" params={{ executionId: String(i.execution_id) }}>
           {i.execution_id}
         </Link>
       ) : i.run_id && i.instance_id ? (

@@ -93,7 +93,10 @@ export function ScenariosPage() {
           {list.data.items.map((sc) => (
             <article key={sc.scenario_id} className="scenario" data-testid="scenario" data-id={sc.scenario_id}>
               <h2>
-                {sc.name} <span className="muted">({sc.scenario_id})</span>
+                {sc.name}{" "}
+                <span className="muted">
+                  ({sc.slug}, id {sc.scenario_id})
+                </span>
               </h2>
               <p className="muted">
                 calls {sc.target_phone} · times out after {sc.timeout_seconds} s

@@ -81,8 +81,8 @@ export function TrainingPage() {
               <input
                 type="checkbox"
                 aria-label={`Select ${s.training_id}`}
-                checked={selected.has(s.training_id)}
-                onChange={() => toggle(s.training_id)}
+                checked={selected.has(String(s.training_id))}
+                onChange={() => toggle(String(s.training_id))}
               />
             ),
           },
@@ -138,7 +138,7 @@ export function TrainingPage() {
           <Table
             rows={list.data.items}
             columns={columns}
-            rowKey={(s) => s.training_id}
+            rowKey={(s) => String(s.training_id)}
             testId="training-table"
             empty="No samples match."
           />

@@ -29,13 +29,14 @@ import {
   executionFinishInput,
   executionListInput,
   executionStartInput,
-  identifier,
+  rowId,
   ivrTargetDeleteInput,
   ivrTargetInput,
   ivrTargetListInput,
   ivrTargetName,
   ivrTargetUpdate,
   scenarioInput,
+  scenarioRef,
   scenarioListInput,
   scenarioReplaceInput,
   scenarioUpdate,
@@ -49,10 +50,11 @@ import {
 import { z } from "zod";
 import { readProcedure, writeProcedure } from "../trpc.js";
 
-const scenarioRef = z.object({ scenario_id: identifier });
+/** A scenario by its numeric scenario_id or its slug. */
+const scenarioByRef = z.object({ scenario_id: scenarioRef });
 /** `force`: also delete the scenario's executions and their steps (refused with CONFLICT otherwise). */
-const scenarioDelete = z.strictObject({ scenario_id: identifier, force: z.boolean().optional() });
-const executionRef = z.object({ execution_id: identifier });
+const scenarioDelete = z.strictObject({ scenario_id: scenarioRef, force: z.boolean().optional() });
+const executionRef = z.object({ execution_id: rowId });
 const targetRef = z.object({ name: ivrTargetName });
 
 export const ivrRouter = {
@@ -66,7 +68,7 @@ export const ivrRouter = {
   },
   scenarios: {
     create: writeProcedure.input(scenarioInput).mutation(({ ctx, input }) => createScenario(ctx.db, input)),
-    get: readProcedure.input(scenarioRef).query(({ ctx, input }) => getScenario(ctx.db, input.scenario_id)),
+    get: readProcedure.input(scenarioByRef).query(({ ctx, input }) => getScenario(ctx.db, input.scenario_id)),
     list: readProcedure.input(scenarioListInput.prefault({})).query(({ ctx, input }) => listScenarios(ctx.db, input)),
     update: writeProcedure.input(scenarioUpdate).mutation(({ ctx, input }) => updateScenario(ctx.db, input)),
     replace: writeProcedure.input(scenarioReplaceInput).mutation(({ ctx, input }) => replaceScenario(ctx.db, input)),

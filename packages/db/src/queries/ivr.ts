@@ -6,6 +6,7 @@ import {
   type Page,
   type Scenario,
   type ScenarioInput,
+  type ScenarioRef,
   type ScenarioReplaceInput,
   type ScenarioUpdate,
   type StepExecution,
@@ -18,6 +19,7 @@ import {
   executionStartInput,
   scenarioInput,
   scenarioListInput,
+  scenarioRef,
   scenarioReplaceInput,
   scenarioUpdate,
   stepExecutionInput,
@@ -58,10 +60,29 @@ function isRowList(
 
 // ---------- scenarios ----------
 
+/** A scenario's condition by its numeric id or its slug (a slug is never all digits). */
+function scenarioWhere(ref: ScenarioRef): SQL {
+  const parsed = scenarioRef.parse(ref);
+  return typeof parsed === "number" ? eq(testScenarios.scenario_id, parsed) : eq(testScenarios.slug, parsed);
+}
+
+/** The numeric id of a scenario named by id or slug; NOT_FOUND when there is none. */
+export async function resolveScenarioId(h: Pick<VerdictDb, "db">, ref: ScenarioRef): Promise<number> {
+  const [row] = await h.db.select({ id: testScenarios.scenario_id }).from(testScenarios).where(scenarioWhere(ref));
+  if (!row) throw new NotFoundError("scenario", String(ref));
+  return row.id;
+}
+
 export async function createScenario(h: VerdictDb, raw: ScenarioInput): Promise<Scenario> {
   const input = scenarioInput.parse(raw);
+  if (input.slug !== undefined && input.scenario_id !== undefined && input.slug !== input.scenario_id) {
+    throw new ValidationError(
+      "scenario_id",
+      `says '${input.scenario_id}' but slug says '${input.slug}' (scenario_id is the former name of slug: keep one)`,
+    );
+  }
   const row = {
-    scenario_id: input.scenario_id ?? newId("scn"),
+    slug: input.slug ?? input.scenario_id ?? newId("scn"),
     name: input.name,
     description: input.description ?? null,
     target_phone: input.target_phone,
@@ -74,9 +95,10 @@ export async function createScenario(h: VerdictDb, raw: ScenarioInput): Promise<
   return created;
 }
 
-export async function getScenario(h: VerdictDb, scenarioId: string): Promise<Scenario> {
-  const row = await h.db.query.testScenarios.findFirst({ where: eq(testScenarios.scenario_id, scenarioId) });
-  if (!row) throw new NotFoundError("scenario", scenarioId);
+/** A scenario by its numeric id or its slug. */
+export async function getScenario(h: VerdictDb, ref: ScenarioRef): Promise<Scenario> {
+  const row = await h.db.query.testScenarios.findFirst({ where: scenarioWhere(ref) });
+  if (!row) throw new NotFoundError("scenario", String(ref));
   return row;
 }
 
@@ -88,10 +110,10 @@ export async function listScenarios(
   const where: SQL[] = [];
   if (input.name_contains) where.push(like(testScenarios.name, `%${input.name_contains}%`));
   if (input.cursor) {
-    const [name, id] = decodeCursor(input.cursor, ["string", "string"]);
+    const [name, id] = decodeCursor(input.cursor, ["string", "int"]);
     const c = or(
       lt(testScenarios.name, String(name)) as SQL,
-      and(eq(testScenarios.name, String(name)), lt(testScenarios.scenario_id, String(id))) as SQL,
+      and(eq(testScenarios.name, String(name)), lt(testScenarios.scenario_id, Number(id))) as SQL,
     );
     if (c) where.push(c);
   }
@@ -105,13 +127,14 @@ export async function listScenarios(
 }
 
 export async function updateScenario(h: VerdictDb, raw: ScenarioUpdate): Promise<Scenario> {
-  const { scenario_id, patch } = scenarioUpdate.parse(raw);
+  const { scenario_id: ref, patch } = scenarioUpdate.parse(raw);
+  const scenario_id = await resolveScenarioId(h, ref);
   const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   if (Object.keys(set).length === 0) return getScenario(h, scenario_id);
   const [row] = await guard(h, "test_scenarios", { scenario_id, ...set }, () =>
     h.db.update(testScenarios).set(set).where(eq(testScenarios.scenario_id, scenario_id)).returning(),
   );
-  if (!row) throw new NotFoundError("scenario", scenario_id);
+  if (!row) throw new NotFoundError("scenario", String(scenario_id));
   // updated_at is set by a trigger after the UPDATE, so RETURNING shows the old value: read it back.
   return getScenario(h, scenario_id);
 }
@@ -121,11 +144,14 @@ export async function updateScenario(h: VerdictDb, raw: ScenarioUpdate): Promise
  * every field is set, so a field left out of the file goes back to its default. Executions stay.
  */
 export async function replaceScenario(h: VerdictDb, raw: ScenarioReplaceInput): Promise<Scenario> {
-  const { scenario_id, scenario } = scenarioReplaceInput.parse(raw);
-  if (scenario.scenario_id !== undefined && scenario.scenario_id !== scenario_id) {
+  const { scenario_id: ref, scenario } = scenarioReplaceInput.parse(raw);
+  const current = await getScenario(h, ref);
+  const scenario_id = current.scenario_id;
+  const said = scenario.slug ?? scenario.scenario_id;
+  if (said !== undefined && said !== current.slug) {
     throw new ValidationError(
-      "scenario_id",
-      `the new definition says '${scenario.scenario_id}' but '${scenario_id}' is being replaced (drop scenario_id or make them equal)`,
+      scenario.slug !== undefined ? "slug" : "scenario_id",
+      `the new definition says '${said}' but '${current.slug}' is being replaced (drop it or make them equal)`,
     );
   }
   const set = {
@@ -143,7 +169,7 @@ export async function replaceScenario(h: VerdictDb, raw: ScenarioReplaceInput): 
       .where(eq(testScenarios.scenario_id, scenario_id))
       .returning({ id: testScenarios.scenario_id }),
   );
-  if (rows.length === 0) throw new NotFoundError("scenario", scenario_id);
+  if (rows.length === 0) throw new NotFoundError("scenario", String(scenario_id));
   return getScenario(h, scenario_id);
 }
 
@@ -154,11 +180,17 @@ export async function replaceScenario(h: VerdictDb, raw: ScenarioReplaceInput): 
  */
 export async function deleteScenario(
   h: VerdictDb,
-  scenarioId: string,
+  ref: ScenarioRef,
   opts: { force?: boolean } = {},
 ): Promise<{ deleted: true; executions_deleted: number }> {
   const force = opts.force === true;
   return h.db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ id: testScenarios.scenario_id, slug: testScenarios.slug })
+      .from(testScenarios)
+      .where(scenarioWhere(ref));
+    if (!found) throw new NotFoundError("scenario", String(ref));
+    const scenarioId = found.id;
     const [counted] = await tx
       .select({ n: count() })
       .from(testExecutions)
@@ -178,13 +210,8 @@ export async function deleteScenario(
       )
       .returning({ id: testScenarios.scenario_id });
     if (rows.length > 0) return { deleted: true as const, executions_deleted: force ? executions : 0 };
-    const exists = await tx
-      .select({ id: testScenarios.scenario_id })
-      .from(testScenarios)
-      .where(eq(testScenarios.scenario_id, scenarioId));
-    if (exists.length === 0) throw new NotFoundError("scenario", scenarioId);
     throw new ConflictError(
-      `scenario '${scenarioId}' has ${executions} execution(s); deleting it would delete them and their steps too (pass --force, or force: true, to do that)`,
+      `scenario '${found.slug}' has ${executions} execution(s); deleting it would delete them and their steps too (pass --force, or force: true, to do that)`,
       "scenario_id",
     );
   });
@@ -194,10 +221,8 @@ export async function deleteScenario(
 
 export async function startExecution(h: VerdictDb, raw: ExecutionStartInput): Promise<Execution> {
   const input = executionStartInput.parse(raw);
-  await getScenario(h, input.scenario_id);
   const row = {
-    execution_id: input.execution_id ?? newId("exe"),
-    scenario_id: input.scenario_id,
+    scenario_id: await resolveScenarioId(h, input.scenario_id),
     status: "running" as const,
     start_time: input.start_time ?? nowIso(),
     call_id: input.call_id ?? null,
@@ -210,7 +235,7 @@ export async function startExecution(h: VerdictDb, raw: ExecutionStartInput): Pr
 export async function finishExecution(h: VerdictDb, raw: ExecutionFinishInput): Promise<Execution> {
   const input = executionFinishInput.parse(raw);
   const current = await getExecution(h, input.execution_id);
-  if (current.status !== "running" && current.status !== "queued") {
+  if (current.status !== "running") {
     throw new ConflictError(
       `execution '${input.execution_id}' already finished with status ${current.status}`,
       "status",
@@ -226,13 +251,13 @@ export async function finishExecution(h: VerdictDb, raw: ExecutionFinishInput): 
   const [row] = await guard(h, "test_executions", { execution_id: input.execution_id, ...set }, () =>
     h.db.update(testExecutions).set(set).where(eq(testExecutions.execution_id, input.execution_id)).returning(),
   );
-  if (!row) throw new NotFoundError("execution", input.execution_id);
+  if (!row) throw new NotFoundError("execution", String(input.execution_id));
   return row;
 }
 
-export async function getExecution(h: VerdictDb, executionId: string): Promise<Execution> {
+export async function getExecution(h: VerdictDb, executionId: number): Promise<Execution> {
   const row = await h.db.query.testExecutions.findFirst({ where: eq(testExecutions.execution_id, executionId) });
-  if (!row) throw new NotFoundError("execution", executionId);
+  if (!row) throw new NotFoundError("execution", String(executionId));
   return row;
 }
 
@@ -240,18 +265,18 @@ export async function listExecutions(h: VerdictDb, raw: ExecutionListInput = {})
   const input = executionListInput.parse(raw);
   const t = testExecutions;
   const where: (SQL | undefined)[] = [
-    input.scenario_id ? eq(t.scenario_id, input.scenario_id) : undefined,
+    input.scenario_id !== undefined ? eq(t.scenario_id, await resolveScenarioId(h, input.scenario_id)) : undefined,
     input.status ? eq(t.status, input.status) : undefined,
     input.final_result ? eq(t.final_result, input.final_result) : undefined,
     input.since ? gte(t.start_time, input.since) : undefined,
     input.until ? lte(t.start_time, input.until) : undefined,
   ];
   if (input.cursor) {
-    const [start, id] = decodeCursor(input.cursor, ["string", "string"]);
+    const [start, id] = decodeCursor(input.cursor, ["string", "int"]);
     where.push(
       or(
         lt(t.start_time, String(start ?? "")),
-        and(eq(t.start_time, String(start ?? "")), lt(t.execution_id, String(id))),
+        and(eq(t.start_time, String(start ?? "")), lt(t.execution_id, Number(id))),
       ),
     );
   }
@@ -299,7 +324,7 @@ const STEP_FIELDS = [
   "error",
 ] as const satisfies readonly (keyof StepRow)[];
 
-const stepKey = (r: { execution_id: string; step_number: number }) => `${r.execution_id}\u0000${r.step_number}`;
+const stepKey = (r: { execution_id: number; step_number: number }) => `${r.execution_id}\u0000${r.step_number}`;
 
 /** Fields where two reports of the same step (execution, step number) disagree; none: the same report. */
 function stepDifferences(sent: StepRow, recorded: StepRow): string[] {
@@ -315,7 +340,7 @@ function stepConflict(row: StepRow, fields: string[]): ConflictError {
 
 async function recordedStep(
   h: Pick<VerdictDb["db"], "select">,
-  executionId: string,
+  executionId: number,
   stepNumber: number,
 ): Promise<StepExecution | undefined> {
   const [row] = await h
@@ -400,7 +425,7 @@ export async function recordStepExecutions(
   );
 }
 
-export async function listStepExecutions(h: VerdictDb, executionId: string): Promise<StepExecution[]> {
+export async function listStepExecutions(h: VerdictDb, executionId: number): Promise<StepExecution[]> {
   return h.db
     .select()
     .from(stepExecutions)
@@ -412,7 +437,6 @@ export async function listStepExecutions(h: VerdictDb, executionId: string): Pro
 
 function trainingRow(input: z.output<typeof trainingInput>) {
   return {
-    training_id: input.training_id ?? newId("trn"),
     text_sample: input.text_sample,
     intent_label: input.intent_label,
     confidence_threshold: input.confidence_threshold,
@@ -440,14 +464,14 @@ const sampleKey = (r: { text_sample: string; intent_label: string }) => `${r.int
 export async function addTrainingSamples(
   h: VerdictDb,
   raw: TrainingInput[],
-): Promise<{ inserted: number; already_present: number; ids: string[] }> {
+): Promise<{ inserted: number; already_present: number; ids: number[] }> {
   const all = z.array(trainingInput).max(100_000).parse(raw).map(trainingRow);
   if (all.length === 0) return { inserted: 0, already_present: 0, ids: [] };
   const t = intentTrainingData;
   return guard(h, "intent_training_data", all, () =>
     h.db.transaction(async (tx) => {
       const seen = new Set<string>();
-      const ids: string[] = [];
+      const ids: number[] = [];
       for (let i = 0; i < all.length; i += 500) {
         const chunk = all.slice(i, i + 500);
         const stored = await tx
@@ -465,17 +489,19 @@ export async function addTrainingSamples(
           seen.add(sampleKey(r));
           return true;
         });
-        if (fresh.length > 0) await tx.insert(t).values(fresh);
-        ids.push(...fresh.map((r) => r.training_id));
+        if (fresh.length > 0) {
+          const landed = await tx.insert(t).values(fresh).returning({ id: t.training_id });
+          ids.push(...landed.map((r) => r.id));
+        }
       }
       return { inserted: ids.length, already_present: all.length - ids.length, ids };
     }),
   );
 }
 
-export async function getTrainingSample(h: VerdictDb, trainingId: string): Promise<TrainingSample> {
+export async function getTrainingSample(h: VerdictDb, trainingId: number): Promise<TrainingSample> {
   const row = await h.db.query.intentTrainingData.findFirst({ where: eq(intentTrainingData.training_id, trainingId) });
-  if (!row) throw new NotFoundError("training sample", trainingId);
+  if (!row) throw new NotFoundError("training sample", String(trainingId));
   return row;
 }
 
@@ -488,9 +514,9 @@ export async function listTrainingSamples(h: VerdictDb, raw: TrainingListInput =
     input.source ? eq(t.source, input.source) : undefined,
   ];
   if (input.cursor) {
-    const [created, id] = decodeCursor(input.cursor, ["string", "string"]);
+    const [created, id] = decodeCursor(input.cursor, ["string", "int"]);
     where.push(
-      or(lt(t.created_at, String(created)), and(eq(t.created_at, String(created)), lt(t.training_id, String(id)))),
+      or(lt(t.created_at, String(created)), and(eq(t.created_at, String(created)), lt(t.training_id, Number(id)))),
     );
   }
   const rows = await h.db
@@ -533,7 +559,7 @@ export async function setTrainingStatus(
       .where(inArray(intentTrainingData.training_id, ids));
     const known = new Set(found.map((f) => f.id));
     const missing = ids.find((id) => !known.has(id));
-    if (missing !== undefined) throw new NotFoundError("training sample", missing);
+    if (missing !== undefined) throw new NotFoundError("training sample", String(missing));
     await tx
       .update(intentTrainingData)
       .set({ validation_status: input.validation_status })

@@ -67,6 +67,10 @@ type StepReportRow = z.output<typeof ivrStepReport>;
 const iso = (ms: number) => new Date(ms).toISOString();
 const str = (v: unknown) => String(v);
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** An IVR item's scenario (numeric id), kept in its payload; null for HTTP items. */
+const scenarioRefOf = (r: Row) =>
+  r.kind === "ivr" ? numOrNull(parseJson<{ scenario_id?: unknown }>(r.payload, {}).scenario_id) : null;
 const newLease = () => randomBytes(12).toString("base64url");
 
 /**
@@ -181,7 +185,8 @@ function toWorkItem(r: Row): WorkItem {
     kind: workKind.parse(r.kind),
     status: workStatus.parse(r.status),
     scenario_id: str(r.scenario_id),
-    execution_id: strOrNull(r.execution_id),
+    scenario_ref: scenarioRefOf(r),
+    execution_id: numOrNull(r.execution_id),
     run_id: strOrNull(r.run_id),
     instance_id: strOrNull(r.instance_id),
     attempts: Number(r.attempts),
@@ -200,37 +205,34 @@ function toWorkItem(r: Row): WorkItem {
 
 // ---------- enqueue ----------
 
-/** Queues `repeat` executions of an IVR scenario: test_executions rows with status 'queued' plus their work items. */
+/**
+ * Queues `repeat` executions of an IVR scenario (named by id or slug): one work item each, carrying
+ * the scenario's id (payload) and slug. No test_executions row exists until a worker claims an item:
+ * a queued execution lives only here, and its execution_id appears on the item when it starts.
+ */
 export async function enqueueExecutions(
   h: VerdictDb,
   raw: EnqueueExecutionsInput,
-): Promise<{ scenario_id: string; execution_ids: string[]; item_ids: string[] }> {
+): Promise<{ scenario_id: number; slug: string; item_ids: string[] }> {
   const input = enqueueExecutionsInput.parse(raw);
   const now = iso(Date.now());
   return writeTxThenWake(h, "work_items", async (tx) => {
+    const byId = typeof input.scenario_id === "number";
     const sc = await tx.execute({
-      sql: "SELECT timeout_seconds FROM test_scenarios WHERE scenario_id = ?",
+      sql: `SELECT scenario_id, slug, timeout_seconds FROM test_scenarios WHERE ${byId ? "scenario_id" : "slug"} = ?`,
       args: [input.scenario_id],
     });
     const row = sc.rows[0];
-    if (!row) throw new NotFoundError("scenario", input.scenario_id);
-    const pairs = Array.from({ length: input.repeat }, () => [newId("exe"), newId("wi")] as const);
-    // start_time holds the enqueue time until a worker starts the execution (listings sort by it).
+    if (!row) throw new NotFoundError("scenario", String(input.scenario_id));
+    const scenarioId = Number(row.scenario_id);
+    const slug = str(row.slug);
+    const ids = Array.from({ length: input.repeat }, () => newId("wi"));
     await tx.execute({
-      sql: `INSERT INTO test_executions (execution_id, scenario_id, status, start_time)
-            SELECT value ->> 0, ?, 'queued', ? FROM json_each(?)`,
-      args: [input.scenario_id, now, JSON.stringify(pairs)],
+      sql: `INSERT INTO work_items (id, kind, scenario_id, payload, max_attempts, timeout_seconds, enqueued_at)
+            SELECT value, 'ivr', ?, json_object('scenario_id', ?), ?, ?, ? FROM json_each(?)`,
+      args: [slug, scenarioId, input.max_attempts, Number(row.timeout_seconds), now, JSON.stringify(ids)],
     });
-    await tx.execute({
-      sql: `INSERT INTO work_items (id, kind, scenario_id, execution_id, max_attempts, timeout_seconds, enqueued_at)
-            SELECT value ->> 1, 'ivr', ?, value ->> 0, ?, ?, ? FROM json_each(?)`,
-      args: [input.scenario_id, input.max_attempts, Number(row.timeout_seconds), now, JSON.stringify(pairs)],
-    });
-    return {
-      scenario_id: input.scenario_id,
-      execution_ids: pairs.map((p) => p[0]),
-      item_ids: pairs.map((p) => p[1]),
-    };
+    return { scenario_id: scenarioId, slug, item_ids: ids };
   });
 }
 
@@ -282,7 +284,9 @@ export async function startHttpRun(
 interface ItemRef {
   id: string;
   kind: WorkKind;
-  execution_id: string | null;
+  execution_id: number | null;
+  /** An IVR item's scenario (numeric id). */
+  scenario_ref: number | null;
   run_id: string | null;
   instance_id: string | null;
   scenario_id: string;
@@ -293,7 +297,8 @@ function itemRef(r: Row): ItemRef {
   return {
     id: str(r.id),
     kind: workKind.parse(r.kind),
-    execution_id: strOrNull(r.execution_id),
+    execution_id: numOrNull(r.execution_id),
+    scenario_ref: scenarioRefOf(r),
     run_id: strOrNull(r.run_id),
     instance_id: strOrNull(r.instance_id),
     scenario_id: str(r.scenario_id),
@@ -342,7 +347,7 @@ async function endItem(
     await tx.execute({
       sql: `UPDATE test_executions SET status = ?, final_result = 'fail', error_message = ?,
               end_time = CASE WHEN start_time IS NOT NULL AND start_time > ? THEN start_time ELSE ? END
-            WHERE execution_id = ? AND status IN ('queued', 'running')`,
+            WHERE execution_id = ? AND status = 'running'`,
       args: [status, reason, now, now, item.execution_id],
     });
   } else if (item.kind === "http" && item.run_id && item.instance_id) {
@@ -422,12 +427,8 @@ async function requeue(tx: Transaction, item: ItemRef, why: string, uncount: boo
             attempts = attempts - ? WHERE id = ?`,
     args: [why, uncount ? 1 : 0, item.id],
   });
-  if (item.kind === "ivr" && item.execution_id) {
-    await tx.execute({
-      sql: "UPDATE test_executions SET status = 'queued' WHERE execution_id = ? AND status = 'running'",
-      args: [item.execution_id],
-    });
-  }
+  // A started IVR execution stays 'running' while its item waits for another attempt (an execution
+  // has no 'queued' status); the item's status says it is back in the queue.
 }
 
 export async function reapQueue(h: VerdictDb): Promise<{ requeued: number; failed: number; timed_out: number }> {
@@ -438,7 +439,8 @@ export async function reapQueue(h: VerdictDb): Promise<{ requeued: number; faile
 
 function toScenario(r: Row): Scenario {
   return {
-    scenario_id: str(r.scenario_id),
+    scenario_id: Number(r.scenario_id),
+    slug: str(r.slug),
     name: str(r.name),
     description: strOrNull(r.description),
     target_phone: str(r.target_phone),
@@ -448,6 +450,46 @@ function toScenario(r: Row): Scenario {
     created_at: str(r.created_at),
     updated_at: str(r.updated_at),
   };
+}
+
+/**
+ * The execution of an IVR item being claimed: created now on its first start (in the claim's
+ * transaction, so exactly once), or the one an earlier attempt started, which must still be running.
+ * A string says why the item cannot run.
+ */
+async function startIvrExecution(
+  tx: Transaction,
+  item: ItemRef,
+  now: string,
+): Promise<{ execution_id: number; scenario: Scenario } | string> {
+  if (item.execution_id === null) {
+    const sc = await tx.execute({
+      sql: "SELECT * FROM test_scenarios WHERE scenario_id = ?",
+      args: [item.scenario_ref],
+    });
+    const scenarioRow = sc.rows[0];
+    if (!scenarioRow)
+      return `scenario ${item.scenario_ref ?? "?"} (${item.scenario_id}) was deleted before the execution started`;
+    const exe = await tx.execute({
+      sql: "INSERT INTO test_executions (scenario_id, status, start_time) VALUES (?, 'running', ?) RETURNING execution_id",
+      args: [Number(scenarioRow.scenario_id), now],
+    });
+    return { execution_id: Number(exe.rows[0]?.execution_id), scenario: toScenario(scenarioRow) };
+  }
+  const exe = await tx.execute({
+    sql: `UPDATE test_executions SET end_time = NULL, final_result = NULL, error_message = NULL
+          WHERE execution_id = ? AND status = 'running' RETURNING scenario_id`,
+    args: [item.execution_id],
+  });
+  const scenarioId = exe.rows[0]?.scenario_id;
+  if (scenarioId === undefined) return `execution ${item.execution_id} was finished outside the queue`;
+  const sc = await tx.execute({
+    sql: "SELECT * FROM test_scenarios WHERE scenario_id = ?",
+    args: [Number(scenarioId)],
+  });
+  const scenarioRow = sc.rows[0];
+  if (!scenarioRow) return `execution ${item.execution_id} was finished outside the queue`;
+  return { execution_id: item.execution_id, scenario: toScenario(scenarioRow) };
 }
 
 /**
@@ -474,11 +516,32 @@ export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedI
       const firstClaim = item.started_at === null;
       const deadlineMs = firstClaim ? nowMs + Number(c.timeout_seconds) * 1000 : Date.parse(str(c.deadline_at));
       const lease = newLease();
+      // An IVR item's execution: created now on its first start (in this transaction, so exactly
+      // once), or the one an earlier attempt started, which must still be running.
+      let started: { execution_id: number; scenario: Scenario } | null = null;
+      if (item.kind === "ivr") {
+        const got = await startIvrExecution(tx, item, now);
+        if (typeof got === "string") {
+          await endItem(tx, item, "failed", got, now, "queue");
+          continue;
+        }
+        started = got;
+      }
       const updated = await tx.execute({
         sql: `UPDATE work_items SET status = 'running', attempts = attempts + 1, claimed_by = ?, lease_token = ?,
-                lease_expires_at = ?, heartbeat_at = ?, started_at = coalesce(started_at, ?), deadline_at = ?
+                lease_expires_at = ?, heartbeat_at = ?, started_at = coalesce(started_at, ?), deadline_at = ?,
+                execution_id = coalesce(execution_id, ?)
               WHERE id = ? AND status = 'queued' RETURNING attempts, max_attempts`,
-        args: [input.worker_id, lease, iso(nowMs + input.lease_ms), now, now, iso(deadlineMs), item.id],
+        args: [
+          input.worker_id,
+          lease,
+          iso(nowMs + input.lease_ms),
+          now,
+          now,
+          iso(deadlineMs),
+          started?.execution_id ?? null,
+          item.id,
+        ],
       });
       const u = updated.rows[0];
       if (!u) continue;
@@ -501,33 +564,8 @@ export async function claimWork(h: VerdictDb, raw: ClaimInput): Promise<ClaimedI
         deadline_at: iso(deadlineMs),
         deadline_in_ms: Math.max(0, deadlineMs - nowMs),
       };
-      if (item.kind === "ivr" && item.execution_id) {
-        const exe = await tx.execute({
-          sql: `UPDATE test_executions SET status = 'running', start_time = CASE WHEN ? THEN ? ELSE start_time END,
-                  end_time = NULL, final_result = NULL, error_message = NULL
-                WHERE execution_id = ? AND status IN ('queued', 'running') RETURNING scenario_id`,
-          args: [firstClaim ? 1 : 0, now, item.execution_id],
-        });
-        const sc = exe.rows[0]
-          ? (
-              await tx.execute({
-                sql: "SELECT * FROM test_scenarios WHERE scenario_id = ?",
-                args: [str(exe.rows[0].scenario_id)],
-              })
-            ).rows[0]
-          : undefined;
-        if (!sc) {
-          await endItem(
-            tx,
-            item,
-            "failed",
-            `execution ${item.execution_id} was finished outside the queue`,
-            now,
-            "queue",
-          );
-          continue;
-        }
-        claimed.push({ ...base, kind: "ivr", execution_id: item.execution_id, scenario: toScenario(sc) });
+      if (started !== null) {
+        claimed.push({ ...base, kind: "ivr", execution_id: started.execution_id, scenario: started.scenario });
       } else if (item.kind === "http" && item.run_id && item.instance_id) {
         let scenario = runScenarios.get(item.run_id);
         if (scenario === undefined) {
@@ -732,7 +770,7 @@ const STEP_INSERT = `INSERT INTO step_executions (execution_id, step_number, ste
 async function recordSteps(
   tx: Transaction,
   itemId: string,
-  executionId: string,
+  executionId: number,
   lease: string,
   steps: StepReportRow[],
   now: string,
@@ -791,7 +829,7 @@ export async function reportSteps(h: VerdictDb, raw: ReportInput): Promise<Repor
         });
         continue;
       }
-      const r = await recordSteps(tx, rep.item_id, str(row.execution_id), rep.lease, rep.steps, now);
+      const r = await recordSteps(tx, rep.item_id, Number(row.execution_id), rep.lease, rep.steps, now);
       out.push({ item_id: rep.item_id, held: true, reason: null, ...r });
     }
     return out;
@@ -832,7 +870,7 @@ export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<Fi
       throw new ConflictError(`work item '${input.item_id}' is a ${str(row.kind)} item, not ${input.kind}`, "kind");
     const status: WorkStatus = input.outcome === "timeout" ? "timeout" : "done";
     if (input.kind === "ivr") {
-      const executionId = str(row.execution_id);
+      const executionId = Number(row.execution_id);
       await recordSteps(tx, input.item_id, executionId, input.lease, input.steps, now);
       await tx.execute({
         sql: `UPDATE test_executions SET status = ?, final_result = ?, error_message = ?, call_id = coalesce(?, call_id),

@@ -6,7 +6,9 @@ import { createdAt, updatedAt } from "./columns.js";
 export const testScenarios = sqliteTable(
   "test_scenarios",
   {
-    scenario_id: text("scenario_id").primaryKey(),
+    scenario_id: integer("scenario_id").primaryKey({ autoIncrement: true }),
+    /** The human-readable key files and the CLI use (e.g. `banking-balance`); never all digits, so it cannot be mistaken for an id. */
+    slug: text("slug").notNull(),
     name: text("name").notNull(),
     description: text("description"),
     target_phone: text("target_phone").notNull(),
@@ -20,6 +22,11 @@ export const testScenarios = sqliteTable(
   (t) => [
     check("test_scenarios_steps_json", sql`json_valid(${t.steps}) AND json_type(${t.steps}) = 'array'`),
     check("test_scenarios_timeout_positive", sql`${t.timeout_seconds} > 0`),
+    check(
+      "test_scenarios_slug_shape",
+      sql`length(${t.slug}) BETWEEN 1 AND 200 AND ${t.slug} NOT GLOB '*[^A-Za-z0-9._-]*' AND ${t.slug} GLOB '*[^0-9]*'`,
+    ),
+    uniqueIndex("test_scenarios_slug_uq").on(t.slug),
     index("test_scenarios_name_idx").on(t.name),
     index("test_scenarios_target_idx").on(t.target),
   ],
@@ -50,11 +57,11 @@ export const ivrTargets = sqliteTable(
 export const testExecutions = sqliteTable(
   "test_executions",
   {
-    execution_id: text("execution_id").primaryKey(),
-    scenario_id: text("scenario_id")
+    execution_id: integer("execution_id").primaryKey({ autoIncrement: true }),
+    scenario_id: integer("scenario_id")
       .notNull()
       .references(() => testScenarios.scenario_id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["queued", "running", "completed", "failed", "timeout"] })
+    status: text("status", { enum: ["running", "completed", "failed", "timeout"] })
       .notNull()
       .default("running"),
     start_time: text("start_time"),
@@ -64,7 +71,7 @@ export const testExecutions = sqliteTable(
     error_message: text("error_message"),
   },
   (t) => [
-    check("test_executions_status_enum", sql`${t.status} IN ('queued', 'running', 'completed', 'failed', 'timeout')`),
+    check("test_executions_status_enum", sql`${t.status} IN ('running', 'completed', 'failed', 'timeout')`),
     check("test_executions_final_result_enum", sql`${t.final_result} IS NULL OR ${t.final_result} IN ('pass', 'fail')`),
     check(
       "test_executions_end_after_start",
@@ -81,7 +88,7 @@ export const stepExecutions = sqliteTable(
   "step_executions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    execution_id: text("execution_id")
+    execution_id: integer("execution_id")
       .notNull()
       .references(() => testExecutions.execution_id, { onDelete: "cascade" }),
     step_number: integer("step_number").notNull(),
@@ -120,7 +127,7 @@ export const stepExecutions = sqliteTable(
 export const intentTrainingData = sqliteTable(
   "intent_training_data",
   {
-    training_id: text("training_id").primaryKey(),
+    training_id: integer("training_id").primaryKey({ autoIncrement: true }),
     text_sample: text("text_sample").notNull(),
     intent_label: text("intent_label").notNull(),
     confidence_threshold: real("confidence_threshold").notNull().default(0.85),

@@ -5,9 +5,11 @@ import { testExecutions } from "./ivr.js";
 import { runs } from "./runs.js";
 
 /**
- * The execution queue (domain `queue`). A work item is one IVR execution (kind 'ivr', pointing at a
- * test_executions row created 'queued' at enqueue time) or one instance of an HTTP run (kind 'http',
- * pointing at a runs row; its instances row is written when the instance finishes).
+ * The execution queue (domain `queue`). A work item is one IVR execution (kind 'ivr': its scenario's
+ * numeric id in payload.scenario_id and its slug in scenario_id; the test_executions row is created,
+ * status 'running', when a worker first claims it, and execution_id points at it from then on) or one
+ * instance of an HTTP run (kind 'http', pointing at a runs row; its instances row is written when the
+ * instance finishes). A queued IVR execution therefore exists only here until a worker starts it.
  *
  * A worker claims an item under a lease (claimed_by + lease_token + lease_expires_at), extends it
  * with heartbeats, and completes it. A lease that expires returns the item to the queue; past
@@ -20,7 +22,7 @@ export const workItems = sqliteTable(
     id: text("id").primaryKey(),
     kind: text("kind", { enum: ["ivr", "http"] }).notNull(),
     scenario_id: text("scenario_id").notNull(),
-    execution_id: text("execution_id").references(() => testExecutions.execution_id, { onDelete: "cascade" }),
+    execution_id: integer("execution_id").references(() => testExecutions.execution_id, { onDelete: "cascade" }),
     run_id: text("run_id"),
     instance_id: text("instance_id"),
     payload: text("payload").notNull().default(sql`'{}'`),
@@ -46,7 +48,7 @@ export const workItems = sqliteTable(
     check("work_items_status_enum", sql`${t.status} IN ('queued', 'running', 'done', 'failed', 'timeout')`),
     check(
       "work_items_kind_refs",
-      sql`(${t.kind} = 'ivr' AND ${t.execution_id} IS NOT NULL AND ${t.run_id} IS NULL AND ${t.instance_id} IS NULL) OR (${t.kind} = 'http' AND ${t.execution_id} IS NULL AND ${t.run_id} IS NOT NULL AND ${t.instance_id} IS NOT NULL)`,
+      sql`(${t.kind} = 'ivr' AND (${t.execution_id} IS NOT NULL OR ${t.started_at} IS NULL OR ${t.status} = 'failed') AND ${t.run_id} IS NULL AND ${t.instance_id} IS NULL) OR (${t.kind} = 'http' AND ${t.execution_id} IS NULL AND ${t.run_id} IS NOT NULL AND ${t.instance_id} IS NOT NULL)`,
     ),
     check("work_items_attempts_range", sql`${t.attempts} >= 0 AND ${t.attempts} <= ${t.max_attempts}`),
     check("work_items_max_attempts_range", sql`${t.max_attempts} >= 1 AND ${t.max_attempts} <= 100`),
