@@ -32,7 +32,6 @@ import { createRun } from "../queries/runs.js";
 import { storeRunStats } from "../queries/run-analytics/store.js";
 import { listArtifacts } from "./artifacts.js";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
-import { finishImportedRun } from "./finish.js";
 import type { RunShape } from "./format.js";
 import { type RunHeader, type RunSource, readRunHeader, runSourceAt } from "./header.js";
 import { jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
@@ -413,7 +412,6 @@ async function importSource(
     checkAbort(load);
     if (rebuild) await recreateIndexes(sink, rebuild);
     checkAbort(load);
-    await finishImportedRun(sink, runId);
     await sink.execute({
       sql: "UPDATE runs SET state = 'complete', importer = NULL, interrupted = ? WHERE id = ?",
       args: [interrupted ? 1 : 0, runId],
