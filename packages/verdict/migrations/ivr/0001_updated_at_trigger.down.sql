@@ -1,1 +1,0 @@
-DROP TRIGGER IF EXISTS `test_scenarios_updated_at`;

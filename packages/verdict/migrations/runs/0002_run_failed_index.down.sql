@@ -1,1 +1,0 @@
-DROP INDEX `instances_run_failed_idx`;

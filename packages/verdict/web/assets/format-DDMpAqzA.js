@@ -1,1 +1,0 @@
-var e=e=>e==null?`–`:`${i(e)} ms`,t=e=>e==null?`–`:`${i(e)} %`,n=e=>e==null?`–`:i(e),r=e=>e?e.replace(`T`,` `).replace(/\.\d+Z$|Z$/,``):`–`;function i(e){return Number.isInteger(e)?e.toLocaleString(`en-US`):e.toLocaleString(`en-US`,{maximumFractionDigits:Math.abs(e)<10?3:1})}export{r as i,n,t as r,e as t};
