@@ -145,7 +145,17 @@ describe("verdict runs import", () => {
         )
       ).rows.map((r) => String(r.name)),
     );
-    expect(tables).toEqual(["_verdict_migrations", "assertions", "instances", "run_artifacts", "runs", "steps"]);
+    expect(tables).toEqual([
+      "_verdict_migrations",
+      "assertions",
+      "instances",
+      "run_artifacts",
+      "run_error_categories",
+      "run_stat_groups",
+      "run_stats",
+      "runs",
+      "steps",
+    ]);
     const s = await cli(db, ["--json", "runs", "summary", "run-own"]);
     expect(s.status, s.stderr).toBe(0);
     expect(JSON.parse(s.stdout)).toMatchObject({

@@ -176,8 +176,11 @@ describe("outputs never destroy data (defects 1-3)", () => {
     expect((await cli(db, ["backup", out])).status).toBe(0);
     expectOneLineError(await cli(db, ["backup", out]), 1);
     const samples = async (url: string) =>
-      (JSON.parse((await runCli(["--db", `file:${url}`, "--json", "training", "list"])).stdout) as { items: unknown[] })
-        .items.length;
+      (
+        JSON.parse((await runCli(["--db", `file:${url}`, "--json", "training", "list", "--limit", "1000"])).stdout) as {
+          items: unknown[];
+        }
+      ).items.length;
     const first = await samples(out);
     const more = join(d, "more.jsonl");
     writeFileSync(more, `${JSON.stringify({ text: "close my account please", intent: "close_account" })}\n`);

@@ -33,7 +33,7 @@ function scenario(id: string) {
 async function holdWriteLock(): Promise<{ release: () => Promise<void> }> {
   const tx = await holder.client.transaction("write");
   await tx.execute(
-    "INSERT INTO test_scenarios (scenario_id, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')",
+    "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')",
   );
   return { release: () => tx.rollback() };
 }
@@ -73,7 +73,7 @@ describe("verdict serve while another process holds the write lock", () => {
     try {
       // First use of each token: verifying it must not try to write last_used_at.
       const page = await reader.ivr.scenarios.list.query({});
-      expect(page.items.map((s) => s.scenario_id)).not.toContain("held");
+      expect(page.items.map((s) => s.slug)).not.toContain("held");
       const again = await createVerdictClient({ url: serve.url, token: tokens.write }).ivr.scenarios.list.query({});
       expect(again.items).toEqual(page.items);
     } finally {
@@ -93,9 +93,9 @@ describe("verdict serve while another process holds the write lock", () => {
     const read = await reader.ivr.scenarios.list.query({});
     order.push("read");
     await lock.release();
-    expect((await write).scenario_id).toBe("waited");
+    expect((await write).slug).toBe("waited");
     expect(order).toEqual(["read", "write"]);
-    expect(read.items.map((s) => s.scenario_id)).not.toContain("waited");
+    expect(read.items.map((s) => s.slug)).not.toContain("waited");
   });
 
   it("a write that cannot get the lock within the busy timeout answers 503 'database busy for 5 s', not 500", async () => {
@@ -110,13 +110,13 @@ describe("verdict serve while another process holds the write lock", () => {
       expect(err?.message).toMatch(/^database busy for 5 s: \S*busy\.db is locked by another writer/);
       expect(err?.message).not.toMatch(/INSERT|SQLITE_BUSY|\n/);
       // Reads still work while the write is refused.
-      expect((await reader.ivr.scenarios.list.query({})).items.map((s) => s.scenario_id)).not.toContain("refused");
+      expect((await reader.ivr.scenarios.list.query({})).items.map((s) => s.slug)).not.toContain("refused");
     } finally {
       await lock.release();
     }
     // Nothing half-done: the refused write did not land, and writes work again.
-    expect((await reader.ivr.scenarios.list.query({})).items.map((s) => s.scenario_id)).not.toContain("refused");
-    expect((await writer.ivr.scenarios.create.mutate(scenario("after"))).scenario_id).toBe("after");
+    expect((await reader.ivr.scenarios.list.query({})).items.map((s) => s.slug)).not.toContain("refused");
+    expect((await writer.ivr.scenarios.create.mutate(scenario("after"))).slug).toBe("after");
   }, 30_000);
 
   it("token use is still recorded, later and in the background, once the lock is free", async () => {
