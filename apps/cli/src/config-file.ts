@@ -3,16 +3,16 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { cosmiconfigSync } from "cosmiconfig";
 import { LineCounter, parseDocument } from "yaml";
-import { z } from "zod";
 import { type CliEnv, loadEnv } from "./config.js";
 import { InputFileError } from "./errors.js";
-import { readStructuredFile } from "./input-files.js";
+import type { CliConfigFile } from "./config-file-schema.js";
 
 /**
  * The config file: `verdict.config.json`, `verdict.config.yaml`/`.yml` or `.verdictrc` (YAML or JSON),
  * the nearest one found upwards from the current folder (then the user's config folder,
  * ~/.config/verdict/config.{json,yaml}). Found by cosmiconfig; read and checked by the CLI's own
- * input-file reader (zod, every problem as `file:line:col: field: problem`).
+ * input-file reader (zod, every problem as `file:line:col: field: problem`), loaded only when a file
+ * is found, so `verdict --version` and `--help` load no zod and no database code.
  *
  * Precedence of every setting: flag > environment > config file > built-in default.
  */
@@ -25,19 +25,6 @@ export const CONFIG_FILE_NAMES = [
   ".verdictrc.yaml",
   ".verdictrc.yml",
 ] as const;
-
-const optionValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
-
-export const cliConfigFile = z.strictObject({
-  /** Database URL; a relative `file:` path is relative to the config file's folder. */
-  database: z.string().min(1).optional(),
-  database_auth_token: z.string().min(1).optional(),
-  server: z.url().optional(),
-  token: z.string().min(1).optional(),
-  /** Defaults of each command's options: `"runs list": { sut: shop-api, limit: 20 }` (long flag names). */
-  commands: z.record(z.string(), z.record(z.string(), optionValue)).optional(),
-});
-export type CliConfigFile = z.output<typeof cliConfigFile>;
 
 /** Where a setting's value came from. */
 export type Source =
@@ -63,18 +50,21 @@ export interface Settings {
   token: Setting;
 }
 
-function loadConfig(cwd: string): { file: string | null; config: CliConfigFile } {
-  const read = (filepath: string) => readStructuredFile(filepath, cliConfigFile);
+async function loadConfig(cwd: string): Promise<{ file: string | null; config: CliConfigFile }> {
+  // Found here, read below: the loader only marks the file as there.
+  const found = (filepath: string) => ({ filepath });
   const explorer = cosmiconfigSync("verdict", {
     searchPlaces: [...CONFIG_FILE_NAMES],
     searchStrategy: "global",
     stopDir: "/",
-    loaders: { ".json": read, ".yaml": read, ".yml": read, noExt: read },
+    loaders: { ".json": found, ".yaml": found, ".yml": found, noExt: found },
     cache: false,
   });
-  const found = explorer.search(cwd);
-  if (!found || found.isEmpty) return { file: found?.filepath ?? null, config: {} };
-  return { file: found.filepath, config: found.config as CliConfigFile };
+  const hit = explorer.search(cwd);
+  if (!hit) return { file: null, config: {} };
+  if (hit.isEmpty) return { file: hit.filepath, config: {} };
+  const { readConfigFile } = await import("./config-file-schema.js");
+  return { file: hit.filepath, config: readConfigFile(hit.filepath) };
 }
 
 /**
@@ -113,9 +103,9 @@ function pick(
 let cached: Settings | undefined;
 
 /** Settings from the environment, the config file and the built-in defaults (flags come on top). */
-export function loadSettings(env: CliEnv = loadEnv(), cwd: string = process.cwd()): Settings {
+export async function loadSettings(env: CliEnv = loadEnv(), cwd: string = process.cwd()): Promise<Settings> {
   if (cached) return cached;
-  const { file, config } = loadConfig(cwd);
+  const { file, config } = await loadConfig(cwd);
   const root = projectRoot(cwd, file);
   const fileDir = file ? dirname(file) : root;
   cached = {
@@ -175,7 +165,7 @@ export function commandPathOf(cmd: Command): string {
  * Gives the running command the option defaults the config file sets for it, for each option not
  * given as a flag. An option the command does not have is an error naming the file and line.
  */
-export function applyCommandDefaults(cmd: Command, settings: Settings = loadSettings()): void {
+export function applyCommandDefaults(cmd: Command, settings: Settings): void {
   const path = commandPathOf(cmd);
   const defaults = settings.config.commands?.[path];
   if (!defaults || !settings.file) return;

@@ -21,9 +21,9 @@ export interface GlobalOptions {
 }
 
 /** Options every command accepts, with environment defaults from the config module. */
-export function addGlobalOptions(program: Command): Command {
+export async function addGlobalOptions(program: Command): Promise<Command> {
   const env = loadEnv();
-  const settings = loadSettings(env);
+  const settings = await loadSettings(env);
   program.configureOutput({ outputError: commanderErrorOutput, writeErr: commanderErrorText });
   return program
     .option(

@@ -30,7 +30,7 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .exitOverride()
     .addHelpText("after", ROOT_EXAMPLES)
     .addHelpText("after", EXIT_CODES_HELP);
-  addGlobalOptions(program);
+  await addGlobalOptions(program);
   // Only the modules of the command being run are loaded; the top-level help lists the others from
   // the command index written at build time (see command-index.ts).
   const name = commandNameIn(program, argv.slice(2));

@@ -32,9 +32,9 @@ afterAll(() => dir.cleanup());
  * The tree as index.ts builds it, in this process (spawning the CLI once per command is far too slow
  * on a busy machine); the built CLI's completion script proves it is the same tree.
  */
-function programTree(): Command {
+async function programTree(): Promise<Command> {
   const program = new Command("verdict").description("Verdict").addHelpText("after", ROOT_EXAMPLES);
-  addGlobalOptions(program);
+  await addGlobalOptions(program);
   registerDbCommands(program);
   registerServerCommands(program);
   registerIvrCommands(program);
@@ -74,7 +74,7 @@ async function helpOf(path: string[]): Promise<string> {
 
 describe("verdict --help", () => {
   it("every command and subcommand has a description and an example of itself", async () => {
-    const all = walk(programTree(), [], []);
+    const all = walk(await programTree(), [], []);
     for (const { path, cmd } of all) {
       const own = path.length === 0 ? "verdict" : path.join(" ");
       if (path.length > 0) expect(cmd.description(), `${own} has no description`).toMatch(/\w/);

@@ -23,9 +23,9 @@ export function registerConfigCommands(program: Command): void {
       "after",
       examples("verdict config show", "VERDICT_SERVER=http://127.0.0.1:4000 verdict config show --json"),
     )
-    .action((_o: unknown, cmd: Command) => {
+    .action(async (_o: unknown, cmd: Command) => {
       const g = globalsOf(cmd);
-      const s = loadSettings();
+      const s = await loadSettings();
       let root = cmd;
       while (root.parent) root = root.parent;
       const withFlag = (flag: string, attr: string, setting: Setting, value: string | undefined): Setting => ({
