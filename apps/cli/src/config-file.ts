@@ -60,7 +60,16 @@ async function loadConfig(cwd: string): Promise<{ file: string | null; config: C
     loaders: { ".json": found, ".yaml": found, ".yml": found, noExt: found },
     cache: false,
   });
-  const hit = explorer.search(cwd);
+  let hit: ReturnType<typeof explorer.search>;
+  try {
+    hit = explorer.search(cwd);
+  } catch (e) {
+    // A folder on the way that this user may not read (another user's home, as for a service
+    // account): no config file from there, as if it were not there.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") throw e;
+    hit = null;
+  }
   if (!hit) return { file: null, config: {} };
   if (hit.isEmpty) return { file: hit.filepath, config: {} };
   const { readConfigFile } = await import("./config-file-schema.js");

@@ -125,7 +125,7 @@ describe.skipIf(!sqld.available).each([["pem" as const], ["base64url" as const]]
       const ro = signJwt(keys.privateKey, { a: "ro" });
       const h = await openDatabase({ url: server.url, authToken: ro });
       try {
-        expect((await getScenario(h, `auth-${format}-http`)).scenario_id).toBe(`auth-${format}-http`);
+        expect((await getScenario(h, `auth-${format}-http`)).slug).toBe(`auth-${format}-http`);
       } finally {
         h.close();
       }

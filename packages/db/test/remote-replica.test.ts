@@ -104,9 +104,9 @@ describe.skipIf(!sqld.available)("sqld primary + server replica", () => {
     try {
       await tx.execute({
         sql: "INSERT INTO intent_training_data (training_id, text_sample, intent_label) VALUES (?, ?, ?)",
-        args: ["replica-trn", "what is my balance", "check_balance"],
+        args: [4242, "what is my balance", "check_balance"],
       });
-      const rs = await tx.execute("SELECT intent_label FROM intent_training_data WHERE training_id = 'replica-trn'");
+      const rs = await tx.execute("SELECT intent_label FROM intent_training_data WHERE training_id = 4242");
       expect(rs.rows[0]?.intent_label).toBe("check_balance");
       await tx.commit();
     } finally {

@@ -19,7 +19,8 @@ const requestsOf = (sid: string) => ivr.requests.filter((r) => r.params.CallSid 
 
 function scenario(steps: unknown[], over: Partial<Scenario> = {}): Scenario {
   return scenarioSchema.parse({
-    scenario_id: "twiml-test",
+    scenario_id: 1,
+    slug: "twiml-test",
     name: "twiml test",
     description: null,
     target_phone: "+15550100",
