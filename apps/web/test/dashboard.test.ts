@@ -604,7 +604,6 @@ describe("narrow and wide screens, keyboard", () => {
     "/compare?a=run_wt_v1&b=run_real_001",
     "/flaky",
     "/ivr/executions",
-    "/ivr/executions/seed-exe-001",
     "/ivr/scenarios",
     "/ivr/training",
     "/benchmarks",
@@ -620,7 +619,8 @@ describe("narrow and wide screens, keyboard", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForURL(`${server.url}/runs`);
       const instance = (await api.runs.instances.query.query({ run_id: "run_real_001", limit: 1 })).items[0]?.id;
-      for (const path of [...pages, `/runs/run_real_001/instances/${instance}`]) {
+      const execution = (await api.ivr.executions.list.query({ limit: 1 })).items[0]?.execution_id;
+      for (const path of [...pages, `/runs/run_real_001/instances/${instance}`, `/ivr/executions/${execution}`]) {
         await page.goto(`${server.url}${path}`);
         await page.locator("main h1").first().waitFor();
         await page.waitForLoadState("networkidle").catch(() => undefined);
