@@ -6,7 +6,8 @@ import { shared } from "../../tsup.shared.js";
  * The published `verdict` package: the CLI and the worker bundled with every workspace package and
  * every pure-JS dependency into dist/ (nothing unpublished to install, fewer files to load at start),
  * plus what they read from disk: the migrations, the dashboard's built assets and the JSON Schemas.
- * Only the libSQL driver (native) stays an installed dependency.
+ * The libSQL driver (native) and pino with pino-pretty (loaded at run time by require(), and pino
+ * runs its transports in worker threads from files of its own) stay installed dependencies.
  */
 export default defineConfig({
   ...shared,
@@ -15,8 +16,8 @@ export default defineConfig({
   sourcemap: false,
   platform: "node",
   splitting: true,
-  noExternal: [/^(?!@libsql\/|libsql$)/],
-  external: ["@libsql/client", "libsql"],
+  noExternal: [/^(?!@libsql\/|libsql$|pino$|pino-pretty$)/],
+  external: ["@libsql/client", "libsql", "pino", "pino-pretty"],
   // Bundled CommonJS modules call require() for Node's own modules.
   banner: {
     js: 'import { createRequire as __verdictCreateRequire } from "node:module";\nconst require = __verdictCreateRequire(import.meta.url);',
