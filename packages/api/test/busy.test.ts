@@ -32,9 +32,7 @@ function scenario(id: string) {
 /** Holds the write lock, as an import's transaction does, until release() is called. */
 async function holdWriteLock(): Promise<{ release: () => Promise<void> }> {
   const tx = await holder.client.transaction("write");
-  await tx.execute(
-    "INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')",
-  );
+  await tx.execute("INSERT INTO test_scenarios (slug, name, target_phone, steps) VALUES ('held', 'held', '+1', '[]')");
   return { release: () => tx.rollback() };
 }
 
