@@ -128,16 +128,23 @@ remote() { verdict --server "$SERVER_URL" --token "$TOKEN" "$@"; }
 say "intent classifier on the validated training samples (3-fold cross-validation)"
 remote training evaluate --folds 3
 
+# Executions are numbered; the seed's come first. Ours are the ones above the highest id now.
+before="$(remote --json executions list --limit 1000 | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    console.log(Math.max(0, ...JSON.parse(s).items.map((e) => Number(e.execution_id))));
+  });')"
+
 say "enqueue ${SCENARIOS[*]}"
 for s in "${SCENARIOS[@]}"; do remote executions enqueue --scenario "$s"; done
 
 say "wait for the executions (at most ${TIMEOUT} s)"
 deadline=$((SECONDS + TIMEOUT))
 while :; do
-  pending="$(remote --json executions list --limit 1000 | node -e '
+  # A queued execution is a queue item until a worker starts it: count what the queue still holds.
+  pending="$(remote --json queue counts | node -e '
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      const items = JSON.parse(s).items;
-      console.log(items.filter((e) => e.status === "queued" || e.status === "running").length);
+      const ivr = JSON.parse(s).ivr;
+      console.log(ivr.queued + ivr.running);
     });')"
   [ "$pending" = "0" ] && break
   if ((SECONDS >= deadline)); then
@@ -156,21 +163,30 @@ echo >&2
 
 say "results"
 remote executions list --limit 20
-ids="$(remote --json executions list --limit 1000 | node -e '
+ids="$(remote --json executions list --limit 1000 | BEFORE="$before" node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    for (const e of JSON.parse(s).items) if (!e.execution_id.startsWith("seed-")) console.log(e.execution_id);
+    for (const e of JSON.parse(s).items) if (e.execution_id > Number(process.env.BEFORE)) console.log(e.execution_id);
   });')"
 for id in $ids; do
   say "execution $id"
   remote executions show "$id"
 done
 
-failed_unexpectedly="$(remote --json executions list --limit 1000 | node -e '
+# Executions name their scenario by its number; the scenarios list gives each number its slug.
+slugs="$(remote --json scenarios list --limit 1000 | node -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    const bad = JSON.parse(s).items.filter((e) => !e.execution_id.startsWith("seed-") &&
-      (e.scenario_id === "demo-wrong-intent" ? e.final_result !== "fail" : e.final_result !== "pass"));
-    console.log(bad.map((e) => `${e.scenario_id}:${e.status}/${e.final_result}`).join(" "));
+    console.log(JSON.stringify(Object.fromEntries(JSON.parse(s).items.map((c) => [c.scenario_id, c.slug]))));
   });')"
+failed_unexpectedly="$(remote --json executions list --limit 1000 | BEFORE="$before" SLUGS="$slugs" node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const slugs = JSON.parse(process.env.SLUGS);
+    const ours = JSON.parse(s).items.filter((e) => e.execution_id > Number(process.env.BEFORE));
+    const bad = ours.filter((e) =>
+      slugs[e.scenario_id] === "demo-wrong-intent" ? e.final_result !== "fail" : e.final_result !== "pass");
+    if (ours.length === 0) console.log("no executions ran");
+    console.log(bad.map((e) => `${slugs[e.scenario_id]}:${e.status}/${e.final_result}`).join(" "));
+  });')"
+failed_unexpectedly="$(echo "$failed_unexpectedly" | tr -s '\n' ' ' | sed 's/ *$//')"
 if [ -n "$failed_unexpectedly" ]; then
   die "unexpected results: $failed_unexpectedly (logs in $DEMO_DIR with VERDICT_DEMO_KEEP=1)"
 fi
