@@ -21,7 +21,7 @@ import { ConflictError } from "../errors.js";
 import { readInputText } from "../input-files.js";
 import type { VerdictDb } from "../open.js";
 import { storeRunStatsIn } from "../queries/run-analytics/store.js";
-import { createRun, deleteRun, runExists } from "../queries/runs.js";
+import { bulkInsertSql, createRun, deleteRun, runExists } from "../queries/runs.js";
 import { RunFileError } from "../turbulence/errors.js";
 import { runSourceAt } from "../turbulence/header.js";
 import { type JunitCase, type JunitReport, caseOutcome, caseScenario, secondsToMs } from "./model.js";
@@ -147,8 +147,6 @@ const INSTANCE_COLS = [
   "entry_data",
 ] as const;
 const ASSERTION_COLS = ["run_id", "instance_id", "assertion_name", "passed", "error", "message"] as const;
-const bulk = (table: string, cols: readonly string[]) =>
-  `INSERT INTO ${table} (${cols.join(", ")}) SELECT ${cols.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?)`;
 const CHUNK = 500;
 
 export async function importJunit(
@@ -158,11 +156,7 @@ export async function importJunit(
 ): Promise<JunitImportResult> {
   const { report, files, mtime } = readJunit(path);
   const runId = opts.runId ?? basename(path).replace(/\.xml$/i, "");
-  const sut =
-    opts.sut ??
-    report.files[0]?.attrs.name ??
-    report.suites[0]?.attrs.name ??
-    (report.cases.length > 0 ? "junit" : "junit");
+  const sut = opts.sut ?? report.files[0]?.attrs.name ?? report.suites[0]?.attrs.name ?? "junit";
   const width = String(report.cases.length).length;
   const idOf = (i: number) => String(i + 1).padStart(width, "0");
   const times = runTimes(report, mtime);
@@ -222,12 +216,12 @@ export async function importJunit(
     await tx.execute({ sql: "UPDATE runs SET source_format = ? WHERE id = ?", args: [JUNIT_SOURCE_FORMAT, runId] });
     for (let i = 0; i < instances.length; i += CHUNK)
       await tx.execute({
-        sql: bulk("instances", INSTANCE_COLS),
+        sql: bulkInsertSql("instances", INSTANCE_COLS),
         args: [JSON.stringify(instances.slice(i, i + CHUNK))],
       });
     for (let i = 0; i < assertions.length; i += CHUNK)
       await tx.execute({
-        sql: bulk("assertions", ASSERTION_COLS),
+        sql: bulkInsertSql("assertions", ASSERTION_COLS),
         args: [JSON.stringify(assertions.slice(i, i + CHUNK))],
       });
     // The run's stored statistics land with it (runs summary reads them).

@@ -151,6 +151,7 @@ export function parseJunitText(text: string, display: string, name: string, into
   const doc = parser.parse(body) as Node;
   const rootName = Object.keys(doc).find((k) => k !== TEXT);
   const file = into.files.length;
+  const firstCase = into.cases.length;
   if (rootName === "testsuites") {
     const root = children(doc, "testsuites")[0] ?? {};
     const entry: JunitFile = { name, root: "testsuites", attrs: attrsOf(root) };
@@ -168,7 +169,8 @@ export function parseJunitText(text: string, display: string, name: string, into
       `expected <testsuites> or <testsuite>, found ${rootName === undefined ? "no element" : `<${rootName}>`}`,
     );
   }
-  for (const c of into.cases) {
+  // Only this file's testcases: the earlier files were checked when they were read.
+  for (const c of into.cases.slice(firstCase)) {
     if (c.attrs.name === undefined) {
       const at = lineOf(body, /<testcase(?![^>]*\sname=)[\s>/]/);
       throw new RunFileError(display, at, "testcase.name", "missing (every testcase needs a name)");

@@ -105,7 +105,7 @@ export type AssertionTuple = [
  * One INSERT … SELECT … FROM json_each(?) per batch: the whole batch travels as a single JSON
  * argument, which costs one statement (and over HTTP one round trip) instead of one per row.
  */
-function bulkInsertSql(table: string, columns: readonly string[]): string {
+export function bulkInsertSql(table: string, columns: readonly string[]): string {
   const select = columns.map((_, i) => `value ->> ${i}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${select} FROM json_each(?)`;
 }
