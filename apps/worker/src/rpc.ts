@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TRPCClientError } from "@trpc/client";
 import { type VerdictClient, createVerdictClient } from "@verdict/api/client";
+import { abortable, deadline } from "@verdict/ivr-runner";
 import type { WorkerConfig } from "./config.js";
 import { type Logger, errorMessage } from "./log.js";
 
@@ -74,10 +75,22 @@ export interface Rpc {
 }
 
 export function createRpc(cfg: WorkerConfig, log: Logger): Rpc {
-  const timedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const timeout = AbortSignal.timeout(cfg.requestTimeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
+  // The whole exchange (headers and body) under one deadline that fires even under GC pressure.
+  const timedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const d = deadline(cfg.requestTimeoutMs, init?.signal ?? undefined);
+    try {
+      const work = fetch(input, { ...init, signal: d.signal }).then(
+        async (res) =>
+          new Response(await res.arrayBuffer(), {
+            status: res.status,
+            statusText: res.statusText,
+            headers: res.headers,
+          }),
+      );
+      return await abortable(work, d.signal);
+    } finally {
+      d.clear();
+    }
   };
   const api = createVerdictClient({ url: cfg.server, token: cfg.token, maxBatchSize: 50, fetch: timedFetch });
   let outage: { since: number; failures: number } | null = null;

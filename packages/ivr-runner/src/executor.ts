@@ -1,3 +1,4 @@
+import { deadline } from "./deadline.js";
 import { type IntentModel, IntentDataError } from "@verdict/intent";
 import { type StepDefinition, recordedStepType } from "@verdict/schema";
 import { type CallEvents, ChannelTimeoutError, type IvrChannel } from "./channel.js";
@@ -296,8 +297,8 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
       } catch (e) {
         return { final_result: "fail", call_id: null, error: (e as Error).message };
       }
-      const deadline = AbortSignal.timeout(scenario.timeout_seconds * 1000);
-      const execution = AbortSignal.any([ctx.signal, deadline]);
+      const executionDeadline = deadline(scenario.timeout_seconds * 1000, ctx.signal);
+      const execution = executionDeadline.signal;
 
       let model: IntentModel | null = null;
       let modelError: string | null = null;
@@ -348,8 +349,8 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
             continue;
           }
           const timeoutMs = step.timeout_ms ?? defaultTimeout;
-          const stepTimer = AbortSignal.timeout(timeoutMs);
-          const signal = AbortSignal.any([execution, stepTimer]);
+          const stepDeadline = deadline(timeoutMs, execution);
+          const signal = stepDeadline.signal;
           try {
             if (call.callId === null) {
               call.callId = await channel.startCall(scenario.target_phone, { signal });
@@ -363,17 +364,20 @@ export function createIvrExecutor(config: IvrExecutorConfig): IvrExecutor {
             if (ctx.signal.aborted) {
               const reason: unknown = ctx.signal.reason;
               error = `execution aborted: ${reason instanceof Error ? reason.message : String(reason ?? "cancelled")}`;
-            } else if (deadline.aborted) {
+            } else if (executionDeadline.signal.aborted) {
               error = `scenario timed out: timeout_seconds ${scenario.timeout_seconds} reached (${message})`;
-            } else if (stepTimer.aborted || e instanceof ChannelTimeoutError) {
+            } else if (signal.aborted || e instanceof ChannelTimeoutError) {
               error = `timed out after ${timeoutMs} ms: ${message}`;
             } else {
               error = message;
             }
             report({ status: "error", error });
+          } finally {
+            stepDeadline.clear();
           }
         }
       } finally {
+        executionDeadline.clear();
         await channel.hangUp().catch(() => undefined);
       }
       // The call's id even when placing it failed (the IVR then saw it in its logs).

@@ -16,3 +16,4 @@ export { TwimlChannel, type TwimlChannelOptions } from "./twiml.js";
 export { SIGNATURE_HEADER, twilioSignature } from "./twiml-signature.js";
 export { type Verb, TwimlError, parseTwiml } from "./twiml-document.js";
 export { type IvrTargetSpec, channelFactoryForTarget, tokenForTarget } from "./targets.js";
+export { type Deadline, abortable, deadline, fetchText, timeoutReason } from "./deadline.js";

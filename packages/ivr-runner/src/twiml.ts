@@ -1,3 +1,4 @@
+import { deadline, fetchText } from "./deadline.js";
 import { DTMF_PATTERN } from "@verdict/schema";
 import {
   ChannelAbortedError,
@@ -317,12 +318,12 @@ export class TwimlChannel implements IvrChannel {
     }
     if (this.opts.authToken !== undefined)
       headers[SIGNATURE_HEADER] = twilioSignature(this.opts.authToken, target, signed);
-    const sig = signal ? AbortSignal.any([this.abort.signal, signal]) : this.abort.signal;
+    const guard = deadline(undefined, this.abort.signal, signal);
+    const sig = guard.signal;
     let res: Response;
     let text: string;
     try {
-      res = await fetch(target, { method, headers, body, signal: sig });
-      text = await res.text();
+      ({ res, text } = await fetchText(target, { method, headers, body }, undefined, sig));
     } catch (e) {
       if (sig.aborted) {
         const reason: unknown = sig.reason;
@@ -333,6 +334,8 @@ export class TwimlChannel implements IvrChannel {
       }
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : (e as Error).message;
       throw new ChannelError(`cannot reach the IVR at ${url}: ${cause}`);
+    } finally {
+      guard.clear();
     }
     if (!res.ok) {
       const hint =

@@ -1,3 +1,4 @@
+import { deadline, fetchText } from "./deadline.js";
 import { randomUUID } from "node:crypto";
 import { DTMF_PATTERN } from "@verdict/schema";
 import { z } from "zod";
@@ -102,16 +103,15 @@ export class WebhookChannel implements IvrChannel {
     this.requireLiveCall();
     const queued = this.prompts.shift();
     if (queued !== undefined) return queued;
-    const signals = [this.call.signal];
-    if (opts.signal) signals.push(opts.signal);
-    if (opts.timeoutMs !== undefined) signals.push(AbortSignal.timeout(opts.timeoutMs));
-    const signal = AbortSignal.any(signals);
+    const { signal, clear } = deadline(opts.timeoutMs, this.call.signal, opts.signal);
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => {
+        clear();
         this.waiters.delete(deliver);
         reject(this.abortError(signal, "a prompt", opts.timeoutMs ?? null));
       };
       const deliver = (prompt: string) => {
+        clear();
         signal.removeEventListener("abort", onAbort);
         this.waiters.delete(deliver);
         resolve(prompt);
@@ -127,7 +127,8 @@ export class WebhookChannel implements IvrChannel {
     this.ended = true;
     this.call.abort(new ChannelAbortedError("the call was hung up"));
     try {
-      await this.request({ type: "hangup" }, AbortSignal.timeout(this.hangUpTimeoutMs));
+      const d = deadline(this.hangUpTimeoutMs);
+      await this.request({ type: "hangup" }, d.signal).finally(d.clear);
     } catch {
       // The IVR may be gone or stuck; the call is over on our side either way.
     }
@@ -159,8 +160,8 @@ export class WebhookChannel implements IvrChannel {
 
   private async post(input: WebhookInput, opts: ChannelCallOptions, target?: string): Promise<void> {
     this.requireLiveCall();
-    const signal = opts.signal ? AbortSignal.any([this.call.signal, opts.signal]) : this.call.signal;
-    const prompt = await this.request(input, signal, target);
+    const d = deadline(undefined, this.call.signal, opts.signal);
+    const prompt = await this.request(input, d.signal, target).finally(d.clear);
     this.deliver(prompt);
   }
 
@@ -169,13 +170,17 @@ export class WebhookChannel implements IvrChannel {
     let res: Response;
     let body: unknown;
     try {
-      res = await fetch(this.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ call_id: this.callId, ...(target !== undefined ? { to: target } : {}), input }),
+      let text: string;
+      ({ res, text } = await fetchText(
+        this.url,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ call_id: this.callId, ...(target !== undefined ? { to: target } : {}), input }),
+        },
+        undefined,
         signal,
-      });
-      const text = await res.text();
+      ));
       try {
         body = text === "" ? null : JSON.parse(text);
       } catch {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { fetchText } from "@verdict/ivr-runner";
 import {
   type HttpAssertion,
   type HttpAssertionResult,
@@ -120,14 +121,12 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): HttpExecu
     signal: AbortSignal,
   ): Promise<Response> {
     const started = performance.now();
-    const res = await fetch(url, {
-      method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      redirect: "manual",
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
-    const raw = await res.text();
+    const { res, text: raw } = await fetchText(
+      url,
+      { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual" },
+      timeoutMs,
+      signal,
+    );
     const latency = performance.now() - started;
     const contentType = res.headers.get("content-type") ?? "";
     let parsed: JsonValue = raw.length > maxBody ? `${raw.slice(0, maxBody)}… (${raw.length} chars, cut)` : raw;
