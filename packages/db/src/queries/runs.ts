@@ -246,7 +246,6 @@ export async function queryInstances(
   raw: InstanceQueryInput,
 ): Promise<Page<Instance> & { total: number | null }> {
   const input = instanceQueryInput.parse(raw);
-  if (!(await runVisible(h, input.run_id))) return { items: [], nextCursor: null, total: input.with_total ? 0 : null };
   const where = ["run_id = ?"];
   const args: InValue[] = [input.run_id];
   if (input.status) {
@@ -278,19 +277,26 @@ export async function queryInstances(
     where.push("rowid > ?");
     args.push(Number(rowid));
   }
-  const rs = await h.client.execute({
-    sql: `SELECT rowid AS _rowid, * FROM instances WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
-    args: [...args, input.limit + 1],
-  });
-  const page = toPage(rs.rows, input.limit, (r) => [Number(r._rowid)]);
-  let total: number | null = null;
-  if (input.with_total) {
-    const c = await h.client.execute({
-      sql: `SELECT count(*) AS n FROM instances WHERE ${filterSql}`,
-      args: filterArgs,
-    });
-    total = Number(c.rows[0]?.n ?? 0);
-  }
+  // The run's visibility, the page and its total from one read transaction: one snapshot (a server
+  // replica may apply the run between separate statements) and one round trip to a remote database.
+  const [state, rs, c] = await h.client.batch(
+    [
+      { sql: "SELECT state FROM runs WHERE id = ?", args: [input.run_id] },
+      {
+        sql: `SELECT rowid AS _rowid, * FROM instances WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
+        args: [...args, input.limit + 1],
+      },
+      ...(input.with_total
+        ? [{ sql: `SELECT count(*) AS n FROM instances WHERE ${filterSql}`, args: filterArgs }]
+        : []),
+    ],
+    "read",
+  );
+  const runState = state?.rows[0]?.state;
+  if (runState !== undefined && runState !== "complete")
+    return { items: [], nextCursor: null, total: input.with_total ? 0 : null };
+  const page = toPage(rs?.rows ?? [], input.limit, (r) => [Number(r._rowid)]);
+  const total = c ? Number(c.rows[0]?.n ?? 0) : null;
   return {
     items: page.items.map(toInstance),
     nextCursor: page.nextCursor,
