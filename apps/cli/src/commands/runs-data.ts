@@ -86,6 +86,8 @@ async function fileErrors<T>(fn: () => Promise<T>): Promise<T> {
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? "-" : `${n.toFixed(2)}%`);
+/** A percentage for a `…_pct` column (its header carries the %), rounded like the text form. */
+const pctCell = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
 
 function clock(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return "--:--";
@@ -143,11 +145,12 @@ function importLine(r: ImportResult): string {
 }
 
 const latencyRow = (p: Percentiles): Record<string, Cell> => ({
-  p50: ms(p.p50),
-  p95: ms(p.p95),
-  p99: ms(p.p99),
-  max: ms(p.max),
+  p50_ms: ms(p.p50),
+  p95_ms: ms(p.p95),
+  p99_ms: ms(p.p99),
+  max_ms: ms(p.max),
 });
+const LATENCY_COLUMNS = ["p50_ms", "p95_ms", "p99_ms", "max_ms"];
 
 export function registerRunDataCommands(runs: Command): void {
   runs
@@ -353,7 +356,7 @@ export function registerRunDataCommands(runs: Command): void {
         assertions: `${s.assertions.total} (${s.assertions.failed} failed)`,
       });
       process.stdout.write(
-        `\n${color.bold("by scenario")} (duration ms${opts.scenarioSteps ? "; step latency ms" : ""})\n`,
+        `\n${color.bold("by scenario")} (instance duration${opts.scenarioSteps ? "; step latency" : ""})\n`,
       );
       printTable(
         s.by_scenario.map((x) => ({
@@ -362,13 +365,13 @@ export function registerRunDataCommands(runs: Command): void {
           pass: x.pass,
           fail: x.fail,
           errors: x.error,
-          pass_rate: pct(x.pass_rate),
+          pass_rate_pct: pctCell(x.pass_rate),
           ...latencyRow(x.duration_ms),
           ...(x.step_latency_ms
             ? {
-                step_p50: ms(x.step_latency_ms.p50),
-                step_p95: ms(x.step_latency_ms.p95),
-                step_p99: ms(x.step_latency_ms.p99),
+                step_p50_ms: ms(x.step_latency_ms.p50),
+                step_p95_ms: ms(x.step_latency_ms.p95),
+                step_p99_ms: ms(x.step_latency_ms.p99),
               }
             : {}),
         })),
@@ -378,23 +381,20 @@ export function registerRunDataCommands(runs: Command): void {
           "pass",
           "fail",
           "errors",
-          "pass_rate",
-          "p50",
-          "p95",
-          "p99",
-          "max",
-          ...(opts.scenarioSteps ? ["step_p50", "step_p95", "step_p99"] : []),
+          "pass_rate_pct",
+          ...LATENCY_COLUMNS,
+          ...(opts.scenarioSteps ? ["step_p50_ms", "step_p95_ms", "step_p99_ms"] : []),
         ],
       );
-      process.stdout.write(`\n${color.bold("by action")} (step latency ms)\n`);
+      process.stdout.write(`\n${color.bold("by action")} (step latency)\n`);
       printTable(
         s.by_action.map((x) => ({ action: x.action_name, steps: x.steps, ...latencyRow(x.latency_ms) })),
-        ["action", "steps", "p50", "p95", "p99", "max"],
+        ["action", "steps", ...LATENCY_COLUMNS],
       );
-      process.stdout.write(`\n${color.bold("by service")} (step latency ms)\n`);
+      process.stdout.write(`\n${color.bold("by service")} (step latency)\n`);
       printTable(
         s.by_service.map((x) => ({ service: x.service ?? "(none)", steps: x.steps, ...latencyRow(x.latency_ms) })),
-        ["service", "steps", "p50", "p95", "p99", "max"],
+        ["service", "steps", ...LATENCY_COLUMNS],
       );
     });
 
@@ -490,8 +490,7 @@ export function registerRunDataCommands(runs: Command): void {
         v === "regression" ? color.red(v) : v === "improvement" ? color.green(v) : color.dim(v);
       const arrow = (x: string | number | null | undefined, y: string | number | null | undefined) =>
         `${x ?? "-"} -> ${y ?? "-"}`;
-      const signed = (v: number | null, unit: string) =>
-        v === null ? "-" : `${v > 0 ? "+" : ""}${Math.round(v * 100) / 100}${unit}`;
+      const signed = (v: number | null) => (v === null ? "-" : `${v > 0 ? "+" : ""}${Math.round(v * 100) / 100}`);
       printKeyValues({
         baseline: c.a,
         compared: c.b,
@@ -510,19 +509,19 @@ export function registerRunDataCommands(runs: Command): void {
             .map((s) => ({
               name: s.key,
               n: arrow(s.a.n, s.b.n),
-              pass: arrow(pct(s.a.pass_rate), pct(s.b.pass_rate)),
-              pass_delta: signed(s.pass_rate_delta, " pt"),
+              pass_pct: arrow(s.a.pass_rate?.toFixed(2), s.b.pass_rate?.toFixed(2)),
+              pass_delta_pt: signed(s.pass_rate_delta),
               p_pass: p(s.pass_rate_test),
-              p50: arrow(ms(s.a.p50_ms), ms(s.b.p50_ms)),
-              p95_delta: signed(s.p95_delta_ms, " ms"),
+              p50_ms: arrow(ms(s.a.p50_ms), ms(s.b.p50_ms)),
+              p95_delta_ms: signed(s.p95_delta_ms),
               p_latency: p(s.latency_test),
               verdict: verdict(s.verdict),
             })),
-          ["name", "n", "pass", "pass_delta", "p_pass", "p50", "p95_delta", "p_latency", "verdict"],
+          ["name", "n", "pass_pct", "pass_delta_pt", "p_pass", "p50_ms", "p95_delta_ms", "p_latency", "verdict"],
         );
       };
-      table("by scenario (instances; duration ms)", c.scenarios);
-      table("by action (steps ok; latency ms)", c.actions);
+      table("by scenario (instances; duration)", c.scenarios);
+      table("by action (steps ok; latency)", c.actions);
       process.stdout.write(`\n${color.bold("error categories")}\n`);
       printTable(c.errors, ["category", "change", "a_count", "b_count"]);
       process.stdout.write(
@@ -554,8 +553,8 @@ export function registerRunDataCommands(runs: Command): void {
       if (g.json) return printJson(r);
       info(`${r.runs.length} run(s) of ${r.sut_name}, oldest first: ${r.runs.map((x) => x.id).join(", ")}`);
       printTable(
-        r.scenarios.map((s) => ({ ...s, instance_fail_rate: pct(s.instance_fail_rate) })),
-        ["scenario_id", "flips", "history", "runs", "passed_runs", "failed_runs", "instance_fail_rate"],
+        r.scenarios.map((s) => ({ ...s, instance_fail_rate_pct: pctCell(s.instance_fail_rate) })),
+        ["scenario_id", "flips", "history", "runs", "passed_runs", "failed_runs", "instance_fail_rate_pct"],
       );
     });
 

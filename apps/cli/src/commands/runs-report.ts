@@ -44,7 +44,7 @@ export function registerRunReportCommands(runs: Command): void {
           { domains: ["runs"] },
         );
         if (g.json) return printJson(r);
-        heading("by scenario × action (step latency ms)");
+        heading("by scenario × action (step latency)");
         printTable(
           r.scenarios.flatMap((s) =>
             s.actions.map((a) => ({
@@ -52,26 +52,26 @@ export function registerRunReportCommands(runs: Command): void {
               action: a.action_name,
               count: a.count,
               fail: a.fail_count ? color.red(String(a.fail_count)) : 0,
-              mean: ms(a.mean_latency_ms),
-              p50: ms(a.p50_latency_ms),
-              p95: ms(a.p95_latency_ms),
-              p99: ms(a.p99_latency_ms),
+              mean_ms: ms(a.mean_latency_ms),
+              p50_ms: ms(a.p50_latency_ms),
+              p95_ms: ms(a.p95_latency_ms),
+              p99_ms: ms(a.p99_latency_ms),
             })),
           ),
-          ["scenario", "action", "count", "fail", "mean", "p50", "p95", "p99"],
+          ["scenario", "action", "count", "fail", "mean_ms", "p50_ms", "p95_ms", "p99_ms"],
           { maxWidth: 60 },
         );
-        heading("by service (step latency ms)");
+        heading("by service (step latency)");
         printTable(
           r.services.map((s) => ({
             service: s.service,
             requests: s.count,
             fail: s.fail_count,
-            p50: ms(s.p50_latency_ms),
-            p95: ms(s.p95_latency_ms),
-            p99: ms(s.p99_latency_ms),
+            p50_ms: ms(s.p50_latency_ms),
+            p95_ms: ms(s.p95_latency_ms),
+            p99_ms: ms(s.p99_latency_ms),
           })),
-          ["service", "requests", "fail", "p50", "p95", "p99"],
+          ["service", "requests", "fail", "p50_ms", "p95_ms", "p99_ms"],
         );
         heading("failures by service");
         printTable(r.failures_by_service, ["service", "fail_count"]);
