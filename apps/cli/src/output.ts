@@ -102,6 +102,27 @@ const NO_BORDERS = {
   middle: "  ",
 };
 
+/** A column key's unit suffix and how its header writes the unit. */
+const UNITS: readonly [suffix: string, unit: string][] = [
+  ["_ms", "ms"],
+  ["_seconds", "s"],
+  ["_s", "s"],
+  ["_pct", "%"],
+  ["_pt", "pt"],
+];
+
+/**
+ * A column's header: a key ending in a unit (`p95_ms`, `duration_s`, `timeout_seconds`, `pass_rate_pct`,
+ * `pass_delta_pt`) is written with the unit in parentheses (`p95 (ms)`, `duration (s)`, `timeout (s)`,
+ * `pass rate (%)`, `pass delta (pt)`), so cells hold bare numbers; other keys are shown as they are.
+ */
+export function columnHeader(key: string): string {
+  for (const [suffix, unit] of UNITS)
+    if (key.length > suffix.length && key.endsWith(suffix))
+      return `${key.slice(0, -suffix.length).replace(/_/g, " ")} (${unit})`;
+  return key;
+}
+
 /**
  * A table for people (cli-table3): numeric columns right-aligned with the same decimals in every row,
  * other cells left-aligned; on a terminal the table fits its width (process.stdout.columns): the
@@ -124,14 +145,15 @@ export function printTable(rows: readonly object[], columns: string[], opts: { m
       ? Math.max(0, ...values.map((row) => (typeof row[i] === "number" ? decimalsOf(row[i] as number) : 0)))
       : undefined,
   );
+  const heads = columns.map(columnHeader);
   let text = values.map((row) => row.map((v, i) => cellText(v, decimals[i]).replace(/\s+/g, " ")));
-  const widths = columns.map((c, i) => Math.max(c.length, ...text.map((row) => visible(row[i] ?? "").length)));
+  const widths = heads.map((h, i) => Math.max(h.length, ...text.map((row) => visible(row[i] ?? "").length)));
   const tty = Boolean(process.stdout.isTTY);
   const limit = tty && process.stdout.columns ? process.stdout.columns : Number.POSITIVE_INFINITY;
   // On a terminal a long free-text column (an error message) may be capped by its command.
   if (tty && opts.maxWidth)
     for (let i = 0; i < widths.length; i++)
-      widths[i] = Math.min(widths[i] ?? 0, Math.max(opts.maxWidth, columns[i]?.length ?? 0));
+      widths[i] = Math.min(widths[i] ?? 0, Math.max(opts.maxWidth, heads[i]?.length ?? 0));
   // Two spaces between columns, no borders.
   const overhead = 2 * (columns.length - 1);
   while (widths.reduce((a, b) => a + b, 0) + overhead > limit) {
@@ -142,7 +164,7 @@ export function printTable(rows: readonly object[], columns: string[], opts: { m
   }
   text = text.map((row) => row.map((cell, i) => fit(cell, widths[i] ?? 0)));
   const table = new Table({
-    head: columns.map((c, i) => color.bold(fit(c, widths[i] ?? c.length))),
+    head: heads.map((h, i) => color.bold(fit(h, widths[i] ?? h.length))),
     colAligns: numeric.map((n) => (n ? "right" : "left")),
     chars: NO_BORDERS,
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },

@@ -10,6 +10,7 @@ import { registerMetricsCommands } from "../src/commands/metrics.js";
 import { registerQueueCommands } from "../src/commands/queue.js";
 import { registerRunQueryCommands } from "../src/commands/runs.js";
 import { registerRunDataCommands } from "../src/commands/runs-data.js";
+import { registerRunAnalysisCommands } from "../src/commands/runs-analysis.js";
 import { registerRunReportCommands } from "../src/commands/runs-report.js";
 import { registerSchemaCommands } from "../src/commands/schema.js";
 import { registerServerCommands } from "../src/commands/server.js";
@@ -44,6 +45,7 @@ async function programTree(): Promise<Command> {
   const runs = program.command("runs").description("run data");
   registerRunQueryCommands(runs);
   registerRunDataCommands(runs);
+  registerRunAnalysisCommands(runs);
   registerRunReportCommands(runs);
   registerQueueCommands(program);
   registerSchemaCommands(program);

@@ -73,4 +73,33 @@ describe("tables", () => {
     for (const row of rows) expect(row.slice(0, end).endsWith(row.slice(0, end).trimEnd())).toBe(true);
     for (const row of rows) expect(row.length).toBeGreaterThanOrEqual(end);
   });
+
+  it("headers carry the unit of their numbers (cells are bare numbers), right-aligned under them", async () => {
+    const r = await cli(["runs", "summary", "seed-run-001"]);
+    expect(r.status, r.stderr).toBe(0);
+    const section = r.stdout.slice(r.stdout.indexOf("by scenario"));
+    const [, head = "", ...rows] = section.split("\n\n")[0]?.split("\n") ?? [];
+    expect(head.split(/\s{2,}/)).toEqual([
+      "scenario",
+      "instances",
+      "pass",
+      "fail",
+      "errors",
+      "pass rate (%)",
+      "p50 (ms)",
+      "p95 (ms)",
+      "p99 (ms)",
+      "max (ms)",
+    ]);
+    for (const title of ["pass rate (%)", "p95 (ms)"]) {
+      const end = head.indexOf(title) + title.length;
+      const cells = rows.map((row) => row.slice(0, end).trimEnd().split(/\s+/).at(-1) ?? "");
+      for (const cell of cells) expect(cell).toMatch(/^\d+(\.\d+)?$/);
+      // one number of decimals down the column
+      expect(new Set(cells.map((c) => c.split(".")[1]?.length ?? 0)).size).toBe(1);
+      for (const row of rows) expect(row.slice(0, end)).toBe(row.slice(0, end).trimEnd());
+    }
+    const list = await cli(["metrics", "list"]);
+    expect(list.stdout.split("\n")[0]).toMatch(/\btime \(s\)\s+tokens\s+coverage \(%\)/);
+  });
 });

@@ -61,15 +61,25 @@ describe("runs compare, readable", () => {
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout;
     const header = row(out, "by scenario", "name");
-    expect(header).toEqual(["name", "n", "pass", "pass_delta", "p_pass", "p50", "p95_delta", "p_latency", "verdict"]);
+    expect(header).toEqual([
+      "name",
+      "n",
+      "pass (%)",
+      "pass delta (pt)",
+      "p_pass",
+      "p50 (ms)",
+      "p95 delta (ms)",
+      "p_latency",
+      "verdict",
+    ]);
     // the regression comes first, its p-values below alpha carry a *
     const lines = out.slice(out.indexOf("by scenario")).split("\n");
     expect(lines[2]?.trim().startsWith("checkout")).toBe(true);
     const cr = row(out, "by scenario", "checkout");
     const at = (col: string) => cr[header.indexOf(col)] ?? "";
     expect(at("n")).toBe("40 -> 40");
-    expect(at("pass")).toBe("100.00% -> 50.00%");
-    expect(at("pass_delta")).toBe("-50 pt");
+    expect(at("pass (%)")).toBe("100.00 -> 50.00");
+    expect(at("pass delta (pt)")).toBe("-50");
     expect(at("p_pass")).toMatch(/^(<0\.001|0\.\d{3})\*$/);
     expect(at("p_latency")).toMatch(/\*$/);
     expect(at("verdict")).toBe("regression");

@@ -1,6 +1,6 @@
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "./root.js";
+import type { ClientRouter as AppRouter } from "./client-router.js";
 import { transformer } from "./transport.js";
 
 /** The wire encoding of every Verdict client (the dashboard builds its own link with it). */

@@ -1,47 +1,22 @@
-import { createTRPCClient, TRPCClientError, type TRPCLink } from "@trpc/client";
-import { observable } from "@trpc/server/observable";
-import { getErrorShape, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
+import { createTRPCClient, localLink } from "@trpc/client";
 import type { VerdictDb } from "@verdict/db";
 import type { VerdictClient } from "./client.js";
 import { type AppRouter, appRouter } from "./root.js";
+import { transformer } from "./transport.js";
 import { type Context, createCallerFactory, createLocalContext } from "./trpc.js";
 
 const createCaller = createCallerFactory(appRouter);
 
 /**
- * A link that runs each call through the router in-process (createCaller), so the CLI's local
- * mode and remote mode share one client API, one set of procedures and one error shape.
+ * The CLI's local mode: the same client API over tRPC's own local link, which runs each call
+ * through the router in this process (same procedures, same validation, same error shape; queries,
+ * mutations and subscriptions). Given the transformer, it hands values over as they are instead of
+ * encoding them for a wire there is not.
  */
-function localLink(ctx: Context): TRPCLink<AppRouter> {
-  const caller = createCaller(ctx);
-  return () =>
-    ({ op }) =>
-      observable((observer) => {
-        let target: unknown = caller;
-        for (const key of op.path.split(".")) target = (target as Record<string, unknown>)[key];
-        const call = target as (input: unknown) => Promise<unknown>;
-        call(op.input)
-          .then((data) => {
-            observer.next({ result: { type: "data", data } });
-            observer.complete();
-          })
-          .catch((cause: unknown) => {
-            const error = getTRPCErrorFromUnknown(cause);
-            const shape = getErrorShape({
-              config: appRouter._def._config,
-              error,
-              type: op.type,
-              path: op.path,
-              input: op.input,
-              ctx,
-            });
-            observer.error(TRPCClientError.from({ error: shape }));
-          });
-      });
-}
-
 export function createLocalClient(db: VerdictDb, ctx: Context = createLocalContext(db)): VerdictClient {
-  return createTRPCClient<AppRouter>({ links: [localLink(ctx)] });
+  return createTRPCClient<AppRouter>({
+    links: [localLink({ router: appRouter, createContext: async () => ctx, transformer })],
+  });
 }
 
 export { createCaller };

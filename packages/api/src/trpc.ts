@@ -1,4 +1,4 @@
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, type TRPC_ERROR_CODE_KEY, type TRPC_ERROR_CODE_NUMBER, TRPCError } from "@trpc/server";
 import type { TokenScope, VerdictDb } from "@verdict/db";
 import { ZodError } from "zod";
 import { RequestRefused, toTRPCError } from "./errors.js";
@@ -39,11 +39,26 @@ export function internalErrorMessage(requestId: string | undefined): string {
   return `internal server error${requestId ? ` (request id ${requestId})` : ""}; the server log has the details`;
 }
 
+/** What every error answer carries (tRPC's shape, plus the failing field and the input's issues). */
+export interface VerdictErrorShape {
+  message: string;
+  code: TRPC_ERROR_CODE_NUMBER;
+  data: {
+    code: TRPC_ERROR_CODE_KEY;
+    httpStatus: number;
+    path?: string;
+    stack: undefined;
+    /** The input field (dotted path) or request part at fault, when there is one. */
+    field: string | null;
+    issues: { path: string; message: string }[] | null;
+  };
+}
+
 const t = initTRPC.context<Context>().create({
   transformer,
   // Subscriptions (queue.watch) travel as server-sent events; a ping keeps idle streams (and proxies) open.
   sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 20_000 } },
-  errorFormatter({ shape, error, ctx }) {
+  errorFormatter({ shape, error, ctx }): VerdictErrorShape {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const first = zod?.issues[0];
     const cause = error.cause as { target?: unknown } | undefined;

@@ -272,7 +272,7 @@ export function registerMetricsCommands(program: Command): void {
         ...runIdentity(r),
         time_s: r.performance.total_time_seconds,
         tokens: r.performance.token_usage_total,
-        coverage: r.quality.code_coverage_percentage,
+        coverage_pct: r.quality.code_coverage_percentage,
         one_shot: r.autonomy.one_shot_success_rate,
       })),
       [
@@ -285,7 +285,7 @@ export function registerMetricsCommands(program: Command): void {
         "testbed",
         "time_s",
         "tokens",
-        "coverage",
+        "coverage_pct",
         "one_shot",
       ],
     );
@@ -335,11 +335,11 @@ export function registerMetricsCommands(program: Command): void {
           a: m.a,
           b: m.b,
           delta: m.delta,
-          "%": m.zero_baseline
+          change_pct: m.zero_baseline
             ? m.delta === 0
               ? "0 (A is 0)"
               : "n/a (A is 0)"
-            : `${(m.pct_delta ?? 0) >= 0 ? "+" : ""}${(m.pct_delta ?? 0).toFixed(1)}%`,
+            : `${(m.pct_delta ?? 0) >= 0 ? "+" : ""}${(m.pct_delta ?? 0).toFixed(1)}`,
           direction:
             m.direction === "improved"
               ? color.green(m.direction)
@@ -348,7 +348,7 @@ export function registerMetricsCommands(program: Command): void {
                 : color.dim(m.direction),
           significant: m.significant ? "yes" : "no",
         })),
-        ["metric", "a", "b", "delta", "%", "direction", "significant"],
+        ["metric", "a", "b", "delta", "change_pct", "direction", "significant"],
       );
       info(
         `${r.summary.improved} improved, ${r.summary.regressed} regressed, ${r.summary.unchanged} unchanged; ` +

@@ -41,15 +41,17 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     id: "runs",
     touches: ["runs"],
     load: async () => {
-      const [query, data, report] = await Promise.all([
+      const [query, data, analysis, report] = await Promise.all([
         import("./runs.js"),
         import("./runs-data.js"),
+        import("./runs-analysis.js"),
         import("./runs-report.js"),
       ]);
       return (program) => {
         const runs = program.command("runs").description("run data of scenario/load-testing tools (turbulence format)");
         query.registerRunQueryCommands(runs);
         data.registerRunDataCommands(runs);
+        analysis.registerRunAnalysisCommands(runs);
         report.registerRunReportCommands(runs);
       };
     },

@@ -4,15 +4,13 @@
  * `verdict runs instance RUN INSTANCE`: one instance with its steps and assertions. Through the typed
  * API (in-process with --db, or --server); --json prints the API's answer.
  */
-import { type Command, Option } from "commander";
-import { PERCENTILE_METHODS, type PercentileMethod } from "@verdict/schema";
-import { withApi } from "../api.js";
+import type { Command } from "commander";
+import type { PercentileMethod } from "@verdict/schema";
 import { globalsOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
 import { examples } from "../help.js";
+import { ms, pct, percentilesOption, withRunsApi } from "./runs-common.js";
 
-const ms = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 100) / 100);
-const pct = (n: number) => `${n.toFixed(2)}%`;
 const heading = (t: string) => process.stdout.write(`\n${color.bold(t)}\n`);
 
 export function registerRunReportCommands(runs: Command): void {
@@ -28,23 +26,17 @@ export function registerRunReportCommands(runs: Command): void {
     .argument("<run>", "run id, or latest / previous (the newest / second-newest run)")
     .option("--top <n>", "rows of the failing-assertion and slowest-instance lists", "10")
     .option("--examples <n>", "example instances per error category", "5")
-    .addOption(
-      new Option("--percentiles <method>", "linear (turbulence's interpolation) or nearest (nearest rank)")
-        .choices(PERCENTILE_METHODS)
-        .default("linear"),
-    )
+    .addOption(percentilesOption())
     .action(
       async (runId: string, opts: { top: string; examples: string; percentiles: PercentileMethod }, cmd: Command) => {
         const g = globalsOf(cmd);
         const top = parsePositiveInt("--top", opts.top) ?? 10;
         const examples = parsePositiveInt("--examples", opts.examples) ?? 5;
-        const r = await withApi(
-          g,
-          (api) => api.runs.report.query({ run_id: runId, top, examples, percentiles: opts.percentiles }),
-          { domains: ["runs"] },
+        const r = await withRunsApi(g, (api) =>
+          api.runs.report.query({ run_id: runId, top, examples, percentiles: opts.percentiles }),
         );
         if (g.json) return printJson(r);
-        heading("by scenario × action (step latency ms)");
+        heading("by scenario × action (step latency)");
         printTable(
           r.scenarios.flatMap((s) =>
             s.actions.map((a) => ({
@@ -52,26 +44,26 @@ export function registerRunReportCommands(runs: Command): void {
               action: a.action_name,
               count: a.count,
               fail: a.fail_count ? color.red(String(a.fail_count)) : 0,
-              mean: ms(a.mean_latency_ms),
-              p50: ms(a.p50_latency_ms),
-              p95: ms(a.p95_latency_ms),
-              p99: ms(a.p99_latency_ms),
+              mean_ms: ms(a.mean_latency_ms),
+              p50_ms: ms(a.p50_latency_ms),
+              p95_ms: ms(a.p95_latency_ms),
+              p99_ms: ms(a.p99_latency_ms),
             })),
           ),
-          ["scenario", "action", "count", "fail", "mean", "p50", "p95", "p99"],
+          ["scenario", "action", "count", "fail", "mean_ms", "p50_ms", "p95_ms", "p99_ms"],
           { maxWidth: 60 },
         );
-        heading("by service (step latency ms)");
+        heading("by service (step latency)");
         printTable(
           r.services.map((s) => ({
             service: s.service,
             requests: s.count,
             fail: s.fail_count,
-            p50: ms(s.p50_latency_ms),
-            p95: ms(s.p95_latency_ms),
-            p99: ms(s.p99_latency_ms),
+            p50_ms: ms(s.p50_latency_ms),
+            p95_ms: ms(s.p95_latency_ms),
+            p99_ms: ms(s.p99_latency_ms),
           })),
-          ["service", "requests", "fail", "p50", "p95", "p99"],
+          ["service", "requests", "fail", "p50_ms", "p95_ms", "p99_ms"],
         );
         heading("failures by service");
         printTable(r.failures_by_service, ["service", "fail_count"]);
@@ -103,9 +95,7 @@ export function registerRunReportCommands(runs: Command): void {
     .option("--full", "print each step's whole observation (headers, body, attempts, turbulence, branch)")
     .action(async (runId: string, instanceId: string, opts: { full?: boolean }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const t = await withApi(g, (api) => api.runs.instances.get.query({ run_id: runId, instance_id: instanceId }), {
-        domains: ["runs"],
-      });
+      const t = await withRunsApi(g, (api) => api.runs.instances.get.query({ run_id: runId, instance_id: instanceId }));
       if (g.json) return printJson(t);
       const i = t.instance;
       printKeyValues({

@@ -1,17 +1,12 @@
 import type { Command } from "commander";
 import { TIME_BOUND_HELP, instanceStatus, readTimeBound } from "@verdict/schema";
-import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
-import { type GlobalOptions, globalsOf, oneOf, parsePositiveInt } from "../globals.js";
+import { globalsOf, oneOf, parsePositiveInt } from "../globals.js";
 import { color, note, printJson, printKeyValues, printTable, printPage } from "../output.js";
 import { examples, RUNS_EXAMPLES } from "../help.js";
+import { withRunsApi } from "./runs-common.js";
 
 /** `verdict runs list|show|instances|steps`: typed API calls, local or remote. */
-
-/** Locally only the runs domain is required, so a per-run database file (from `runs import`) works. */
-function withRunsApi<T>(g: GlobalOptions, fn: Parameters<typeof withApi<T>>[1]): Promise<T> {
-  return withApi(g, fn, { domains: ["runs"] });
-}
 
 /**
  * `--since`/`--until` of the run commands: an ISO-8601 date or time, or a time ago (`1d`, `2h`), read
