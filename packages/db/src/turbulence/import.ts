@@ -79,6 +79,12 @@ export interface ImportOptions {
    * rebuilt after the load, which is about 1.7x less CPU than keeping them up to date chunk by chunk.
    */
   oneTransaction?: boolean;
+  /**
+   * The database is a new file no other connection opens until the import is done (new-file.ts):
+   * one transaction, indexes rebuilt after the load, and the file's lock, journal and fsyncs set for
+   * a bulk load (see openSink). Only importRunsIntoNewFile sets it.
+   */
+  bulk?: boolean;
 }
 
 export interface ImportResult {
@@ -324,8 +330,8 @@ async function importSource(
   let interrupted = header.run.completed_at === null;
 
   // A new run is imported in chunks; a replacement in one transaction (the old run stays until the new is in).
-  let chunked = !opts.oneTransaction;
-  const sink = await openSink(h, chunked ? (opts.chunks ?? DEFAULT_CHUNKS) : null);
+  let chunked = !opts.oneTransaction && !opts.bulk;
+  const sink = await openSink(h, chunked ? (opts.chunks ?? DEFAULT_CHUNKS) : null, undefined, opts.bulk ?? false);
   let replaced = false;
   let created = false;
   try {

@@ -91,9 +91,33 @@ export function plainFilePath(h: VerdictDb): string | null {
   return rest.startsWith("//") ? rest.replace(/^\/\/[^/]*/, "") : rest;
 }
 
-export async function openSink(h: VerdictDb, chunks: ChunkOptions | null, busyTimeoutMs = 5000): Promise<ImportSink> {
+/**
+ * Page cache of a bulk load into a new file (KiB): no other connection shares the file, and a larger
+ * cache keeps more of the b-trees being filled in memory between the writes to disk.
+ */
+export const BULK_CACHE_KIB = 65536;
+
+/**
+ * `bulk`: the database is a new file that nothing else opens until the import renames it into place
+ * (new-file.ts). The connection then takes the file's lock for itself (locking_mode EXCLUSIVE), keeps
+ * its rollback journal in memory and never fsyncs (synchronous OFF; the whole file is synced once
+ * before the rename), with a larger cache. The journal stays MEMORY rather than OFF: a statement
+ * that fails a constraint midway must still be undone (the loader then finds the bad row one row at
+ * a time), and with journal_mode OFF SQLite leaves such a statement's earlier rows in the table.
+ * A new file's journal holds only the pages that existed when the transaction began (the schema).
+ */
+export async function openSink(
+  h: VerdictDb,
+  chunks: ChunkOptions | null,
+  busyTimeoutMs = 5000,
+  bulk = false,
+): Promise<ImportSink> {
   const path = plainFilePath(h);
-  return path === null ? clientSink(h, chunks) : await nativeSink(path, chunks, busyTimeoutMs);
+  if (path === null) {
+    if (bulk) throw new Error("a bulk import needs a local database file");
+    return clientSink(h, chunks);
+  }
+  return await nativeSink(path, chunks, busyTimeoutMs, bulk);
 }
 
 // Plain CommonJS run by the writer thread (eval mode): it owns the import's connection and runs
@@ -151,6 +175,7 @@ async function nativeSink(
   path: string,
   initialChunks: ChunkOptions | null,
   busyTimeoutMs: number,
+  bulk: boolean,
 ): Promise<ImportSink> {
   let chunks = initialChunks;
   const libsql = createRequire(import.meta.url).resolve("libsql");
@@ -193,7 +218,9 @@ async function nativeSink(
       path,
       timeout: busyTimeoutMs,
       setup: [
-        `PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA cache_size = -${IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384`,
+        bulk
+          ? `PRAGMA foreign_keys = ON; PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE; PRAGMA cache_size = -${BULK_CACHE_KIB}`
+          : `PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = FILE; PRAGMA cache_size = -${IMPORT_CACHE_KIB}; PRAGMA wal_autocheckpoint = 16384`,
         "BEGIN IMMEDIATE",
       ],
     });
@@ -234,8 +261,8 @@ async function nativeSink(
     async commit() {
       await exec("COMMIT");
       // A big import leaves a WAL as large as the data; fold it into the database and truncate it now
-      // (briefly: if a reader holds it, the next checkpoint does it).
-      await call({ op: "checkpoint" });
+      // (briefly: if a reader holds it, the next checkpoint does it). A bulk load has no WAL.
+      if (!bulk) await call({ op: "checkpoint" });
     },
     async rollback() {
       if (inTx) await exec("ROLLBACK");
