@@ -34,7 +34,7 @@ import { listArtifacts } from "./artifacts.js";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
 import type { RunShape } from "./format.js";
 import { type RunHeader, type RunSource, readRunHeader, runSourceAt } from "./header.js";
-import { jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
+import { type FileLine, jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
 import { type LineSource, type SkippedLine, checkAbort, loadLines } from "./loader.js";
 import { type InstanceRow, type MapContext, type RowResult, mapAssertion, mapInstance, mapStep } from "./mappers.js";
 import { type ImportProgress, ProgressMeter } from "./progress.js";
@@ -230,7 +230,7 @@ function jsonlSources(dir: string): Sources {
       lines: (async function* () {
         const r = readLines(p);
         bytesRead = r.bytesRead;
-        yield* r.lines;
+        yield* r.batches;
       })(),
       bytesRead: () => bytesRead(),
       endsWithNewline: () => lastByteIsNewline(p),
@@ -258,10 +258,16 @@ function sqliteSources(dbFile: string): Sources {
     return {
       file: `${dbFile} (${name})`,
       lines: (async function* () {
+        let group: FileLine[] = [];
         for await (const l of lines) {
           n++;
-          yield l;
+          group.push(l);
+          if (group.length >= 256) {
+            yield group;
+            group = [];
+          }
         }
+        if (group.length > 0) yield group;
       })(),
       bytesRead: () => n,
     };
