@@ -3,7 +3,7 @@
  * database is built in a temp file next to the target (`.NAME.verdict-tmp-PID-RANDOM`, see
  * PendingOutput) that no other connection knows of, so the import can load it as a bulk load: one
  * transaction, the file's lock held for the whole import, the rollback journal in memory, no fsync
- * until the end, a larger cache, the secondary indexes built once after the load (openSink `bulk`).
+ * until the end, the secondary indexes built once after the load (openSink `bulk`).
  * Then the file is switched to WAL (as every Verdict database), fsynced and linked into place: link(2)
  * fails if the target appeared meanwhile, so nothing is overwritten. A failed or interrupted import
  * removes its temp file; a killed one leaves only the temp file, which the next import into the same
