@@ -42,7 +42,7 @@ import {
   type ChunkOptions,
   DEFAULT_CHUNKS,
   type ImportSink,
-  dropIndexesIfEmpty,
+  dropIndexesForLoad,
   openSink,
   recreateIndexes,
 } from "./sink.js";
@@ -75,8 +75,9 @@ export interface ImportOptions {
   chunks?: ChunkOptions;
   /**
    * Import in ONE write transaction (as --replace does) instead of chunks: other writers wait until
-   * it is done, but into empty run tables (a new per-run file) the secondary indexes are dropped and
-   * rebuilt after the load, which is about 1.7x less CPU than keeping them up to date chunk by chunk.
+   * it is done, but into empty run tables (a new per-run file), or tables holding at most about twice
+   * the run's rows, the secondary indexes are dropped and rebuilt after the load (dropIndexesForLoad),
+   * which is about 1.7x less CPU than keeping them up to date chunk by chunk.
    */
   oneTransaction?: boolean;
   /**
@@ -371,7 +372,9 @@ async function importSource(
       ],
     });
     created = true;
-    const rebuild = chunked ? null : await dropIndexesIfEmpty(sink);
+    // Rows the run brings: a database source counts them; a JSONL line is a few hundred bytes (a guess).
+    const incoming = src.kind === "jsonl" ? sources.totalBytes / 500 : sources.totalBytes;
+    const rebuild = chunked ? null : await dropIndexesForLoad(sink, incoming);
     if (chunked) await sink.commitChunk();
 
     // instances
