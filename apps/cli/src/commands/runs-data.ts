@@ -179,7 +179,7 @@ export function registerRunDataCommands(runs: Command): void {
     )
     .option(
       "--one-transaction",
-      "write each run in one transaction instead of short chunks: faster into a new per-run file, but other writers wait until it ends",
+      "write each run in one transaction instead of short chunks: faster, but other writers wait until it ends (a --db file that does not exist yet is always built this way, aside, and moved into place)",
     )
     .option("--progress", "report progress even when stderr is not a terminal (one line per update)")
     .addOption(new Option("--batch-size <rows>", "rows per INSERT").default("500").hideHelp())
