@@ -4,7 +4,7 @@
  * line, nothing half-written (bad line, SIGINT, SIGKILL), per-run database files, round trip.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CLI_PATH, REPO_ROOT, ensureCliBuilt, runCli, tempDir } from "@verdict/testing";
 import { type VerdictDb, listRuns, openDatabase } from "@verdict/db";
@@ -49,6 +49,12 @@ async function counts(url: string) {
   });
 }
 const ZERO = { runs: 0, instances: 0, steps: 0, assertions: 0 };
+const pathOf = (url: string) => url.slice("file:".length);
+/** Files a new database's import left next to it: the database itself and its temp files. */
+const filesOf = (url: string) => {
+  const name = pathOf(url).split("/").pop() ?? "";
+  return readdirSync(dir.path).filter((f) => f === name || f.startsWith(`.${name}.verdict-tmp-`));
+};
 
 const PLANS = [
   { scenario: "checkout", passed: true, variation: { cart: 1 } },
@@ -87,7 +93,8 @@ describe("verdict runs import", () => {
     const r = await cli(db, ["runs", "import", src]);
     const line = expectOneLineError(r, 1);
     expect(line).toMatch(new RegExp(`^error: ${join(src, "steps.jsonl")}:5: \\(json\\): not valid JSON`));
-    expect(await counts(db)).toEqual(ZERO);
+    // A new database file is built aside and put in place only whole: nothing is left.
+    expect(filesOf(db)).toEqual([]);
 
     const s = await cli(db, ["--json", "runs", "import", "--skip-invalid", src]);
     expect(s.status, s.stderr).toBe(0);
@@ -116,7 +123,7 @@ describe("verdict runs import", () => {
     expect(
       expectOneLineError(await cli(db, ["runs", "import", join(dir.path, "field", "run-field", "..", "..")]), 1),
     ).toContain("not a run folder (no manifest.json or turbulence.db) and holds no run folders");
-    expect(await counts(db)).toEqual(ZERO);
+    expect(filesOf(db)).toEqual([]);
   });
 
   it("refuses a run that exists (naming it and --replace); --replace replaces it", async () => {
@@ -227,11 +234,31 @@ describe("interrupting an import", () => {
     run.child.kill("SIGINT");
     expect(await run.closed).toBe(130);
     expect(run.stderr()).toContain("interrupted: import of run 'run-big' interrupted; nothing was written");
-    expect(await counts(db)).toEqual(ZERO);
+    expect(filesOf(db)).toEqual([]);
+  }, 60_000);
+
+  it("a crash (SIGKILL) while importing into a new file leaves only its temp file, which the next import removes", async () => {
+    const db = freshDb();
+    const run = await startBigImport(db, big());
+    run.child.kill("SIGKILL");
+    await run.closed;
+    const left = filesOf(db);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.every((f) => f.includes(".verdict-tmp-"))).toBe(true);
+    const small = writeRunFolder(
+      join(dir.path, "after-crash-new", "run-small"),
+      currentRun("run-small", [{ scenario: "s", passed: true, latencies: [] }]),
+    );
+    const r = await cli(db, ["runs", "import", small]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(filesOf(db)).toEqual([pathOf(db).split("/").pop()]);
+    expect(await counts(db)).toMatchObject({ runs: 1, instances: 1, steps: 0 });
   }, 60_000);
 
   it("a crash (SIGKILL) mid-import shows no run, and the next open removes what it left", async () => {
     const db = freshDb();
+    // An existing database: the import writes in chunks there (a new file is built aside instead).
+    (await openDatabase({ url: db, domains: ["runs"], migrate: true })).close();
     const run = await startBigImport(db, big());
     run.child.kill("SIGKILL");
     await run.closed;

@@ -21,6 +21,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -57,6 +58,16 @@ export class OutputWriteError extends VerdictError {
 }
 
 const SIDE_FILES = ["-wal", "-shm", "-journal"] as const;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /**
  * The files of a local database URL (`file:PATH`): the file and its -wal, -shm and -journal (for the
@@ -175,6 +186,32 @@ export class PendingOutput {
     this.target = target;
     this.tmp = tmp;
     this.opts = opts;
+  }
+
+  /**
+   * Removes the temp files that dead processes left next to `target` (killed while writing it):
+   * `.NAME.verdict-tmp-PID-RANDOM` and its -journal/-wal/-shm, when no process PID is alive here.
+   * Returns the paths removed.
+   */
+  static removeLeftovers(target: string): string[] {
+    const abs = resolve(target);
+    const dir = dirname(abs);
+    const prefix = `.${basename(abs)}.verdict-tmp-`;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const m = /^(\d+)-[0-9a-f]{8}(-journal|-wal|-shm)?$/.exec(name.slice(prefix.length));
+      if (!m?.[1] || processAlive(Number(m[1]))) continue;
+      rmSync(join(dir, name), { force: true });
+      removed.push(join(dir, name));
+    }
+    return removed;
   }
 
   /** Checks the target (checkOutputTarget), creates its folder if needed, and an empty temp file next to it. */

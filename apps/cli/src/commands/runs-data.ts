@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import {
+  type ImportOptions,
   type ImportProgress,
   type ImportResult,
   ImportInterruptedError,
@@ -18,7 +19,9 @@ import {
   exportRun,
   importJunit,
   importRuns,
+  importRunsIntoNewFile,
   isJunitPath,
+  newDatabaseFile,
   migrateUp,
   readApplied,
   resolveRunRef,
@@ -155,7 +158,7 @@ export function registerRunDataCommands(runs: Command): void {
     )
     .option(
       "--one-transaction",
-      "write each run in one transaction instead of short chunks: faster into a new per-run file, but other writers wait until it ends",
+      "write each run in one transaction instead of short chunks: faster, but other writers wait until it ends (a --db file that does not exist yet is always built this way, aside, and moved into place)",
     )
     .option("--progress", "report progress even when stderr is not a terminal (one line per update)")
     .addOption(new Option("--batch-size <rows>", "rows per INSERT").default("500").hideHelp())
@@ -208,27 +211,31 @@ export function registerRunDataCommands(runs: Command): void {
         const onSigint = () => ac.abort();
         process.once("SIGINT", onSigint);
         const done: ImportResult[] = [];
+        const importOpts: ImportOptions = {
+          skipInvalid: Boolean(opts.skipInvalid),
+          replace: Boolean(opts.replace),
+          oneTransaction: Boolean(opts.oneTransaction),
+          batchSize,
+          signal: ac.signal,
+          ...(bar ? { onProgress: (p: ImportProgress) => bar.update(p) } : {}),
+          onRunDone: (r) => {
+            bar?.clear();
+            done.push(r);
+            if (!g.json) {
+              info(importLine(r));
+              for (const s of r.skipped)
+                info(`  skipped ${s.file}${s.line === null ? "" : `:${s.line}`}: ${s.field}: ${s.problem}`);
+            }
+          },
+        };
+        // A database file that does not exist yet is built in a temp file and renamed into place.
+        localOnly(g, "import");
+        const newFile = g.syncUrl || g.readOnly ? null : newDatabaseFile(g.db);
         try {
           await fileErrors(() =>
-            withRunsForImport(g, (h) =>
-              importRuns(h, paths, {
-                skipInvalid: Boolean(opts.skipInvalid),
-                replace: Boolean(opts.replace),
-                oneTransaction: Boolean(opts.oneTransaction),
-                batchSize,
-                signal: ac.signal,
-                ...(bar ? { onProgress: (p: ImportProgress) => bar.update(p) } : {}),
-                onRunDone: (r) => {
-                  bar?.clear();
-                  done.push(r);
-                  if (!g.json) {
-                    info(importLine(r));
-                    for (const s of r.skipped)
-                      info(`  skipped ${s.file}${s.line === null ? "" : `:${s.line}`}: ${s.field}: ${s.problem}`);
-                  }
-                },
-              }),
-            ),
+            newFile !== null
+              ? importRunsIntoNewFile(newFile, paths, importOpts)
+              : withRunsForImport(g, (h) => importRuns(h, paths, importOpts)),
           );
         } catch (e) {
           bar?.clear();

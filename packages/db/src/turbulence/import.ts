@@ -34,7 +34,7 @@ import { listArtifacts } from "./artifacts.js";
 import { ImportInterruptedError, RunFileError } from "./errors.js";
 import type { RunShape } from "./format.js";
 import { type RunHeader, type RunSource, readRunHeader, runSourceAt } from "./header.js";
-import { jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
+import { type FileLine, jsonErrorLine, readLines, readRunJsonText } from "./lines.js";
 import { type LineSource, type SkippedLine, checkAbort, loadLines } from "./loader.js";
 import { type InstanceRow, type MapContext, type RowResult, mapAssertion, mapInstance, mapStep } from "./mappers.js";
 import { type ImportProgress, ProgressMeter } from "./progress.js";
@@ -42,7 +42,7 @@ import {
   type ChunkOptions,
   DEFAULT_CHUNKS,
   type ImportSink,
-  dropIndexesIfEmpty,
+  dropIndexesForLoad,
   openSink,
   recreateIndexes,
 } from "./sink.js";
@@ -75,10 +75,17 @@ export interface ImportOptions {
   chunks?: ChunkOptions;
   /**
    * Import in ONE write transaction (as --replace does) instead of chunks: other writers wait until
-   * it is done, but into empty run tables (a new per-run file) the secondary indexes are dropped and
-   * rebuilt after the load, which is about 1.7x less CPU than keeping them up to date chunk by chunk.
+   * it is done, but into empty run tables (a new per-run file), or tables holding at most about twice
+   * the run's rows, the secondary indexes are dropped and rebuilt after the load (dropIndexesForLoad),
+   * which is about 1.7x less CPU than keeping them up to date chunk by chunk.
    */
   oneTransaction?: boolean;
+  /**
+   * The database is a new file no other connection opens until the import is done (new-file.ts):
+   * one transaction, indexes rebuilt after the load, and the file's lock, journal and fsyncs set for
+   * a bulk load (see openSink). Only importRunsIntoNewFile sets it.
+   */
+  bulk?: boolean;
 }
 
 export interface ImportResult {
@@ -224,7 +231,7 @@ function jsonlSources(dir: string): Sources {
       lines: (async function* () {
         const r = readLines(p);
         bytesRead = r.bytesRead;
-        yield* r.lines;
+        yield* r.batches;
       })(),
       bytesRead: () => bytesRead(),
       endsWithNewline: () => lastByteIsNewline(p),
@@ -252,10 +259,16 @@ function sqliteSources(dbFile: string): Sources {
     return {
       file: `${dbFile} (${name})`,
       lines: (async function* () {
+        let group: FileLine[] = [];
         for await (const l of lines) {
           n++;
-          yield l;
+          group.push(l);
+          if (group.length >= 256) {
+            yield group;
+            group = [];
+          }
         }
+        if (group.length > 0) yield group;
       })(),
       bytesRead: () => n,
     };
@@ -324,8 +337,8 @@ async function importSource(
   let interrupted = header.run.completed_at === null;
 
   // A new run is imported in chunks; a replacement in one transaction (the old run stays until the new is in).
-  let chunked = !opts.oneTransaction;
-  const sink = await openSink(h, chunked ? (opts.chunks ?? DEFAULT_CHUNKS) : null);
+  let chunked = !opts.oneTransaction && !opts.bulk;
+  const sink = await openSink(h, chunked ? (opts.chunks ?? DEFAULT_CHUNKS) : null, undefined, opts.bulk ?? false);
   let replaced = false;
   let created = false;
   try {
@@ -359,7 +372,9 @@ async function importSource(
       ],
     });
     created = true;
-    const rebuild = chunked ? null : await dropIndexesIfEmpty(sink);
+    // Rows the run brings: a database source counts them; a JSONL line is a few hundred bytes (a guess).
+    const incoming = src.kind === "jsonl" ? sources.totalBytes / 500 : sources.totalBytes;
+    const rebuild = chunked ? null : await dropIndexesForLoad(sink, incoming);
     if (chunked) await sink.commitChunk();
 
     // instances

@@ -18,7 +18,7 @@ export interface FileLine {
 export function readLines(
   path: string,
   opts: { maxLineBytes?: number } = {},
-): { lines: AsyncIterable<FileLine>; bytesRead: () => number } {
+): { lines: AsyncIterable<FileLine>; batches: AsyncIterable<FileLine[]>; bytesRead: () => number } {
   const max = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const { fd } = openInputFile(path);
   // 64 KiB chunks, split here line by line as the consumer asks for them: no queue of decoded lines
@@ -30,43 +30,56 @@ export function readLines(
     const end = b.length > 0 && b[b.length - 1] === 13 ? b.length - 1 : b.length;
     return b.toString("utf8", 0, end);
   };
-  async function* gen(): AsyncGenerator<FileLine> {
+  // The lines of each chunk come out together: one await per chunk instead of one per line.
+  async function* gen(): AsyncGenerator<FileLine[]> {
     let line = 0;
     // The start of the current line, from earlier chunks.
     let parts: Buffer[] = [];
     let held = 0;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const out: FileLine[] = [];
         let start = 0;
         for (;;) {
           const nl = chunk.indexOf(10, start);
           if (nl === -1) break;
           const piece = chunk.subarray(start, nl);
           line++;
-          if (held + piece.length > max) throw tooLong(line);
-          if (held === 0) yield { line, text: text(piece) };
+          if (held + piece.length > max) {
+            if (out.length > 0) yield out;
+            throw tooLong(line);
+          }
+          if (held === 0) out.push({ line, text: text(piece) });
           else {
             parts.push(piece);
             const whole = Buffer.concat(parts, held + piece.length);
             parts = [];
             held = 0;
-            yield { line, text: text(whole) };
+            out.push({ line, text: text(whole) });
           }
           start = nl + 1;
         }
         if (start < chunk.length) {
           const rest = chunk.subarray(start);
-          if (held + rest.length > max) throw tooLong(line + 1);
+          if (held + rest.length > max) {
+            if (out.length > 0) yield out;
+            throw tooLong(line + 1);
+          }
           parts.push(rest);
           held += rest.length;
         }
+        if (out.length > 0) yield out;
       }
-      if (held > 0) yield { line: line + 1, text: text(Buffer.concat(parts, held)) };
+      if (held > 0) yield [{ line: line + 1, text: text(Buffer.concat(parts, held)) }];
     } finally {
       stream.destroy();
     }
   }
-  return { lines: gen(), bytesRead: () => stream.bytesRead };
+  const batches = gen();
+  async function* one(): AsyncGenerator<FileLine> {
+    for await (const b of batches) yield* b;
+  }
+  return { lines: one(), batches, bytesRead: () => stream.bytesRead };
 }
 
 /**

@@ -22,7 +22,8 @@ export interface SkippedLine {
 export interface LineSource {
   /** The file named in errors. */
   file: string;
-  lines: AsyncIterable<FileLine>;
+  /** The lines, a few at a time (one await per group, not per line). */
+  lines: AsyncIterable<readonly FileLine[]>;
   bytesRead: () => number;
   /** Whether the source ends with a newline (a file being written may end mid-line); absent: it does. */
   endsWithNewline?: () => boolean;
@@ -141,35 +142,36 @@ export async function loadLines<T extends readonly unknown[]>(
   o.meter.currentBytes = src.bytesRead;
   // A line that is not JSON might be the last one, cut short by a writer that is still running.
   let unparsed: { line: number; problem: FieldProblem } | null = null;
-  for await (const { line, text } of src.lines) {
-    if (o.signal?.aborted) checkAbort(o);
-    if (text.trim() === "") continue;
-    if (unparsed) {
-      await failLine(src.file, unparsed.line, unparsed.problem);
-      unparsed = null;
+  for await (const group of src.lines)
+    for (const { line, text } of group) {
+      if (o.signal?.aborted) checkAbort(o);
+      if (text.trim() === "") continue;
+      if (unparsed) {
+        await failLine(src.file, unparsed.line, unparsed.problem);
+        unparsed = null;
+      }
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (e) {
+        const problem = { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` };
+        if (o.tornTailAllowed) unparsed = { line, problem };
+        else await failLine(src.file, line, problem);
+        continue;
+      }
+      if (!isObject(obj)) {
+        await failLine(src.file, line, { field: "(json)", problem: "expected a JSON object" });
+        continue;
+      }
+      const r = map(obj, text);
+      if (!r.ok) {
+        await failLine(r.file ?? src.file, r.file ? (r.line ?? null) : line, r.problem);
+        continue;
+      }
+      batch.push(r.row);
+      batchLines.push(line);
+      if (batch.length >= o.batchSize) await flush();
     }
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (e) {
-      const problem = { field: "(json)", problem: `not valid JSON (${errorTextOf(e)})` };
-      if (o.tornTailAllowed) unparsed = { line, problem };
-      else await failLine(src.file, line, problem);
-      continue;
-    }
-    if (!isObject(obj)) {
-      await failLine(src.file, line, { field: "(json)", problem: "expected a JSON object" });
-      continue;
-    }
-    const r = map(obj, text);
-    if (!r.ok) {
-      await failLine(r.file ?? src.file, r.file ? (r.line ?? null) : line, r.problem);
-      continue;
-    }
-    batch.push(r.row);
-    batchLines.push(line);
-    if (batch.length >= o.batchSize) await flush();
-  }
   if (unparsed) {
     if (src.endsWithNewline?.() === false)
       o.skipped.push({

@@ -74,7 +74,7 @@ export async function countInstancesByStatus(h: VerdictDb, runId: string): Promi
  * `passed: null`, placeholders (source '') and those with an error. A run not imported (written
  * through the API, `passed` never set) counts every failed instance as `passed: false`.
  */
-const NOT_PASSED = (group: string) => `SELECT ${group} AS g, count(*) AS n,
+export const NOT_PASSED_SQL = (group: string): string => `SELECT ${group} AS g, count(*) AS n,
     sum(CASE WHEN r.imported THEN passed = 0 ELSE source IS NOT '' END) AS fail,
     sum(r.imported AND passed IS NULL AND source IS NOT '') AS undecided,
     sum(source IS '') AS placeholders, count(error) AS error
@@ -109,7 +109,7 @@ function countsOf(rows: number, f: NotPassed): InstanceCounts {
 }
 
 export async function instanceCounts(x: SqlExecutor, runId: string, single: boolean): Promise<InstanceCounts> {
-  const f = await x.execute({ sql: NOT_PASSED("'*'"), args: [runId] });
+  const f = await x.execute({ sql: NOT_PASSED_SQL("'*'"), args: [runId] });
   const rows = await runRows(x, "instances", "instances_run_status_idx", runId, single);
   return countsOf(rows, notPassed(f.rows[0] as Record<string, unknown> | undefined));
 }
@@ -129,7 +129,7 @@ async function scenarioGroups(x: SqlExecutor, runId: string) {
     runId,
     true,
   );
-  const failsBy = await x.execute({ sql: `${NOT_PASSED("scenario_id")} GROUP BY scenario_id`, args: [runId] });
+  const failsBy = await x.execute({ sql: `${NOT_PASSED_SQL("scenario_id")} GROUP BY scenario_id`, args: [runId] });
   const fails = new Map(failsBy.rows.map((r) => [String(r.g), notPassed(r as unknown as Record<string, unknown>)]));
   const counted: { g: GroupCount; counts: InstanceCounts }[] = [];
   for (const g of scenarios) {
