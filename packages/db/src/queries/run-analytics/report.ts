@@ -12,13 +12,16 @@
  * - error categories: the errors of failed instances plus each error of a not-ok step, in
  *   turbulence's buckets (`categorizeError`), with up to five example instances each;
  * - failing assertions by name, most first; and (Verdict's) the slowest instances.
- * These read every step of the run (turbulence's report does too): seconds on a million steps.
+ * Computed from the rows these read every step of the run (turbulence's report does too): seconds on
+ * a million steps; so they are computed once with the run's statistics (store.ts) and read back from
+ * there (stored.ts, readStoredReportGroups) when the run has them.
  */
 import type { VerdictDb } from "../../open.js";
 import { DEFAULT_METHOD, type PercentileMethod, fromPositions, windowKeep } from "./percentiles.js";
 import type { SqlExecutor } from "../runs.js";
 import { requireRun } from "./shared.js";
-import { readStoredErrorCategories } from "./stored.js";
+import { passRatePercent } from "./totals.js";
+import { readStoredErrorCategories, readStoredReportGroups } from "./stored.js";
 
 export interface LatencyStats {
   count: number;
@@ -93,19 +96,29 @@ interface Opts {
   percentiles?: PercentileMethod;
 }
 
-/** Latency statistics per group of a step query `src` (columns k1, k2, v, ok), in one window pass. */
+/** A group's counts and, per percentile method, its latency statistics. */
+interface Group {
+  k1: string;
+  k2: string | null;
+  byMethod: Map<PercentileMethod, LatencyStats>;
+}
+
+/**
+ * Latency statistics per group of a step query `src` (columns k1, k2, v, ok) by each of `methods`,
+ * in one window pass (the positions any of the methods reads are kept).
+ */
 async function groupStats(
-  h: VerdictDb,
+  x: SqlExecutor,
   runId: string,
   src: string,
-  method: PercentileMethod,
-): Promise<Map<string, LatencyStats & { k1: string; k2: string | null }>> {
-  const agg = await h.client.execute({
+  methods: readonly PercentileMethod[],
+): Promise<Map<string, Group>> {
+  const agg = await x.execute({
     sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
     args: [runId],
   });
-  const keep = [50, 95, 99].map((p) => windowKeep(p, method)).join(" OR ");
-  const pos = await h.client.execute({
+  const keep = methods.flatMap((m) => [50, 95, 99].map((p) => windowKeep(p, m))).join(" OR ");
+  const pos = await x.execute({
     sql: `WITH s AS (${src}),
           w AS (SELECT k1, k2, v, row_number() OVER (PARTITION BY k1, k2 ORDER BY v) AS rn,
                        count(*) OVER (PARTITION BY k1, k2) AS n FROM s)
@@ -120,75 +133,121 @@ async function groupStats(
     m.set(Number(r.rn) - 1, Number(r.v));
     at.set(k, m);
   }
-  const out = new Map<string, LatencyStats & { k1: string; k2: string | null }>();
+  const out = new Map<string, Group>();
   for (const r of agg.rows) {
     const n = Number(r.n);
     const k = key(r.k1, r.k2);
-    const p = fromPositions(at.get(k) ?? new Map(), n, Number(r.total), method);
-    out.set(k, {
-      k1: String(r.k1),
-      k2: r.k2 === null ? null : String(r.k2),
-      count: n,
-      fail_count: Number(r.fails),
-      mean_latency_ms: p.mean ?? 0,
-      p50_latency_ms: p.p50 ?? 0,
-      p95_latency_ms: p.p95 ?? 0,
-      p99_latency_ms: p.p99 ?? 0,
-    });
+    const byMethod = new Map<PercentileMethod, LatencyStats>();
+    for (const method of methods) {
+      const p = fromPositions(at.get(k) ?? new Map(), n, Number(r.total), method);
+      byMethod.set(method, {
+        count: n,
+        fail_count: Number(r.fails),
+        mean_latency_ms: p.mean ?? 0,
+        p50_latency_ms: p.p50 ?? 0,
+        p95_latency_ms: p.p95 ?? 0,
+        p99_latency_ms: p.p99 ?? 0,
+      });
+    }
+    out.set(k, { k1: String(r.k1), k2: r.k2 === null ? null : String(r.k2), byMethod });
   }
   return out;
 }
 
-/** Per scenario: instance counts and, per action (step name), turbulence's ActionStats. */
-export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ScenarioActions[]> {
-  await requireRun(h, runId);
-  const method = opts.percentiles ?? DEFAULT_METHOD;
+const statsBy = (g: Group, method: PercentileMethod): LatencyStats => {
+  const st = g.byMethod.get(method);
+  if (!st) throw new Error(`run report: no statistics by method ${method}`);
+  return st;
+};
+
+/**
+ * Per scenario × action from the run's rows, by each of `methods` (what store.ts stores, and the
+ * fallback): scenarios by id, each one's actions by name.
+ */
+export async function computeScenarioActions(
+  x: SqlExecutor,
+  runId: string,
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, ScenarioActions[]>> {
   const stats = await groupStats(
-    h,
+    x,
     runId,
     `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
      FROM steps st LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id WHERE st.run_id = ?1`,
-    method,
+    methods,
   );
-  const counts = await h.client.execute({
+  const counts = await x.execute({
     sql: `SELECT scenario_id, sum(status = 'pass') AS pass, sum(status != 'pass') AS fail
           FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? AND source IS NOT '' GROUP BY scenario_id`,
     args: [runId],
   });
-  const scenarios = new Map<string, ScenarioActions>();
-  const scenario = (id: string) => {
-    let s = scenarios.get(id);
-    if (!s) {
-      s = { scenario_id: id, pass_count: 0, fail_count: 0, pass_rate: 0, actions: [] };
-      scenarios.set(id, s);
+  const out = new Map<PercentileMethod, ScenarioActions[]>();
+  for (const method of methods) {
+    const scenarios = new Map<string, ScenarioActions>();
+    const scenario = (id: string) => {
+      let s = scenarios.get(id);
+      if (!s) {
+        s = { scenario_id: id, pass_count: 0, fail_count: 0, pass_rate: 0, actions: [] };
+        scenarios.set(id, s);
+      }
+      return s;
+    };
+    for (const r of counts.rows) {
+      const s = scenario(String(r.scenario_id));
+      s.pass_count = Number(r.pass);
+      s.fail_count = Number(r.fail);
+      s.pass_rate = passRatePercent(s.pass_count, s.pass_count + s.fail_count);
     }
-    return s;
-  };
-  for (const r of counts.rows) {
-    const s = scenario(String(r.scenario_id));
-    s.pass_count = Number(r.pass);
-    s.fail_count = Number(r.fail);
-    const total = s.pass_count + s.fail_count;
-    s.pass_rate = total ? (s.pass_count / total) * 100 : 0;
+    for (const g of stats.values()) scenario(g.k1).actions.push({ action_name: String(g.k2), ...statsBy(g, method) });
+    for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
+    out.set(
+      method,
+      [...scenarios.values()].sort((a, b) => a.scenario_id.localeCompare(b.scenario_id)),
+    );
   }
-  for (const { k1, k2, ...st } of stats.values()) scenario(k1).actions.push({ action_name: String(k2), ...st });
-  for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
-  return [...scenarios.values()].sort((a, b) => a.scenario_id.localeCompare(b.scenario_id));
+  return out;
 }
 
-/** Per service (steps whose observation names one): requests, not-ok steps, latency; most requests first. */
-export async function serviceStats(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ServiceStats[]> {
-  await requireRun(h, runId);
+/** Per service from the run's rows, by each of `methods` (what store.ts stores, and the fallback); most requests first. */
+export async function computeServiceStats(
+  x: SqlExecutor,
+  runId: string,
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, ServiceStats[]>> {
   const stats = await groupStats(
-    h,
+    x,
     runId,
     `SELECT service AS k1, NULL AS k2, coalesce(latency_ms, 0) AS v, ok FROM steps INDEXED BY steps_run_service_idx
      WHERE run_id = ?1 AND service IS NOT NULL AND service != ''`,
-    opts.percentiles ?? DEFAULT_METHOD,
+    methods,
   );
-  return [...stats.values()]
-    .map(({ k1, k2: _k2, ...st }) => ({ service: k1, ...st }))
-    .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
+  const out = new Map<PercentileMethod, ServiceStats[]>();
+  for (const method of methods)
+    out.set(
+      method,
+      [...stats.values()]
+        .map((g) => ({ service: g.k1, ...statsBy(g, method) }))
+        .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)),
+    );
+  return out;
+}
+
+/** Per scenario: instance counts and, per action (step name), turbulence's ActionStats (stored when the run has them). */
+export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ScenarioActions[]> {
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  if (stored) return stored.scenarios;
+  return (await computeScenarioActions(h.client, runId, [method])).get(method) ?? [];
+}
+
+/** Per service (steps whose observation names one): requests, not-ok steps, latency; most requests first (stored when the run has them). */
+export async function serviceStats(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ServiceStats[]> {
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  if (stored) return stored.services;
+  return (await computeServiceStats(h.client, runId, [method])).get(method) ?? [];
 }
 
 /** Services with not-ok steps, most first (turbulence's failures_by_service). */
@@ -299,11 +358,15 @@ export async function runReport(
   runId: string,
   opts: Opts & { top?: number; examples?: number } = {},
 ): Promise<RunReport> {
-  const services = await serviceStats(h, runId, opts);
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  const services = stored?.services ?? (await computeServiceStats(h.client, runId, [method])).get(method) ?? [];
+  const scenarios = stored?.scenarios ?? (await computeScenarioActions(h.client, runId, [method])).get(method) ?? [];
   return {
     run_id: runId,
-    percentiles: opts.percentiles ?? DEFAULT_METHOD,
-    scenarios: await scenarioActions(h, runId, opts),
+    percentiles: method,
+    scenarios,
     services,
     failures_by_service: failuresByService(services),
     error_categories: await errorCategories(h, runId, opts),
