@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { Chart, type Column, ErrorBox, Loading, Stat, Table } from "../components.js";
 import { ms, num, pct, when } from "../format.js";
+import { useInView } from "../in-view.js";
 import { runRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
 import { InstanceTable } from "./instance-table.js";
@@ -50,7 +51,13 @@ export function RunPage() {
   const search = runRoute.useSearch();
   const trpc = useTRPC();
   const summary = useQuery(trpc.runs.summary.queryOptions({ run_id: runId }));
-  const failures = useQuery(trpc.runs.failures.queryOptions({ run_id: runId, top: 10 }));
+  // Failure patterns group every failed row of the run (seconds on a million instances): asked for
+  // only when the reader scrolls to them, so they never hold up the headline numbers.
+  const [failuresRef, failuresInView] = useInView<HTMLDivElement>();
+  const failures = useQuery({
+    ...trpc.runs.failures.queryOptions({ run_id: runId, top: 10 }),
+    enabled: failuresInView,
+  });
   if (summary.isPending) return <Loading what={`run ${runId}`} />;
   if (summary.error) return <ErrorBox error={summary.error} />;
   const s = summary.data;
@@ -109,19 +116,21 @@ export function RunPage() {
         testId="actions-table"
       />
       <h2>Failures</h2>
-      {failures.data ? (
-        <Table
-          rows={failures.data}
-          columns={failureColumns}
-          rowKey={(f) => `${f.kind}:${f.pattern}`}
-          testId="failures-table"
-          empty="No failures."
-        />
-      ) : failures.error ? (
-        <ErrorBox error={failures.error} />
-      ) : (
-        <Loading what="failures" />
-      )}
+      <div ref={failuresRef} data-testid="failures-section">
+        {failures.data ? (
+          <Table
+            rows={failures.data}
+            columns={failureColumns}
+            rowKey={(f) => `${f.kind}:${f.pattern}`}
+            testId="failures-table"
+            empty="No failures."
+          />
+        ) : failures.error ? (
+          <ErrorBox error={failures.error} />
+        ) : (
+          <Loading what="failures" />
+        )}
+      </div>
       <RunReport runId={runId} />
       <RunGate runId={runId} failOn={search.fail_on} />
       <h2>Instances</h2>
