@@ -1,8 +1,15 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
-import { type RowData, createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import {
+  type Row,
+  type RowData,
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+} from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef } from "react";
+import { memo, useEffect, useMemo, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -47,6 +54,22 @@ const columns = [
 ];
 
 /**
+ * One row; memoized so that scrolling renders only the rows that come into view (a row's object
+ * changes only when a page of rows arrives), not every row in the DOM each frame.
+ */
+const InstanceRow = memo(function InstanceRow(props: { row: Row<Instance>; index: number }) {
+  return (
+    <tr aria-rowindex={props.index + 2} data-index={props.index}>
+      {props.row.getVisibleCells().map((c) => (
+        <td key={c.column.id} data-col={c.column.id} className={c.column.columnDef.meta?.numeric ? "num" : undefined}>
+          {flexRender(c.column.columnDef.cell, c.getContext())}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+/**
  * A run's instances as one long table: TanStack Table for the columns, TanStack Virtual so only the
  * rows in view are in the DOM, and the API's cursor pagination (runs.instances.query) fetching the
  * next page as the reader scrolls toward the end of what is loaded.
@@ -56,7 +79,9 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
   const pages = useInfiniteQuery(
     trpc.runs.instances.query.infiniteQueryOptions(
       { run_id: props.runId, limit: PAGE, ...(props.status ? { status: props.status } : {}) },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000 },
+      // Pages are only ever appended: comparing every loaded row with the last answer's (structural
+      // sharing) would cost a walk of all of them on each page.
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, structuralSharing: false },
     ),
   );
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
@@ -114,20 +139,7 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
             ) : null}
             {items.map((v) => {
               const row = tableRows[v.index];
-              if (!row) return null;
-              return (
-                <tr key={row.id} aria-rowindex={v.index + 2} data-index={v.index}>
-                  {row.getVisibleCells().map((c) => (
-                    <td
-                      key={c.column.id}
-                      data-col={c.column.id}
-                      className={c.column.columnDef.meta?.numeric ? "num" : undefined}
-                    >
-                      {flexRender(c.column.columnDef.cell, c.getContext())}
-                    </td>
-                  ))}
-                </tr>
-              );
+              return row ? <InstanceRow key={row.id} row={row} index={v.index} /> : null;
             })}
             {after > 0 ? (
               <tr className="spacer-row">
