@@ -16,8 +16,18 @@
  * a million steps; so they are computed once with the run's statistics (store.ts) and read back from
  * there (stored.ts, readStoredReportGroups) when the run has them.
  */
+import type { InValue } from "@libsql/client";
 import type { VerdictDb } from "../../open.js";
-import { DEFAULT_METHOD, type PercentileMethod, fromPositions, windowKeep } from "./percentiles.js";
+import {
+  DEFAULT_METHOD,
+  type PercentileMethod,
+  type Source,
+  fromPositions,
+  fromReads,
+  pick,
+  pointRead,
+  windowKeep,
+} from "./percentiles.js";
 import type { SqlExecutor } from "../runs.js";
 import { requireRun } from "./shared.js";
 import { passRatePercent } from "./totals.js";
@@ -112,18 +122,25 @@ async function groupStats(
   runId: string,
   src: string,
   methods: readonly PercentileMethod[],
+  extra: InValue[] = [],
+  counted?: readonly Record<string, unknown>[],
 ): Promise<Map<string, Group>> {
-  const agg = await x.execute({
-    sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
-    args: [runId],
-  });
+  // The groups' counts (k1, k2, n, fails, total), unless the caller has them already.
+  const aggRows =
+    counted ??
+    (
+      await x.execute({
+        sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
+        args: [runId, ...extra],
+      })
+    ).rows;
   const keep = methods.flatMap((m) => [50, 95, 99].map((p) => windowKeep(p, m))).join(" OR ");
   const pos = await x.execute({
     sql: `WITH s AS (${src}),
           w AS (SELECT k1, k2, v, row_number() OVER (PARTITION BY k1, k2 ORDER BY v) AS rn,
                        count(*) OVER (PARTITION BY k1, k2) AS n FROM s)
           SELECT k1, k2, rn, v FROM w WHERE ${keep}`,
-    args: [runId],
+    args: [runId, ...extra],
   });
   const key = (k1: unknown, k2: unknown) => `${String(k1)}\u0000${k2 === null ? "" : String(k2)}`;
   const at = new Map<string, Map<number, number>>();
@@ -134,7 +151,7 @@ async function groupStats(
     at.set(k, m);
   }
   const out = new Map<string, Group>();
-  for (const r of agg.rows) {
+  for (const r of aggRows) {
     const n = Number(r.n);
     const k = key(r.k1, r.k2);
     const byMethod = new Map<PercentileMethod, LatencyStats>();
@@ -161,21 +178,87 @@ const statsBy = (g: Group, method: PercentileMethod): LatencyStats => {
 };
 
 /**
+ * A group's statistics by each method from its counts and point reads of its values over an index
+ * whose last column is the value (percentiles.ts): a missing latency counts as 0, as in groupStats.
+ */
+async function pointStats(
+  x: SqlExecutor,
+  src: Source,
+  agg: { n: number; fails: number; total: number },
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, LatencyStats>> {
+  const out = new Map<PercentileMethod, LatencyStats>();
+  for (const method of methods) {
+    const reads: (number | null)[] = [null];
+    for (const p of [50, 95, 99]) {
+      const r = pointRead(src, agg.n, pick(p, agg.n, method));
+      reads.push(r.decode((await x.execute(r.stmt)).rows as unknown as Record<string, unknown>[]));
+    }
+    const q = fromReads([...reads, null], agg.n, agg.total);
+    out.set(method, {
+      count: agg.n,
+      fail_count: agg.fails,
+      mean_latency_ms: q.mean ?? 0,
+      p50_latency_ms: q.p50 ?? 0,
+      p95_latency_ms: q.p95 ?? 0,
+      p99_latency_ms: q.p99 ?? 0,
+    });
+  }
+  return out;
+}
+
+/**
  * Per scenario × action from the run's rows, by each of `methods` (what store.ts stores, and the
- * fallback): scenarios by id, each one's actions by name.
+ * fallback): scenarios by id, each one's actions by name. Steps carry no scenario, so the groups'
+ * counts take one pass over the run's steps joined with their instances, in instance order (the
+ * planner's own choice, the latency index, reads the steps table at random: 10× slower); an action that occurs in
+ * one scenario only (the usual case) is then that whole group, and its percentiles are point reads
+ * on the (run, action, latency) index; only actions shared by scenarios are sorted (groupStats).
  */
 export async function computeScenarioActions(
   x: SqlExecutor,
   runId: string,
   methods: readonly PercentileMethod[],
 ): Promise<Map<PercentileMethod, ScenarioActions[]>> {
-  const stats = await groupStats(
-    x,
-    runId,
-    `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
-     FROM steps st LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id WHERE st.run_id = ?1`,
-    methods,
-  );
+  const agg = await x.execute({
+    sql: `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, count(*) AS n,
+                 sum(st.ok IS NOT 1) AS fails, sum(coalesce(st.latency_ms, 0)) AS total
+          FROM steps st INDEXED BY steps_run_instance_idx
+          LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id
+          WHERE st.run_id = ?1 GROUP BY 1, 2`,
+    args: [runId],
+  });
+  const scenariosOf = new Map<string, number>();
+  for (const r of agg.rows) scenariosOf.set(String(r.k2), (scenariosOf.get(String(r.k2)) ?? 0) + 1);
+  const shared = [...scenariosOf].filter(([, n]) => n > 1).map(([a]) => a);
+  const groups: Group[] = [];
+  for (const r of agg.rows) {
+    const action = String(r.k2);
+    if (shared.includes(action)) continue;
+    const src: Source = {
+      from: "steps INDEXED BY steps_run_action_latency_idx",
+      where: "run_id = ? AND action_name = ?",
+      args: [runId, action],
+      col: "latency_ms",
+      nullsAs: 0,
+    };
+    const counts = { n: Number(r.n), fails: Number(r.fails), total: Number(r.total) };
+    groups.push({ k1: String(r.k1), k2: action, byMethod: await pointStats(x, src, counts, methods) });
+  }
+  if (shared.length > 0) {
+    const stats = await groupStats(
+      x,
+      runId,
+      `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
+       FROM steps st INDEXED BY steps_run_instance_idx
+       LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id
+       WHERE st.run_id = ?1 AND st.action_name IN (SELECT value FROM json_each(?2))`,
+      methods,
+      [JSON.stringify(shared)],
+      agg.rows.filter((r) => shared.includes(String(r.k2))),
+    );
+    groups.push(...stats.values());
+  }
   const counts = await x.execute({
     sql: `SELECT scenario_id, sum(status = 'pass') AS pass, sum(status != 'pass') AS fail
           FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? AND source IS NOT '' GROUP BY scenario_id`,
@@ -198,7 +281,7 @@ export async function computeScenarioActions(
       s.fail_count = Number(r.fail);
       s.pass_rate = passRatePercent(s.pass_count, s.pass_count + s.fail_count);
     }
-    for (const g of stats.values()) scenario(g.k1).actions.push({ action_name: String(g.k2), ...statsBy(g, method) });
+    for (const g of groups) scenario(g.k1).actions.push({ action_name: String(g.k2), ...statsBy(g, method) });
     for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
     out.set(
       method,
@@ -208,24 +291,45 @@ export async function computeScenarioActions(
   return out;
 }
 
-/** Per service from the run's rows, by each of `methods` (what store.ts stores, and the fallback); most requests first. */
+/**
+ * Per service from the run's rows, by each of `methods` (what store.ts stores, and the fallback);
+ * most requests first. Counts and sums from the (run, service, latency) index alone, not-ok steps
+ * from the partial index of not-ok steps, percentiles by point reads on the first.
+ */
 export async function computeServiceStats(
   x: SqlExecutor,
   runId: string,
   methods: readonly PercentileMethod[],
 ): Promise<Map<PercentileMethod, ServiceStats[]>> {
-  const stats = await groupStats(
-    x,
-    runId,
-    `SELECT service AS k1, NULL AS k2, coalesce(latency_ms, 0) AS v, ok FROM steps INDEXED BY steps_run_service_idx
-     WHERE run_id = ?1 AND service IS NOT NULL AND service != ''`,
-    methods,
-  );
+  const agg = await x.execute({
+    sql: `SELECT service, count(*) AS n, sum(coalesce(latency_ms, 0)) AS total FROM steps INDEXED BY steps_run_service_idx
+          WHERE run_id = ? AND service IS NOT NULL AND service != '' GROUP BY service`,
+    args: [runId],
+  });
+  const failed = await x.execute({
+    sql: `SELECT service, count(*) AS n FROM steps INDEXED BY steps_run_not_ok_idx
+          WHERE run_id = ? AND ok IS NOT 1 AND service IS NOT NULL AND service != '' GROUP BY service`,
+    args: [runId],
+  });
+  const fails = new Map(failed.rows.map((r) => [String(r.service), Number(r.n)]));
+  const groups: Group[] = [];
+  for (const r of agg.rows) {
+    const service = String(r.service);
+    const src: Source = {
+      from: "steps INDEXED BY steps_run_service_idx",
+      where: "run_id = ? AND service = ?",
+      args: [runId, service],
+      col: "latency_ms",
+      nullsAs: 0,
+    };
+    const counts = { n: Number(r.n), fails: fails.get(service) ?? 0, total: Number(r.total) };
+    groups.push({ k1: service, k2: null, byMethod: await pointStats(x, src, counts, methods) });
+  }
   const out = new Map<PercentileMethod, ServiceStats[]>();
   for (const method of methods)
     out.set(
       method,
-      [...stats.values()]
+      groups
         .map((g) => ({ service: g.k1, ...statsBy(g, method) }))
         .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)),
     );
