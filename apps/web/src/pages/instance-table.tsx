@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { Link } from "@tanstack/react-router";
+import { useRouter } from "@tanstack/react-router";
 import {
   type Row,
   type RowData,
@@ -9,7 +9,7 @@ import {
   useReactTable,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useEffect, useMemo, useRef } from "react";
+import { type MouseEvent, memo, useEffect, useMemo, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -33,10 +33,15 @@ const col = createColumnHelper<Instance>();
 const columns = [
   col.accessor("id", {
     header: "Instance",
+    // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
+    // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
     cell: (c) => (
-      <Link to="/runs/$runId/instances/$instanceId" params={{ runId: c.row.original.run_id, instanceId: c.getValue() }}>
+      <a
+        href={`/runs/${encodeURIComponent(c.row.original.run_id)}/instances/${encodeURIComponent(c.getValue())}`}
+        data-app-link=""
+      >
         {c.getValue()}
-      </Link>
+      </a>
     ),
   }),
   col.accessor("scenario_id", { id: "scenario", header: "Scenario" }),
@@ -93,6 +98,14 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
     estimateSize: () => ROW_PX,
     overscan: 12,
   });
+  const router = useRouter();
+  /** A plain left click on a row's link navigates within the app (modified clicks open as the browser does). */
+  const followAppLink = (e: MouseEvent<HTMLElement>) => {
+    const a = (e.target as HTMLElement).closest("a[data-app-link]");
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    router.history.push(a.getAttribute("href") ?? "/");
+  };
   const items = virtual.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? 0;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
@@ -131,7 +144,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
               </tr>
             ))}
           </thead>
-          <tbody>
+          {/* biome-ignore lint/a11y/useKeyWithClickEvents: the clicks handled are a link's, which Enter on the focused link fires too */}
+          <tbody onClick={followAppLink}>
             {before > 0 ? (
               <tr className="spacer-row">
                 <td colSpan={columns.length} style={{ height: before, padding: 0, border: 0 }} />
