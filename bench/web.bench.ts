@@ -97,6 +97,78 @@ async function timeTo(page: Page, url: string, selectors: string[]): Promise<num
   return page.evaluate(() => performance.now());
 }
 
+/**
+ * In the page: scrolls the instance table's region through `rows` rows of 32 px, a screenful per
+ * animation frame (waiting where rows still load), recording each frame's length, long tasks and
+ * long animation frames (with the script time inside them).
+ */
+const scrollThrough = async (rows: number) => {
+  const el = document.querySelector('[data-testid="instances-scroll"]') as HTMLElement;
+  const rowPx = 32;
+  const longTasks: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push(e.duration);
+  });
+  obs.observe({ type: "longtask", buffered: false });
+  // Long animation frames (Chromium's LoAF): frames whose work took over 50 ms.
+  const loafs: number[] = [];
+  const loafScript: number[] = [];
+  const loafObs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      loafs.push(e.duration);
+      const scripts = (e as PerformanceEntry & { scripts?: { duration: number }[] }).scripts ?? [];
+      loafScript.push(scripts.reduce((t, x) => t + x.duration, 0));
+    }
+  });
+  const loafSupported = PerformanceObserver.supportedEntryTypes.includes("long-animation-frame");
+  if (loafSupported) loafObs.observe({ type: "long-animation-frame", buffered: false });
+  const deltas: number[] = [];
+  const long: string[] = [];
+  const started = performance.now();
+  let prev = performance.now();
+  const target = rows * rowPx;
+  await new Promise<void>((resolve, reject) => {
+    const frame = (now: number) => {
+      try {
+        if (now - prev > 50)
+          long.push(
+            `${(now - prev).toFixed(0)} ms at row ${Math.round(el.scrollTop / rowPx)} (${document.querySelector('[data-testid="instances-loaded"]')?.textContent ?? ""})`,
+          );
+        deltas.push(now - prev);
+        prev = now;
+        if (el.scrollTop >= target) return resolve();
+        if (now - started > 600_000) return reject(new Error(`stuck at ${el.scrollTop / rowPx} rows`));
+        el.scrollTop = Math.min(target, el.scrollTop + el.clientHeight);
+        requestAnimationFrame(frame);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    requestAnimationFrame(frame);
+  });
+  obs.disconnect();
+  loafObs.disconnect();
+  const last = Math.max(
+    ...[...el.querySelectorAll("tr[data-index]")].map((r) => Number((r as HTMLElement).dataset.index)),
+  );
+  deltas.shift(); // the first delta is from before the first frame
+  return {
+    frames: deltas.length,
+    maxFrame: Math.max(...deltas),
+    over50: deltas.filter((d) => d > 50).length,
+    longTasks: longTasks.length,
+    maxLongTask: longTasks.length ? Math.max(...longTasks) : 0,
+    loafSupported,
+    loafs: loafs.length,
+    maxLoaf: loafs.length ? Math.max(...loafs) : 0,
+    maxLoafScript: loafScript.length ? Math.max(...loafScript) : 0,
+    seconds: (performance.now() - started) / 1000,
+    lastRowIndex: last,
+    domRows: el.querySelectorAll("tr[data-index]").length,
+    long,
+  };
+};
+
 await prepare();
 if (process.env.WEB_BENCH_PREPARE_ONLY === "1") process.exit(0);
 
@@ -187,6 +259,16 @@ try {
 
   // Scroll the instance table through SCROLL_ROWS rows, a screenful per frame, waiting where rows still load.
   await timeTo(page, runUrl, [...meaningful, '[data-testid="instances-table"] tbody tr[data-index]']);
+  // Baseline, same page clock and load: the same scroll over a static table of the same rows (10,000
+  // rows of 32 px, no script): what the machine does to frames whatever the page does.
+  const baselinePage = await context.newPage();
+  await baselinePage.setContent(
+    `<style>td{height:32px;padding:0 8px;white-space:nowrap}</style><section data-testid="instances-scroll" style="max-height:640px;overflow:auto"><table style="width:100%"><tbody>${Array.from({ length: SCROLL_ROWS + 40 }, (_, i) => `<tr data-index="${i}"><td>inst-${i}</td><td>scenario</td><td>pass</td><td>${i}.5 ms</td><td></td></tr>`).join("")}</tbody></table></section>`,
+  );
+  await baselinePage.evaluate("globalThis.__name = (f) => f");
+  const baseline = await baselinePage.evaluate(scrollThrough, SCROLL_ROWS);
+  await baselinePage.close();
+
   // WEB_BENCH_PROFILE=file: a CPU profile of the page during the scroll (Chrome DevTools format).
   const profileTo = process.env.WEB_BENCH_PROFILE;
   const cdp = profileTo ? await context.newCDPSession(page) : null;
@@ -194,66 +276,7 @@ try {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.start");
   }
-  const scroll = await page.evaluate(async (rows) => {
-    const el = document.querySelector('[data-testid="instances-scroll"]') as HTMLElement;
-    const rowPx = 32;
-    const longTasks: number[] = [];
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) longTasks.push(e.duration);
-    });
-    obs.observe({ type: "longtask", buffered: false });
-    // Long animation frames (Chromium's LoAF): frames whose work took over 50 ms.
-    const loafs: number[] = [];
-    const loafObs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) loafs.push(e.duration);
-    });
-    const loafSupported = PerformanceObserver.supportedEntryTypes.includes("long-animation-frame");
-    if (loafSupported) loafObs.observe({ type: "long-animation-frame", buffered: false });
-    const deltas: number[] = [];
-    const long: string[] = [];
-    const started = performance.now();
-    let prev = performance.now();
-    const target = rows * rowPx;
-    await new Promise<void>((resolve, reject) => {
-      const frame = (now: number) => {
-        try {
-          if (now - prev > 50)
-            long.push(
-              `${(now - prev).toFixed(0)} ms at row ${Math.round(el.scrollTop / rowPx)} (${document.querySelector('[data-testid="instances-loaded"]')?.textContent ?? ""})`,
-            );
-          deltas.push(now - prev);
-          prev = now;
-          if (el.scrollTop >= target) return resolve();
-          if (now - started > 600_000) return reject(new Error(`stuck at ${el.scrollTop / rowPx} rows`));
-          el.scrollTop = Math.min(target, el.scrollTop + el.clientHeight);
-          requestAnimationFrame(frame);
-        } catch (e) {
-          reject(e);
-        }
-      };
-      requestAnimationFrame(frame);
-    });
-    obs.disconnect();
-    loafObs.disconnect();
-    const last = Math.max(
-      ...[...el.querySelectorAll("tr[data-index]")].map((r) => Number((r as HTMLElement).dataset.index)),
-    );
-    deltas.shift(); // the first delta is from before the first frame
-    return {
-      frames: deltas.length,
-      maxFrame: Math.max(...deltas),
-      over50: deltas.filter((d) => d > 50).length,
-      longTasks: longTasks.length,
-      maxLongTask: longTasks.length ? Math.max(...longTasks) : 0,
-      loafSupported,
-      loafs: loafs.length,
-      maxLoaf: loafs.length ? Math.max(...loafs) : 0,
-      seconds: (performance.now() - started) / 1000,
-      lastRowIndex: last,
-      domRows: el.querySelectorAll("tr[data-index]").length,
-      long,
-    };
-  }, SCROLL_ROWS);
+  const scroll = await page.evaluate(scrollThrough, SCROLL_ROWS);
 
   if (cdp && profileTo) {
     const { profile } = await cdp.send("Profiler.stop");
@@ -272,6 +295,10 @@ try {
   );
   console.log(
     `  scroll ${k(SCROLL_ROWS)} rows (reached row ${k(scroll.lastRowIndex + 1)}, ${scroll.domRows} rows in the DOM): ${scroll.frames} frames in ${scroll.seconds.toFixed(1)} s, longest frame ${f(scroll.maxFrame)} ms, ${scroll.over50} frames > 50 ms, ${scroll.longTasks} long tasks (longest ${f(scroll.maxLongTask)} ms), ${scroll.loafSupported ? `${scroll.loafs} long animation frames (longest ${f(scroll.maxLoaf)} ms)` : "long-animation-frame not supported"} (target: no frame > 50 ms)`,
+  );
+  console.log(`    (long animation frames' script time: longest ${f(scroll.maxLoafScript)} ms)`);
+  console.log(
+    `  baseline: the same scroll over a static 10,000-row table: ${baseline.frames} frames in ${baseline.seconds.toFixed(1)} s, longest frame ${f(baseline.maxFrame)} ms, ${baseline.over50} frames > 50 ms, ${baseline.loafs} long animation frames`,
   );
   for (const l of scroll.long) console.log(`    frame > 50 ms: ${l}`);
   for (const [name, times] of serverTimes)
