@@ -56,7 +56,7 @@ async function prepare(): Promise<void> {
     const have = await h.client.execute({ sql: "SELECT 1 FROM runs WHERE id = ?", args: [RUN_ID] });
     if (have.rows.length > 0) {
       console.log(`reusing ${dbPath}`);
-      // A database imported before the report's groups were stored (runs/0005): store them once.
+      // A database imported before the report's groups were stored (runs/0006): store them once.
       const groups = await h.client.execute({
         sql: "SELECT count(*) AS n FROM run_report_groups WHERE run_id = ?",
         args: [RUN_ID],

@@ -1,5 +1,5 @@
 /**
- * Computing a run's statistics once and storing them (migrations runs/0004, runs/0005): called when an import
+ * Computing a run's statistics once and storing them (migrations runs/0004, runs/0006): called when an import
  * ends (turbulence/import.ts) and when the last work item of an HTTP run ends (queue.ts). The numbers
  * are computed by the same code that answers without them (summary.ts, report.ts), by both
  * percentile methods, so reading them back gives exactly what computing from the rows gives.

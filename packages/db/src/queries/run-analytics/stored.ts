@@ -1,6 +1,6 @@
 /**
  * Reading a run's stored statistics (tables run_stats, run_stat_groups, run_error_categories of
- * migration runs/0004 and run_report_groups of runs/0005, written by store.ts when a run is imported or completed). Each reader returns
+ * migration runs/0004 and run_report_groups of runs/0006, written by store.ts when a run is imported or completed). Each reader returns
  * null when the run has no statistics of the current version, and its caller computes from the rows
  * instead: the numbers are the same either way (the stored ones were computed by that same code).
  */
@@ -195,7 +195,7 @@ export async function readStoredErrorCategories(
 
 const withReportTable = new WeakSet<SqlExecutor>();
 
-/** True when the database has the report groups' table (migration runs/0005) besides the others. */
+/** True when the database has the report groups' table (migration runs/0006) besides the others. */
 export async function reportTable(x: SqlExecutor): Promise<boolean> {
   if (withReportTable.has(x)) return true;
   if (!(await statsTables(x))) return false;
@@ -222,7 +222,7 @@ function latencyOfRow(r: Row, method: PercentileMethod): LatencyStats {
 
 /**
  * The report's groups (per scenario × action, per service) from the stored statistics, one statement;
- * null when the run has none (no statistics of the current version, or stored before runs/0005:
+ * null when the run has none (no statistics of the current version, or stored before runs/0006:
  * such a run has no report rows and is computed from its rows; so is a run with no groups at all,
  * which costs nothing).
  */
