@@ -13,13 +13,14 @@
  * into bench/.out and reused. WEB_BENCH_PREPARE_ONLY=1 stops after the import. WEB_BENCH_REPS (default 5)
  * navigations per page; the median and the worst are reported.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import chromium from "@sparticuz/chromium";
-import { importRunFolder, openDatabase, queryInstances } from "@verdict/db";
+import { createVerdictClient } from "@verdict/api";
+import { importRunFolder, openDatabase, queryInstances, storeRunStats } from "@verdict/db";
 import { CLI_PATH, ensureAppBuilt, ensureCliBuilt, spawnListening } from "@verdict/testing";
 import { type Page, chromium as playwright } from "playwright-core";
 import { generateRun } from "./gen-turbulence.js";
@@ -55,11 +56,22 @@ async function prepare(): Promise<void> {
     const have = await h.client.execute({ sql: "SELECT 1 FROM runs WHERE id = ?", args: [RUN_ID] });
     if (have.rows.length > 0) {
       console.log(`reusing ${dbPath}`);
+      // A database imported before the report's groups were stored (runs/0006): store them once.
+      const groups = await h.client.execute({
+        sql: "SELECT count(*) AS n FROM run_report_groups WHERE run_id = ?",
+        args: [RUN_ID],
+      });
+      if (Number(groups.rows[0]?.n) === 0) {
+        const t = performance.now();
+        await storeRunStats(h, RUN_ID);
+        console.log(`stored the run's statistics in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`);
+      }
       return;
     }
     const t = performance.now();
     let last = 0;
     const r = await importRunFolder(h, dir, {
+      oneTransaction: true,
       onProgress: (p) => {
         if (performance.now() - last > 30_000) {
           last = performance.now();
@@ -85,6 +97,78 @@ async function timeTo(page: Page, url: string, selectors: string[]): Promise<num
   return page.evaluate(() => performance.now());
 }
 
+/**
+ * In the page: scrolls the instance table's region through `rows` rows of 32 px, a screenful per
+ * animation frame (waiting where rows still load), recording each frame's length, long tasks and
+ * long animation frames (with the script time inside them).
+ */
+const scrollThrough = async (rows: number) => {
+  const el = document.querySelector('[data-testid="instances-scroll"]') as HTMLElement;
+  const rowPx = 32;
+  const longTasks: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push(e.duration);
+  });
+  obs.observe({ type: "longtask", buffered: false });
+  // Long animation frames (Chromium's LoAF): frames whose work took over 50 ms.
+  const loafs: number[] = [];
+  const loafScript: number[] = [];
+  const loafObs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      loafs.push(e.duration);
+      const scripts = (e as PerformanceEntry & { scripts?: { duration: number }[] }).scripts ?? [];
+      loafScript.push(scripts.reduce((t, x) => t + x.duration, 0));
+    }
+  });
+  const loafSupported = PerformanceObserver.supportedEntryTypes.includes("long-animation-frame");
+  if (loafSupported) loafObs.observe({ type: "long-animation-frame", buffered: false });
+  const deltas: number[] = [];
+  const long: string[] = [];
+  const started = performance.now();
+  let prev = performance.now();
+  const target = rows * rowPx;
+  await new Promise<void>((resolve, reject) => {
+    const frame = (now: number) => {
+      try {
+        if (now - prev > 50)
+          long.push(
+            `${(now - prev).toFixed(0)} ms at row ${Math.round(el.scrollTop / rowPx)} (${document.querySelector('[data-testid="instances-loaded"]')?.textContent ?? ""})`,
+          );
+        deltas.push(now - prev);
+        prev = now;
+        if (el.scrollTop >= target) return resolve();
+        if (now - started > 600_000) return reject(new Error(`stuck at ${el.scrollTop / rowPx} rows`));
+        el.scrollTop = Math.min(target, el.scrollTop + el.clientHeight);
+        requestAnimationFrame(frame);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    requestAnimationFrame(frame);
+  });
+  obs.disconnect();
+  loafObs.disconnect();
+  const last = Math.max(
+    ...[...el.querySelectorAll("tr[data-index]")].map((r) => Number((r as HTMLElement).dataset.index)),
+  );
+  deltas.shift(); // the first delta is from before the first frame
+  return {
+    frames: deltas.length,
+    maxFrame: Math.max(...deltas),
+    over50: deltas.filter((d) => d > 50).length,
+    longTasks: longTasks.length,
+    maxLongTask: longTasks.length ? Math.max(...longTasks) : 0,
+    loafSupported,
+    loafs: loafs.length,
+    maxLoaf: loafs.length ? Math.max(...loafs) : 0,
+    maxLoafScript: loafScript.length ? Math.max(...loafScript) : 0,
+    seconds: (performance.now() - started) / 1000,
+    lastRowIndex: last,
+    domRows: el.querySelectorAll("tr[data-index]").length,
+    long,
+  };
+};
+
 await prepare();
 if (process.env.WEB_BENCH_PREPARE_ONLY === "1") process.exit(0);
 
@@ -101,6 +185,8 @@ const browser = await playwright.launch({
 });
 try {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  // tsx compiles this file with esbuild's keepNames: functions passed to page.evaluate call its __name helper.
+  await context.addInitScript({ content: "globalThis.__name = (f) => f;" });
   const page = await context.newPage();
   const firstInstance = (await (async () => {
     const h = await openDatabase({ url: `file:${dbPath}`, migrate: false });
@@ -112,6 +198,33 @@ try {
   })()) as string;
 
   // JS for the first page: every script the browser fetched for a cold load of the run page, gzipped.
+  // What each question of the run and instance pages costs the server, one at a time over loopback
+  // (the server answers on one event loop: a slow question here holds up every other request).
+  const api = createVerdictClient({ url: server.url });
+  const questions: [string, () => Promise<unknown>][] = [
+    ["runs.summary", () => api.runs.summary.query({ run_id: RUN_ID })],
+    ["runs.actions (stored)", () => api.runs.actions.query({ run_id: RUN_ID })],
+    ["runs.errors (stored)", () => api.runs.errors.query({ run_id: RUN_ID })],
+    ["runs.report (not used by the page)", () => api.runs.report.query({ run_id: RUN_ID })],
+    ["runs.instances.query (first 500)", () => api.runs.instances.query.query({ run_id: RUN_ID, limit: 500 })],
+    [
+      "runs.instances.query (fail, first 500)",
+      () => api.runs.instances.query.query({ run_id: RUN_ID, limit: 500, status: "fail" }),
+    ],
+    ["runs.instances.get", () => api.runs.instances.get.query({ run_id: RUN_ID, instance_id: firstInstance })],
+    ["runs.failures (lazy: when scrolled to)", () => api.runs.failures.query({ run_id: RUN_ID, top: 10 })],
+  ];
+  const serverTimes: [string, number[]][] = [];
+  for (const [name, call] of questions) {
+    const times: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      const t = performance.now();
+      await call();
+      times.push(performance.now() - t);
+    }
+    serverTimes.push([name, times]);
+  }
+
   const scripts = new Map<string, number>();
   page.on("response", async (res) => {
     if (res.request().resourceType() !== "script") return;
@@ -145,47 +258,30 @@ try {
   for (let i = 0; i < REPS; i++) instTimes.push(await timeTo(page, instUrl, ['[data-testid="waterfall-row"]']));
 
   // Scroll the instance table through SCROLL_ROWS rows, a screenful per frame, waiting where rows still load.
-  await timeTo(page, runUrl, meaningful);
-  const scroll = await page.evaluate(async (rows) => {
-    const el = document.querySelector('[data-testid="instances-scroll"]') as HTMLElement;
-    const rowPx = 32;
-    const longTasks: number[] = [];
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) longTasks.push(e.duration);
-    });
-    obs.observe({ type: "longtask", buffered: false });
-    const deltas: number[] = [];
-    const started = performance.now();
-    let prev = performance.now();
-    const target = rows * rowPx;
-    await new Promise<void>((resolve, reject) => {
-      const frame = (now: number) => {
-        deltas.push(now - prev);
-        prev = now;
-        if (el.scrollTop >= target) return resolve();
-        if (now - started > 600_000) return reject(new Error(`stuck at ${el.scrollTop / rowPx} rows`));
-        el.scrollTop = Math.min(target, el.scrollTop + el.clientHeight);
-        requestAnimationFrame(frame);
-      };
-      requestAnimationFrame(frame);
-    });
-    obs.disconnect();
-    const last = Math.max(
-      ...[...el.querySelectorAll("tr[data-index]")].map((r) => Number((r as HTMLElement).dataset.index)),
-    );
-    deltas.shift(); // the first delta is from before the first frame
-    return {
-      frames: deltas.length,
-      maxFrame: Math.max(...deltas),
-      over50: deltas.filter((d) => d > 50).length,
-      longTasks: longTasks.length,
-      maxLongTask: longTasks.length ? Math.max(...longTasks) : 0,
-      seconds: (performance.now() - started) / 1000,
-      lastRowIndex: last,
-      domRows: el.querySelectorAll("tr[data-index]").length,
-    };
-  }, SCROLL_ROWS);
+  await timeTo(page, runUrl, [...meaningful, '[data-testid="instances-table"] tbody tr[data-index]']);
+  // Baseline, same page clock and load: the same scroll over a static table of the same rows (10,000
+  // rows of 32 px, no script): what the machine does to frames whatever the page does.
+  const baselinePage = await context.newPage();
+  await baselinePage.setContent(
+    `<style>td{height:32px;padding:0 8px;white-space:nowrap}</style><section data-testid="instances-scroll" style="max-height:640px;overflow:auto"><table style="width:100%"><tbody>${Array.from({ length: SCROLL_ROWS + 40 }, (_, i) => `<tr data-index="${i}"><td>inst-${i}</td><td>scenario</td><td>pass</td><td>${i}.5 ms</td><td></td></tr>`).join("")}</tbody></table></section>`,
+  );
+  await baselinePage.evaluate("globalThis.__name = (f) => f");
+  const baseline = await baselinePage.evaluate(scrollThrough, SCROLL_ROWS);
+  await baselinePage.close();
 
+  // WEB_BENCH_PROFILE=file: a CPU profile of the page during the scroll (Chrome DevTools format).
+  const profileTo = process.env.WEB_BENCH_PROFILE;
+  const cdp = profileTo ? await context.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.start");
+  }
+  const scroll = await page.evaluate(scrollThrough, SCROLL_ROWS);
+
+  if (cdp && profileTo) {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(profileTo, JSON.stringify(profile));
+  }
   const f = (x: number) => x.toFixed(0);
   console.log(`web bench: run ${RUN_ID} (${k(INSTANCES)} instances), ${REPS} navigations each, load ${load()}`);
   console.log(
@@ -198,8 +294,15 @@ try {
     `  instance page waterfall: median ${f(median(instTimes))} ms, worst ${f(worst(instTimes))} ms (target <= 300 ms)`,
   );
   console.log(
-    `  scroll ${k(SCROLL_ROWS)} rows (reached row ${k(scroll.lastRowIndex + 1)}, ${scroll.domRows} rows in the DOM): ${scroll.frames} frames in ${scroll.seconds.toFixed(1)} s, longest frame ${f(scroll.maxFrame)} ms, ${scroll.over50} frames > 50 ms, ${scroll.longTasks} long tasks (longest ${f(scroll.maxLongTask)} ms) (target: no frame > 50 ms)`,
+    `  scroll ${k(SCROLL_ROWS)} rows (reached row ${k(scroll.lastRowIndex + 1)}, ${scroll.domRows} rows in the DOM): ${scroll.frames} frames in ${scroll.seconds.toFixed(1)} s, longest frame ${f(scroll.maxFrame)} ms, ${scroll.over50} frames > 50 ms, ${scroll.longTasks} long tasks (longest ${f(scroll.maxLongTask)} ms), ${scroll.loafSupported ? `${scroll.loafs} long animation frames (longest ${f(scroll.maxLoaf)} ms)` : "long-animation-frame not supported"} (target: no frame > 50 ms)`,
   );
+  console.log(`    (long animation frames' script time: longest ${f(scroll.maxLoafScript)} ms)`);
+  console.log(
+    `  baseline: the same scroll over a static 10,000-row table: ${baseline.frames} frames in ${baseline.seconds.toFixed(1)} s, longest frame ${f(baseline.maxFrame)} ms, ${baseline.over50} frames > 50 ms, ${baseline.loafs} long animation frames`,
+  );
+  for (const l of scroll.long) console.log(`    frame > 50 ms: ${l}`);
+  for (const [name, times] of serverTimes)
+    console.log(`  server: ${name}: median ${f(median(times))} ms, worst ${f(worst(times))} ms (client round trip)`);
   console.log(
     `  JS for the first page: ${scripts.size} files, ${k(raw / 1024)} KB raw, ${k(gz / 1024)} KB gzipped (target <= 300 KB)`,
   );

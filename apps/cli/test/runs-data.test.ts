@@ -158,6 +158,7 @@ describe("verdict runs import", () => {
       "instances",
       "run_artifacts",
       "run_error_categories",
+      "run_report_groups",
       "run_stat_groups",
       "run_stats",
       "runs",

@@ -248,6 +248,11 @@ describe("pages show what the API answers", () => {
     expect(await column(page, "error-categories-table", "count")).toEqual(
       report.error_categories.map((c) => fmt(c.count)),
     );
+    // Failure patterns are asked for only when scrolled to (they read every failed row of the run).
+    const failures = await api.runs.failures.query({ run_id: runId, top: 10 });
+    await page.getByTestId("failures-section").scrollIntoViewIfNeeded();
+    await page.getByTestId("failures-table").waitFor();
+    expect(await column(page, "failures-table", "count")).toEqual(failures.map((f) => fmt(f.count)));
     const rules = ["pass_rate>=0.99", "p95_latency_ms<100000"];
     await page.getByTestId("gate-rules").fill(rules.join("\n"));
     await page.getByRole("button", { name: "Check" }).click();

@@ -1,6 +1,6 @@
 /**
  * An HTTP run executed by worker processes stores its statistics when its last instance ends (in
- * the transaction that completes the run), and they equal the statistics computed from its rows:
+ * the transaction that completes the run), the report's groups included, and they equal the statistics computed from its rows:
  * the built `verdict serve` on a libSQL file, a built worker over tRPC, a node:http target.
  */
 import { createVerdictClient } from "@verdict/api";
@@ -11,6 +11,7 @@ import {
   errorCategories,
   getRun,
   openDatabase,
+  runReport,
   runSummary,
   runTotals,
 } from "@verdict/db";
@@ -59,6 +60,8 @@ async function answers(runId: string) {
     totalsNearest: await runTotals(db, runId, "nearest"),
     counts: await countInstancesByStatus(db, runId),
     errors: await errorCategories(db, runId),
+    report: await runReport(db, runId, { percentiles: "linear" }),
+    reportNearest: await runReport(db, runId, { percentiles: "nearest" }),
   };
 }
 
@@ -108,7 +111,17 @@ describe("statistics of a run executed by workers", () => {
     expect(fromStats.counts.instances).toBe(8);
     expect(fromStats.linear.steps.total).toBe(24);
     expect(fromStats.counts.fail).toBe(8);
-    for (const t of ["run_stats", "run_stat_groups", "run_error_categories"])
+    const reportRows = await db.client.execute({
+      sql: "SELECT kind, count(*) AS n FROM run_report_groups WHERE run_id = ? GROUP BY kind ORDER BY kind",
+      args: [runId],
+    });
+    // one scenario, its three actions, two services (auth, cart)
+    expect(reportRows.rows.map((r) => [r.kind, Number(r.n)])).toEqual([
+      ["scenario", 1],
+      ["scenario_action", 3],
+      ["service", 2],
+    ]);
+    for (const t of ["run_stats", "run_stat_groups", "run_error_categories", "run_report_groups"])
       await db.client.execute({ sql: `DELETE FROM ${t} WHERE run_id = ?`, args: [runId] });
     expect(await answers(runId)).toEqual(fromStats);
   }, 180_000);

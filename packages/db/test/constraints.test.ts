@@ -67,6 +67,7 @@ const BASE: Record<string, Row> = {
   },
   run_stat_groups: { run_id: "run-1", dimension: "run", measure: "latency_ms", ord: 0, rows: 1, n: 1 },
   run_error_categories: { run_id: "run-1", category: "Timeout", count: 1, example_instance_ids: "[]" },
+  run_report_groups: { run_id: "run-1", kind: "service", ord: 0, key1: "auth", count: 1, fail_count: 0 },
 };
 
 /** [constraint, table, columns that break exactly that constraint]. */
@@ -154,6 +155,7 @@ const CHECK_CASES: [string, string, Row][] = [
   ["run_stat_groups_dimension_enum", "run_stat_groups", { dimension: "planet" }],
   ["run_stat_groups_measure_enum", "run_stat_groups", { measure: "weight" }],
   ["run_error_categories_examples_json", "run_error_categories", { example_instance_ids: "[x" }],
+  ["run_report_groups_kind_enum", "run_report_groups", { kind: "planet" }],
 ];
 
 /** [constraint name, child table, row with a missing parent]. */
@@ -187,6 +189,7 @@ const FK_CASES: [string, string, Row][] = [
     "run_error_categories",
     { ...BASE.run_error_categories, run_id: "no-such-run" },
   ],
+  ["run_report_groups(run_id)->runs(id)", "run_report_groups", { ...BASE.run_report_groups, run_id: "no-such-run" }],
 ];
 
 function insertSql(table: string, row: Row): { sql: string; args: InValue[] } {

@@ -210,6 +210,36 @@ describe.each(TARGETS)("runs helpers on %s", (_label, url) => {
       expect(items.every((i) => i.status === "pass" && i.run_id === "R1")).toBe(true);
     });
 
+    it("queryInstances without a filter pages through a run in insertion order, passes and failures merged, other runs' rows between skipped", async () => {
+      // R3's instances interleave with R4's in rowid order; ids run against insertion order.
+      await createRun(h, { id: "R3", started_at: at(0), sut_name: "shop" });
+      await createRun(h, { id: "R4", started_at: at(0), sut_name: "shop" });
+      const inserted: string[] = [];
+      for (let i = 0; i < 23; i++) {
+        const id = `z${String(99 - i)}`;
+        inserted.push(id);
+        const status = i % 3 === 0 || i % 7 === 0 ? "fail" : "pass";
+        await insertInstances(h.client, [
+          ["R3", id, "login", null, status, at(i), null, null, null, null],
+          ["R4", id, "login", null, "pass", at(i), null, null, null, null],
+        ]);
+      }
+      for (const limit of [1, 4, 5, 23, 50]) {
+        const { items, sizes } = await allPages((cursor) =>
+          queryInstances(h, { run_id: "R3", limit, ...(cursor ? { cursor } : {}) }),
+        );
+        expect(
+          items.map((i) => i.id),
+          `limit ${limit}`,
+        ).toEqual(inserted);
+        expect(items.every((i) => i.run_id === "R3")).toBe(true);
+        expect(sizes.reduce((a, b) => a + b, 0)).toBe(23);
+      }
+      const fails = await queryInstances(h, { run_id: "R3", status: "fail", limit: 50 });
+      expect(fails.items.length).toBeGreaterThan(0);
+      expect(fails.items.length).toBeLessThan(23);
+    });
+
     it("querySteps filters by action type, service, ok, latency and instance status, joined with the instance", async () => {
       const keys = async (input: Omit<Parameters<typeof querySteps>[1], "run_id">) =>
         (await querySteps(h, { run_id: "R1", limit: 1000, ...input })).items.map(

@@ -29,6 +29,7 @@ export const TABLES = [
   "run_stats",
   "run_stat_groups",
   "run_error_categories",
+  "run_report_groups",
 ];
 
 /** The suites that hold for both kinds of embedded database run once on each. */

@@ -23,6 +23,7 @@ import {
   queryInstances,
   readJunit,
   renderJunit,
+  runReport,
   runSummary,
 } from "@verdict/db";
 import { rejection } from "./helpers.js";
@@ -147,12 +148,14 @@ describe("stored statistics", () => {
     const stored = {
       summary: await runSummary(h, "stats-pytest"),
       counts: await countInstancesByStatus(h, "stats-pytest"),
+      report: await runReport(h, "stats-pytest"),
     };
-    for (const t of ["run_stats", "run_stat_groups", "run_error_categories"])
+    for (const t of ["run_stats", "run_stat_groups", "run_error_categories", "run_report_groups"])
       await h.client.execute({ sql: `DELETE FROM ${t} WHERE run_id = ?`, args: ["stats-pytest"] });
     const computed = {
       summary: await runSummary(h, "stats-pytest"),
       counts: await countInstancesByStatus(h, "stats-pytest"),
+      report: await runReport(h, "stats-pytest"),
     };
     expect(stored).toEqual(computed);
   });

@@ -19,8 +19,11 @@ import {
   gateMetrics,
   importRunFolder,
   openDatabase,
+  runReport,
   runSummary,
   runTotals,
+  scenarioActions,
+  serviceStats,
   storeRunStats,
 } from "@verdict/db";
 import { tempDir } from "@verdict/testing";
@@ -30,6 +33,7 @@ import { currentRun, writeRunFolder } from "./turbulence-fixtures.js";
 const FIXTURES = join(import.meta.dirname, "fixtures", "turbulence");
 const REAL = ["run_real_001", "run_real_bigint", "run_wt_v1", "run_real_sqlite"];
 const METHODS: PercentileMethod[] = ["linear", "nearest"];
+const STAT_TABLES = ["run_stats", "run_stat_groups", "run_error_categories", "run_report_groups"];
 
 const dir = tempDir("verdict-run-stats-");
 let h: VerdictDb;
@@ -58,7 +62,7 @@ function interruptedRun(runId: string): string {
   return d;
 }
 
-/** Every answer stored statistics give: summary (both methods, with and without per-scenario step latency), totals, gate, counts, error categories. */
+/** Every answer stored statistics give: summary (both methods, with and without per-scenario step latency), totals, gate, the report (per scenario × action, per service), counts, error categories. */
 async function answers(runId: string) {
   const out: Record<string, unknown> = {};
   for (const m of METHODS) {
@@ -66,6 +70,9 @@ async function answers(runId: string) {
     out[`summary.steps.${m}`] = await runSummary(h, runId, { percentiles: m, stepLatencyByScenario: true });
     out[`totals.${m}`] = await runTotals(h, runId, m);
     out[`gate.${m}`] = await gateMetrics(h, runId, m);
+    out[`report.${m}`] = await runReport(h, runId, { percentiles: m });
+    out[`actions.${m}`] = await scenarioActions(h, runId, { percentiles: m });
+    out[`services.${m}`] = await serviceStats(h, runId, { percentiles: m });
   }
   out.counts = await countInstancesByStatus(h, runId);
   out.byScenario = await countsByScenario(h.client, runId);
@@ -75,7 +82,7 @@ async function answers(runId: string) {
 
 async function statRows(runId: string): Promise<number> {
   let n = 0;
-  for (const t of ["run_stats", "run_stat_groups", "run_error_categories"]) {
+  for (const t of STAT_TABLES) {
     const rs = await h.client.execute({ sql: `SELECT count(*) AS n FROM ${t} WHERE run_id = ?`, args: [runId] });
     n += Number(rs.rows[0]?.n);
   }
@@ -83,8 +90,7 @@ async function statRows(runId: string): Promise<number> {
 }
 
 async function dropStats(runId: string): Promise<void> {
-  for (const t of ["run_stats", "run_stat_groups", "run_error_categories"])
-    await h.client.execute({ sql: `DELETE FROM ${t} WHERE run_id = ?`, args: [runId] });
+  for (const t of STAT_TABLES) await h.client.execute({ sql: `DELETE FROM ${t} WHERE run_id = ?`, args: [runId] });
 }
 
 /** Stored answers, then the same answers computed from the rows; the statistics are put back after. */
@@ -142,6 +148,17 @@ describe("stored run statistics equal the statistics computed from the rows", ()
     expect((await runSummary(h, "mixed-b")).steps.latency_ms.p95).toBe(-1);
     await storeRunStats(h, "mixed-b");
     expect((await runSummary(h, "mixed-b")).steps.latency_ms.p95).not.toBe(-1);
+    // and so is the report (per scenario × action, per service)
+    await h.client.execute(
+      "UPDATE run_report_groups SET p95 = -1 WHERE run_id = 'mixed-b' AND kind IN ('scenario_action', 'service')",
+    );
+    const tampered = await runReport(h, "mixed-b");
+    expect(tampered.scenarios.flatMap((x) => x.actions.map((a) => a.p95_latency_ms))).toContain(-1);
+    expect(tampered.services.map((v) => v.p95_latency_ms)).toContain(-1);
+    await storeRunStats(h, "mixed-b");
+    expect(
+      (await runReport(h, "mixed-b")).scenarios.flatMap((x) => x.actions.map((a) => a.p95_latency_ms)),
+    ).not.toContain(-1);
     // the generated runs hold what this test is about
     const s = await runSummary(h, "mixed-a");
     expect(s.instances.fail).toBeGreaterThan(0);
@@ -185,8 +202,7 @@ describe("stored run statistics equal the statistics computed from the rows", ()
     try {
       await importRunFolder(o, join(FIXTURES, "run_real_001"));
       withStats = await runSummary(o, "run_real_001");
-      for (const t of ["run_stats", "run_stat_groups", "run_error_categories"])
-        await o.client.execute(`DROP TABLE ${t}`);
+      for (const t of STAT_TABLES) await o.client.execute(`DROP TABLE ${t}`);
     } finally {
       o.close();
     }

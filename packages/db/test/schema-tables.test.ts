@@ -73,6 +73,7 @@ const PRIMARY_KEY_INDEXES: Record<string, string[]> = {
   run_stats: ["run_id"],
   run_stat_groups: ["run_id", "dimension", "measure", "ord"],
   run_error_categories: ["run_id", "category"],
+  run_report_groups: ["run_id", "kind", "ord"],
 };
 
 /** The foreign keys the schema must have: child(columns) -> parent(columns), all ON DELETE CASCADE. */
@@ -91,6 +92,7 @@ const FOREIGN_KEYS = [
   "run_stats(run_id)->runs(id)",
   "run_stat_groups(run_id)->runs(id)",
   "run_error_categories(run_id)->runs(id)",
+  "run_report_groups(run_id)->runs(id)",
 ];
 
 /**

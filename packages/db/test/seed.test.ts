@@ -64,6 +64,7 @@ describe.each(TARGETS)("seed on %s", (_label, url) => {
       run_stats: 0,
       run_stat_groups: 0,
       run_error_categories: 0,
+      run_report_groups: 0,
     });
 
     const second = await seed(h);

@@ -377,6 +377,7 @@ describe("progress, abort, per-run file", () => {
         "instances",
         "run_artifacts",
         "run_error_categories",
+        "run_report_groups",
         "run_stat_groups",
         "run_stats",
         "runs",

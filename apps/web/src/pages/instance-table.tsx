@@ -1,8 +1,15 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { Link } from "@tanstack/react-router";
-import { type RowData, createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import { useRouter } from "@tanstack/react-router";
+import {
+  type Row,
+  type RowData,
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+} from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef } from "react";
+import { type MouseEvent, memo, useEffect, useMemo, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -26,10 +33,15 @@ const col = createColumnHelper<Instance>();
 const columns = [
   col.accessor("id", {
     header: "Instance",
+    // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
+    // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
     cell: (c) => (
-      <Link to="/runs/$runId/instances/$instanceId" params={{ runId: c.row.original.run_id, instanceId: c.getValue() }}>
+      <a
+        href={`/runs/${encodeURIComponent(c.row.original.run_id)}/instances/${encodeURIComponent(c.getValue())}`}
+        data-app-link=""
+      >
         {c.getValue()}
-      </Link>
+      </a>
     ),
   }),
   col.accessor("scenario_id", { id: "scenario", header: "Scenario" }),
@@ -47,6 +59,22 @@ const columns = [
 ];
 
 /**
+ * One row; memoized so that scrolling renders only the rows that come into view (a row's object
+ * changes only when a page of rows arrives), not every row in the DOM each frame.
+ */
+const InstanceRow = memo(function InstanceRow(props: { row: Row<Instance>; index: number }) {
+  return (
+    <tr aria-rowindex={props.index + 2} data-index={props.index}>
+      {props.row.getVisibleCells().map((c) => (
+        <td key={c.column.id} data-col={c.column.id} className={c.column.columnDef.meta?.numeric ? "num" : undefined}>
+          {flexRender(c.column.columnDef.cell, c.getContext())}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+/**
  * A run's instances as one long table: TanStack Table for the columns, TanStack Virtual so only the
  * rows in view are in the DOM, and the API's cursor pagination (runs.instances.query) fetching the
  * next page as the reader scrolls toward the end of what is loaded.
@@ -56,7 +84,9 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
   const pages = useInfiniteQuery(
     trpc.runs.instances.query.infiniteQueryOptions(
       { run_id: props.runId, limit: PAGE, ...(props.status ? { status: props.status } : {}) },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000 },
+      // Pages are only ever appended: comparing every loaded row with the last answer's (structural
+      // sharing) would cost a walk of all of them on each page.
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, structuralSharing: false },
     ),
   );
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
@@ -68,6 +98,14 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
     estimateSize: () => ROW_PX,
     overscan: 12,
   });
+  const router = useRouter();
+  /** A plain left click on a row's link navigates within the app (modified clicks open as the browser does). */
+  const followAppLink = (e: MouseEvent<HTMLElement>) => {
+    const a = (e.target as HTMLElement).closest("a[data-app-link]");
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    router.history.push(a.getAttribute("href") ?? "/");
+  };
   const items = virtual.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? 0;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
@@ -106,7 +144,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
               </tr>
             ))}
           </thead>
-          <tbody>
+          {/* biome-ignore lint/a11y/useKeyWithClickEvents: the clicks handled are a link's, which Enter on the focused link fires too */}
+          <tbody onClick={followAppLink}>
             {before > 0 ? (
               <tr className="spacer-row">
                 <td colSpan={columns.length} style={{ height: before, padding: 0, border: 0 }} />
@@ -114,20 +153,7 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
             ) : null}
             {items.map((v) => {
               const row = tableRows[v.index];
-              if (!row) return null;
-              return (
-                <tr key={row.id} aria-rowindex={v.index + 2} data-index={v.index}>
-                  {row.getVisibleCells().map((c) => (
-                    <td
-                      key={c.column.id}
-                      data-col={c.column.id}
-                      className={c.column.columnDef.meta?.numeric ? "num" : undefined}
-                    >
-                      {flexRender(c.column.columnDef.cell, c.getContext())}
-                    </td>
-                  ))}
-                </tr>
-              );
+              return row ? <InstanceRow key={row.id} row={row} index={v.index} /> : null;
             })}
             {after > 0 ? (
               <tr className="spacer-row">

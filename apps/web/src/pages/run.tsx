@@ -1,7 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
+import { useState } from "react";
 import { Chart, type Column, ErrorBox, Loading, Stat, Table } from "../components.js";
 import { ms, num, pct, when } from "../format.js";
+import { useInView } from "../in-view.js";
 import { runRoute } from "../router.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
 import { InstanceTable } from "./instance-table.js";
@@ -44,13 +46,50 @@ const failureColumns: Column<Failure>[] = [
   { key: "example", header: "Example instance", cell: (f) => f.example_instance_id },
 ];
 
+/**
+ * Failure patterns group every failed row of the run (a second or more on a million instances): they
+ * are asked for only when the reader scrolls to them or asks, so they never hold up the rest of the page.
+ */
+function RunFailures(props: { runId: string }) {
+  const trpc = useTRPC();
+  const [ref, inView] = useInView<HTMLDivElement>();
+  const [asked, setAsked] = useState(false);
+  const failures = useQuery({
+    ...trpc.runs.failures.queryOptions({ run_id: props.runId, top: 10 }),
+    enabled: inView || asked,
+  });
+  return (
+    <>
+      <h2>Failures</h2>
+      <div ref={ref} data-testid="failures-section">
+        {failures.data ? (
+          <Table
+            rows={failures.data}
+            columns={failureColumns}
+            rowKey={(f) => `${f.kind}:${f.pattern}`}
+            testId="failures-table"
+            empty="No failures."
+          />
+        ) : failures.error ? (
+          <ErrorBox error={failures.error} />
+        ) : inView || asked ? (
+          <Loading what="failures" />
+        ) : (
+          <button type="button" onClick={() => setAsked(true)} data-testid="failures-load">
+            Show failure patterns
+          </button>
+        )}
+      </div>
+    </>
+  );
+}
+
 /** One run: headline numbers, latency per scenario, action and service, failures, and its instances. */
 export function RunPage() {
   const { runId } = runRoute.useParams();
   const search = runRoute.useSearch();
   const trpc = useTRPC();
   const summary = useQuery(trpc.runs.summary.queryOptions({ run_id: runId }));
-  const failures = useQuery(trpc.runs.failures.queryOptions({ run_id: runId, top: 10 }));
   if (summary.isPending) return <Loading what={`run ${runId}`} />;
   if (summary.error) return <ErrorBox error={summary.error} />;
   const s = summary.data;
@@ -108,20 +147,7 @@ export function RunPage() {
         rowKey={(r) => r.action_name}
         testId="actions-table"
       />
-      <h2>Failures</h2>
-      {failures.data ? (
-        <Table
-          rows={failures.data}
-          columns={failureColumns}
-          rowKey={(f) => `${f.kind}:${f.pattern}`}
-          testId="failures-table"
-          empty="No failures."
-        />
-      ) : failures.error ? (
-        <ErrorBox error={failures.error} />
-      ) : (
-        <Loading what="failures" />
-      )}
+      <RunFailures runId={runId} />
       <RunReport runId={runId} />
       <RunGate runId={runId} failOn={search.fail_on} />
       <h2>Instances</h2>

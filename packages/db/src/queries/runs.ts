@@ -238,6 +238,26 @@ export function toInstance(r: Row): Instance {
 }
 
 /**
+ * A page of a run's instances in rowid order without a filter. No index orders a run's instances by
+ * rowid alone, so `WHERE run_id = ? ORDER BY rowid LIMIT n` reads and sorts every instance of the run
+ * (150 ms on a million); the status index (run_id, status) holds each status's rows in rowid order,
+ * and status is 'pass' or 'fail' (CHECK instances_status_enum), so the page is the first n of the
+ * two ranges merged: two index range reads of n entries and n row lookups, however large the run.
+ */
+function unfilteredInstancePage(runId: string, after: number | null, n: number): { sql: string; args: InValue[] } {
+  const arm = (status: string) =>
+    `SELECT r FROM (SELECT rowid AS r FROM instances INDEXED BY instances_run_status_idx
+       WHERE run_id = ?1 AND status = '${status}'${after === null ? "" : " AND rowid > ?3"} ORDER BY rowid LIMIT ?2)`;
+  return {
+    // The rowids are this run's already: another condition on run_id would lead the planner to an index scan.
+    sql: `SELECT rowid AS _rowid, * FROM instances
+          WHERE rowid IN (${arm("pass")} UNION ALL ${arm("fail")} ORDER BY r LIMIT ?2)
+          ORDER BY rowid`,
+    args: after === null ? [runId, n] : [runId, n, after],
+  };
+}
+
+/**
  * Instances of a run by status/scenario/time/error text. Pages follow insertion order (rowid), which
  * every (run_id, …) index already holds, so a page is a short index range scan however big the run.
  */
@@ -272,20 +292,25 @@ export async function queryInstances(
     where.push(input.has_error ? "coalesce(error, '') != ''" : "coalesce(error, '') = ''");
   const filterSql = where.join(" AND ");
   const filterArgs = [...args];
+  const unfiltered = where.length === 1;
+  let after: number | null = null;
   if (input.cursor) {
     const [rowid] = decodeCursor(input.cursor, ["int"]);
+    after = Number(rowid);
     where.push("rowid > ?");
-    args.push(Number(rowid));
+    args.push(after);
   }
   // The run's visibility, the page and its total from one read transaction: one snapshot (a server
   // replica may apply the run between separate statements) and one round trip to a remote database.
   const [state, rs, c] = await h.client.batch(
     [
       { sql: "SELECT state FROM runs WHERE id = ?", args: [input.run_id] },
-      {
-        sql: `SELECT rowid AS _rowid, * FROM instances WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
-        args: [...args, input.limit + 1],
-      },
+      unfiltered
+        ? unfilteredInstancePage(input.run_id, after, input.limit + 1)
+        : {
+            sql: `SELECT rowid AS _rowid, * FROM instances WHERE ${where.join(" AND ")} ORDER BY rowid LIMIT ?`,
+            args: [...args, input.limit + 1],
+          },
       ...(input.with_total
         ? [{ sql: `SELECT count(*) AS n FROM instances WHERE ${filterSql}`, args: filterArgs }]
         : []),

@@ -275,3 +275,39 @@ export const runErrorCategories = sqliteTable(
     check("run_error_categories_examples_json", sql`json_valid(${t.example_instance_ids})`),
   ],
 );
+
+/**
+ * The groups of turbulence's report (queries/run-analytics/report.ts) of a run, computed with the rest
+ * of its statistics: per scenario (instance pass/fail counts, `count` = their sum), per scenario ×
+ * action and per service (steps, not-ok steps, mean and p50/p95/p99 latency with a missing latency
+ * counted as 0), in the report's order (`ord`). Percentiles by both methods as in run_stat_groups.
+ */
+export const runReportGroups = sqliteTable(
+  "run_report_groups",
+  {
+    run_id: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["scenario", "scenario_action", "service"] }).notNull(),
+    ord: integer("ord").notNull(),
+    /** scenario: scenario id; scenario_action: scenario id; service: the service. */
+    key1: text("key1").notNull(),
+    /** scenario_action: the action (step name); null for the others. */
+    key2: text("key2"),
+    count: integer("count").notNull(),
+    fail_count: integer("fail_count").notNull(),
+    /** scenario: passed instances; null for the others. */
+    pass_count: integer("pass_count"),
+    mean: real("mean"),
+    p50: real("p50"),
+    p95: real("p95"),
+    p99: real("p99"),
+    p50_nearest: real("p50_nearest"),
+    p95_nearest: real("p95_nearest"),
+    p99_nearest: real("p99_nearest"),
+  },
+  (t) => [
+    primaryKey({ name: "run_report_groups_pk", columns: [t.run_id, t.kind, t.ord] }),
+    check("run_report_groups_kind_enum", sql`${t.kind} IN ('scenario', 'scenario_action', 'service')`),
+  ],
+);

@@ -90,6 +90,12 @@ export interface Source {
   where: string;
   args: InValue[];
   col: string;
+  /**
+   * Count NULL values as this number (turbulence's report counts a missing latency as 0) instead of
+   * leaving them out. It must be no greater than any value: NULL sorts first in SQLite, so the
+   * positions are those of the values with NULL replaced.
+   */
+  nullsAs?: number;
 }
 
 export type Stmt = { sql: string; args: InValue[] };
@@ -106,11 +112,11 @@ export function pointRead(s: Source, n: number, pk: Pick): PointRead {
   const asc = pk.lo <= fromTop;
   return {
     stmt: {
-      sql: `SELECT ${s.col} AS v FROM ${s.from} WHERE ${s.where} AND ${s.col} IS NOT NULL ORDER BY ${s.col} ${asc ? "ASC" : "DESC"} LIMIT ${width} OFFSET ?`,
+      sql: `SELECT ${s.col} AS v FROM ${s.from} WHERE ${s.where}${s.nullsAs === undefined ? ` AND ${s.col} IS NOT NULL` : ""} ORDER BY ${s.col} ${asc ? "ASC" : "DESC"} LIMIT ${width} OFFSET ?`,
       args: [...s.args, asc ? pk.lo : fromTop],
     },
     decode(rows) {
-      const vals = rows.map((r) => (r.v === null || r.v === undefined ? null : Number(r.v)));
+      const vals = rows.map((r) => (r.v === null || r.v === undefined ? (s.nullsAs ?? null) : Number(r.v)));
       const lo = asc ? vals[0] : vals[width - 1];
       const hi = asc ? vals[width - 1] : vals[0];
       return lo === null || lo === undefined || hi === null || hi === undefined ? null : combine(pk, lo, hi);

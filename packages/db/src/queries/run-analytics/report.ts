@@ -12,13 +12,26 @@
  * - error categories: the errors of failed instances plus each error of a not-ok step, in
  *   turbulence's buckets (`categorizeError`), with up to five example instances each;
  * - failing assertions by name, most first; and (Verdict's) the slowest instances.
- * These read every step of the run (turbulence's report does too): seconds on a million steps.
+ * Computed from the rows these read every step of the run (turbulence's report does too): seconds on
+ * a million steps; so they are computed once with the run's statistics (store.ts) and read back from
+ * there (stored.ts, readStoredReportGroups) when the run has them.
  */
+import type { InValue } from "@libsql/client";
 import type { VerdictDb } from "../../open.js";
-import { DEFAULT_METHOD, type PercentileMethod, fromPositions, windowKeep } from "./percentiles.js";
+import {
+  DEFAULT_METHOD,
+  type PercentileMethod,
+  type Source,
+  fromPositions,
+  fromReads,
+  pick,
+  pointRead,
+  windowKeep,
+} from "./percentiles.js";
 import type { SqlExecutor } from "../runs.js";
 import { requireRun } from "./shared.js";
-import { readStoredErrorCategories } from "./stored.js";
+import { passRatePercent } from "./totals.js";
+import { readStoredErrorCategories, readStoredReportGroups } from "./stored.js";
 
 export interface LatencyStats {
   count: number;
@@ -93,24 +106,41 @@ interface Opts {
   percentiles?: PercentileMethod;
 }
 
-/** Latency statistics per group of a step query `src` (columns k1, k2, v, ok), in one window pass. */
+/** A group's counts and, per percentile method, its latency statistics. */
+interface Group {
+  k1: string;
+  k2: string | null;
+  byMethod: Map<PercentileMethod, LatencyStats>;
+}
+
+/**
+ * Latency statistics per group of a step query `src` (columns k1, k2, v, ok) by each of `methods`,
+ * in one window pass (the positions any of the methods reads are kept).
+ */
 async function groupStats(
-  h: VerdictDb,
+  x: SqlExecutor,
   runId: string,
   src: string,
-  method: PercentileMethod,
-): Promise<Map<string, LatencyStats & { k1: string; k2: string | null }>> {
-  const agg = await h.client.execute({
-    sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
-    args: [runId],
-  });
-  const keep = [50, 95, 99].map((p) => windowKeep(p, method)).join(" OR ");
-  const pos = await h.client.execute({
+  methods: readonly PercentileMethod[],
+  extra: InValue[] = [],
+  counted?: readonly Record<string, unknown>[],
+): Promise<Map<string, Group>> {
+  // The groups' counts (k1, k2, n, fails, total), unless the caller has them already.
+  const aggRows =
+    counted ??
+    (
+      await x.execute({
+        sql: `WITH s AS (${src}) SELECT k1, k2, count(*) AS n, sum(ok IS NOT 1) AS fails, sum(v) AS total FROM s GROUP BY k1, k2`,
+        args: [runId, ...extra],
+      })
+    ).rows;
+  const keep = methods.flatMap((m) => [50, 95, 99].map((p) => windowKeep(p, m))).join(" OR ");
+  const pos = await x.execute({
     sql: `WITH s AS (${src}),
           w AS (SELECT k1, k2, v, row_number() OVER (PARTITION BY k1, k2 ORDER BY v) AS rn,
                        count(*) OVER (PARTITION BY k1, k2) AS n FROM s)
           SELECT k1, k2, rn, v FROM w WHERE ${keep}`,
-    args: [runId],
+    args: [runId, ...extra],
   });
   const key = (k1: unknown, k2: unknown) => `${String(k1)}\u0000${k2 === null ? "" : String(k2)}`;
   const at = new Map<string, Map<number, number>>();
@@ -120,75 +150,208 @@ async function groupStats(
     m.set(Number(r.rn) - 1, Number(r.v));
     at.set(k, m);
   }
-  const out = new Map<string, LatencyStats & { k1: string; k2: string | null }>();
-  for (const r of agg.rows) {
+  const out = new Map<string, Group>();
+  for (const r of aggRows) {
     const n = Number(r.n);
     const k = key(r.k1, r.k2);
-    const p = fromPositions(at.get(k) ?? new Map(), n, Number(r.total), method);
-    out.set(k, {
-      k1: String(r.k1),
-      k2: r.k2 === null ? null : String(r.k2),
-      count: n,
-      fail_count: Number(r.fails),
-      mean_latency_ms: p.mean ?? 0,
-      p50_latency_ms: p.p50 ?? 0,
-      p95_latency_ms: p.p95 ?? 0,
-      p99_latency_ms: p.p99 ?? 0,
+    const byMethod = new Map<PercentileMethod, LatencyStats>();
+    for (const method of methods) {
+      const p = fromPositions(at.get(k) ?? new Map(), n, Number(r.total), method);
+      byMethod.set(method, {
+        count: n,
+        fail_count: Number(r.fails),
+        mean_latency_ms: p.mean ?? 0,
+        p50_latency_ms: p.p50 ?? 0,
+        p95_latency_ms: p.p95 ?? 0,
+        p99_latency_ms: p.p99 ?? 0,
+      });
+    }
+    out.set(k, { k1: String(r.k1), k2: r.k2 === null ? null : String(r.k2), byMethod });
+  }
+  return out;
+}
+
+const statsBy = (g: Group, method: PercentileMethod): LatencyStats => {
+  const st = g.byMethod.get(method);
+  if (!st) throw new Error(`run report: no statistics by method ${method}`);
+  return st;
+};
+
+/**
+ * A group's statistics by each method from its counts and point reads of its values over an index
+ * whose last column is the value (percentiles.ts): a missing latency counts as 0, as in groupStats.
+ */
+async function pointStats(
+  x: SqlExecutor,
+  src: Source,
+  agg: { n: number; fails: number; total: number },
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, LatencyStats>> {
+  const out = new Map<PercentileMethod, LatencyStats>();
+  for (const method of methods) {
+    const reads: (number | null)[] = [null];
+    for (const p of [50, 95, 99]) {
+      const r = pointRead(src, agg.n, pick(p, agg.n, method));
+      reads.push(r.decode((await x.execute(r.stmt)).rows as unknown as Record<string, unknown>[]));
+    }
+    const q = fromReads([...reads, null], agg.n, agg.total);
+    out.set(method, {
+      count: agg.n,
+      fail_count: agg.fails,
+      mean_latency_ms: q.mean ?? 0,
+      p50_latency_ms: q.p50 ?? 0,
+      p95_latency_ms: q.p95 ?? 0,
+      p99_latency_ms: q.p99 ?? 0,
     });
   }
   return out;
 }
 
-/** Per scenario: instance counts and, per action (step name), turbulence's ActionStats. */
-export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ScenarioActions[]> {
-  await requireRun(h, runId);
-  const method = opts.percentiles ?? DEFAULT_METHOD;
-  const stats = await groupStats(
-    h,
-    runId,
-    `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
-     FROM steps st LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id WHERE st.run_id = ?1`,
-    method,
-  );
-  const counts = await h.client.execute({
+/**
+ * Per scenario × action from the run's rows, by each of `methods` (what store.ts stores, and the
+ * fallback): scenarios by id, each one's actions by name. Steps carry no scenario, so the groups'
+ * counts take one pass over the run's steps joined with their instances, in instance order (the
+ * planner's own choice, the latency index, reads the steps table at random: 10× slower); an action that occurs in
+ * one scenario only (the usual case) is then that whole group, and its percentiles are point reads
+ * on the (run, action, latency) index; only actions shared by scenarios are sorted (groupStats).
+ */
+export async function computeScenarioActions(
+  x: SqlExecutor,
+  runId: string,
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, ScenarioActions[]>> {
+  const agg = await x.execute({
+    sql: `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, count(*) AS n,
+                 sum(st.ok IS NOT 1) AS fails, sum(coalesce(st.latency_ms, 0)) AS total
+          FROM steps st INDEXED BY steps_run_instance_idx
+          LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id
+          WHERE st.run_id = ?1 GROUP BY 1, 2`,
+    args: [runId],
+  });
+  const scenariosOf = new Map<string, number>();
+  for (const r of agg.rows) scenariosOf.set(String(r.k2), (scenariosOf.get(String(r.k2)) ?? 0) + 1);
+  const shared = [...scenariosOf].filter(([, n]) => n > 1).map(([a]) => a);
+  const groups: Group[] = [];
+  for (const r of agg.rows) {
+    const action = String(r.k2);
+    if (shared.includes(action)) continue;
+    const src: Source = {
+      from: "steps INDEXED BY steps_run_action_latency_idx",
+      where: "run_id = ? AND action_name = ?",
+      args: [runId, action],
+      col: "latency_ms",
+      nullsAs: 0,
+    };
+    const counts = { n: Number(r.n), fails: Number(r.fails), total: Number(r.total) };
+    groups.push({ k1: String(r.k1), k2: action, byMethod: await pointStats(x, src, counts, methods) });
+  }
+  if (shared.length > 0) {
+    const stats = await groupStats(
+      x,
+      runId,
+      `SELECT coalesce(i.scenario_id, 'unknown') AS k1, st.action_name AS k2, coalesce(st.latency_ms, 0) AS v, st.ok AS ok
+       FROM steps st INDEXED BY steps_run_instance_idx
+       LEFT JOIN instances i ON i.run_id = st.run_id AND i.id = st.instance_id
+       WHERE st.run_id = ?1 AND st.action_name IN (SELECT value FROM json_each(?2))`,
+      methods,
+      [JSON.stringify(shared)],
+      agg.rows.filter((r) => shared.includes(String(r.k2))),
+    );
+    groups.push(...stats.values());
+  }
+  const counts = await x.execute({
     sql: `SELECT scenario_id, sum(status = 'pass') AS pass, sum(status != 'pass') AS fail
           FROM instances INDEXED BY instances_run_scenario_idx WHERE run_id = ? AND source IS NOT '' GROUP BY scenario_id`,
     args: [runId],
   });
-  const scenarios = new Map<string, ScenarioActions>();
-  const scenario = (id: string) => {
-    let s = scenarios.get(id);
-    if (!s) {
-      s = { scenario_id: id, pass_count: 0, fail_count: 0, pass_rate: 0, actions: [] };
-      scenarios.set(id, s);
+  const out = new Map<PercentileMethod, ScenarioActions[]>();
+  for (const method of methods) {
+    const scenarios = new Map<string, ScenarioActions>();
+    const scenario = (id: string) => {
+      let s = scenarios.get(id);
+      if (!s) {
+        s = { scenario_id: id, pass_count: 0, fail_count: 0, pass_rate: 0, actions: [] };
+        scenarios.set(id, s);
+      }
+      return s;
+    };
+    for (const r of counts.rows) {
+      const s = scenario(String(r.scenario_id));
+      s.pass_count = Number(r.pass);
+      s.fail_count = Number(r.fail);
+      s.pass_rate = passRatePercent(s.pass_count, s.pass_count + s.fail_count);
     }
-    return s;
-  };
-  for (const r of counts.rows) {
-    const s = scenario(String(r.scenario_id));
-    s.pass_count = Number(r.pass);
-    s.fail_count = Number(r.fail);
-    const total = s.pass_count + s.fail_count;
-    s.pass_rate = total ? (s.pass_count / total) * 100 : 0;
+    for (const g of groups) scenario(g.k1).actions.push({ action_name: String(g.k2), ...statsBy(g, method) });
+    for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
+    out.set(
+      method,
+      [...scenarios.values()].sort((a, b) => a.scenario_id.localeCompare(b.scenario_id)),
+    );
   }
-  for (const { k1, k2, ...st } of stats.values()) scenario(k1).actions.push({ action_name: String(k2), ...st });
-  for (const s of scenarios.values()) s.actions.sort((a, b) => a.action_name.localeCompare(b.action_name));
-  return [...scenarios.values()].sort((a, b) => a.scenario_id.localeCompare(b.scenario_id));
+  return out;
 }
 
-/** Per service (steps whose observation names one): requests, not-ok steps, latency; most requests first. */
+/**
+ * Per service from the run's rows, by each of `methods` (what store.ts stores, and the fallback);
+ * most requests first. Counts and sums from the (run, service, latency) index alone, not-ok steps
+ * from the partial index of not-ok steps, percentiles by point reads on the first.
+ */
+export async function computeServiceStats(
+  x: SqlExecutor,
+  runId: string,
+  methods: readonly PercentileMethod[],
+): Promise<Map<PercentileMethod, ServiceStats[]>> {
+  const agg = await x.execute({
+    sql: `SELECT service, count(*) AS n, sum(coalesce(latency_ms, 0)) AS total FROM steps INDEXED BY steps_run_service_idx
+          WHERE run_id = ? AND service IS NOT NULL AND service != '' GROUP BY service`,
+    args: [runId],
+  });
+  const failed = await x.execute({
+    sql: `SELECT service, count(*) AS n FROM steps INDEXED BY steps_run_not_ok_idx
+          WHERE run_id = ? AND ok IS NOT 1 AND service IS NOT NULL AND service != '' GROUP BY service`,
+    args: [runId],
+  });
+  const fails = new Map(failed.rows.map((r) => [String(r.service), Number(r.n)]));
+  const groups: Group[] = [];
+  for (const r of agg.rows) {
+    const service = String(r.service);
+    const src: Source = {
+      from: "steps INDEXED BY steps_run_service_idx",
+      where: "run_id = ? AND service = ?",
+      args: [runId, service],
+      col: "latency_ms",
+      nullsAs: 0,
+    };
+    const counts = { n: Number(r.n), fails: fails.get(service) ?? 0, total: Number(r.total) };
+    groups.push({ k1: service, k2: null, byMethod: await pointStats(x, src, counts, methods) });
+  }
+  const out = new Map<PercentileMethod, ServiceStats[]>();
+  for (const method of methods)
+    out.set(
+      method,
+      groups
+        .map((g) => ({ service: g.k1, ...statsBy(g, method) }))
+        .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)),
+    );
+  return out;
+}
+
+/** Per scenario: instance counts and, per action (step name), turbulence's ActionStats (stored when the run has them). */
+export async function scenarioActions(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ScenarioActions[]> {
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  if (stored) return stored.scenarios;
+  return (await computeScenarioActions(h.client, runId, [method])).get(method) ?? [];
+}
+
+/** Per service (steps whose observation names one): requests, not-ok steps, latency; most requests first (stored when the run has them). */
 export async function serviceStats(h: VerdictDb, runId: string, opts: Opts = {}): Promise<ServiceStats[]> {
   await requireRun(h, runId);
-  const stats = await groupStats(
-    h,
-    runId,
-    `SELECT service AS k1, NULL AS k2, coalesce(latency_ms, 0) AS v, ok FROM steps INDEXED BY steps_run_service_idx
-     WHERE run_id = ?1 AND service IS NOT NULL AND service != ''`,
-    opts.percentiles ?? DEFAULT_METHOD,
-  );
-  return [...stats.values()]
-    .map(({ k1, k2: _k2, ...st }) => ({ service: k1, ...st }))
-    .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service));
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  if (stored) return stored.services;
+  return (await computeServiceStats(h.client, runId, [method])).get(method) ?? [];
 }
 
 /** Services with not-ok steps, most first (turbulence's failures_by_service). */
@@ -299,11 +462,15 @@ export async function runReport(
   runId: string,
   opts: Opts & { top?: number; examples?: number } = {},
 ): Promise<RunReport> {
-  const services = await serviceStats(h, runId, opts);
+  await requireRun(h, runId);
+  const method = opts.percentiles ?? DEFAULT_METHOD;
+  const stored = await readStoredReportGroups(h.client, runId, method);
+  const services = stored?.services ?? (await computeServiceStats(h.client, runId, [method])).get(method) ?? [];
+  const scenarios = stored?.scenarios ?? (await computeScenarioActions(h.client, runId, [method])).get(method) ?? [];
   return {
     run_id: runId,
-    percentiles: opts.percentiles ?? DEFAULT_METHOD,
-    scenarios: await scenarioActions(h, runId, opts),
+    percentiles: method,
+    scenarios,
     services,
     failures_by_service: failuresByService(services),
     error_categories: await errorCategories(h, runId, opts),

@@ -1,5 +1,5 @@
 /**
- * Computing a run's statistics once and storing them (migration runs/0004): called when an import
+ * Computing a run's statistics once and storing them (migrations runs/0004, runs/0006): called when an import
  * ends (turbulence/import.ts) and when the last work item of an HTTP run ends (queue.ts). The numbers
  * are computed by the same code that answers without them (summary.ts, report.ts), by both
  * percentile methods, so reading them back gives exactly what computing from the rows gives.
@@ -7,8 +7,15 @@
 import type { VerdictDb } from "../../open.js";
 import type { SqlExecutor } from "../runs.js";
 import type { PercentileMethod, Percentiles } from "./percentiles.js";
-import { computeErrorCategories } from "./report.js";
-import { STATS_VERSION, STORED_EXAMPLES, statsTables } from "./stored.js";
+import {
+  type LatencyStats,
+  type ScenarioActions,
+  type ServiceStats,
+  computeErrorCategories,
+  computeScenarioActions,
+  computeServiceStats,
+} from "./report.js";
+import { STATS_VERSION, STORED_EXAMPLES, reportTable, statsTables } from "./stored.js";
 import { type InstanceCounts, type SummaryParts, computeSummaryParts } from "./summary.js";
 
 const METHODS: readonly PercentileMethod[] = ["linear", "nearest"];
@@ -104,6 +111,96 @@ function groupRows(runId: string, lin: SummaryParts, near: SummaryParts): GroupR
   return out;
 }
 
+const REPORT_COLUMNS = [
+  "run_id",
+  "kind",
+  "ord",
+  "key1",
+  "key2",
+  "count",
+  "fail_count",
+  "pass_count",
+  "mean",
+  "p50",
+  "p95",
+  "p99",
+  "p50_nearest",
+  "p95_nearest",
+  "p99_nearest",
+] as const;
+
+function latencyRow(
+  runId: string,
+  kind: string,
+  ord: number,
+  key1: string,
+  key2: string | null,
+  lin: LatencyStats,
+  near: LatencyStats,
+): GroupRow {
+  if (lin.count !== near.count || lin.fail_count !== near.fail_count || lin.mean_latency_ms !== near.mean_latency_ms)
+    throw new Error("run statistics: report groups differ between methods");
+  return [
+    runId,
+    kind,
+    ord,
+    key1,
+    key2,
+    lin.count,
+    lin.fail_count,
+    null,
+    lin.mean_latency_ms,
+    lin.p50_latency_ms,
+    lin.p95_latency_ms,
+    lin.p99_latency_ms,
+    near.p50_latency_ms,
+    near.p95_latency_ms,
+    near.p99_latency_ms,
+  ];
+}
+
+/** The report's group rows (scenarios, scenario × action, services) from its answers by each method (same groups, same order). */
+function reportRows(
+  runId: string,
+  scenarios: { lin: ScenarioActions[]; near: ScenarioActions[] },
+  services: { lin: ServiceStats[]; near: ServiceStats[] },
+): GroupRow[] {
+  const out: GroupRow[] = [];
+  let ord = 0;
+  scenarios.lin.forEach((s, i) => {
+    const n = scenarios.near[i];
+    if (n?.scenario_id !== s.scenario_id || n.actions.length !== s.actions.length)
+      throw new Error("run statistics: report scenarios differ between methods");
+    const counts = [s.pass_count + s.fail_count, s.fail_count, s.pass_count];
+    out.push([runId, "scenario", i, s.scenario_id, null, ...counts, null, null, null, null, null, null, null]);
+    s.actions.forEach((a, j) => {
+      const na = n.actions[j];
+      if (na?.action_name !== a.action_name) throw new Error("run statistics: report actions differ between methods");
+      out.push(latencyRow(runId, "scenario_action", ord++, s.scenario_id, a.action_name, a, na));
+    });
+  });
+  services.lin.forEach((v, i) => {
+    const n = services.near[i];
+    if (n?.service !== v.service) throw new Error("run statistics: report services differ between methods");
+    out.push(latencyRow(runId, "service", i, v.service, null, v, n));
+  });
+  return out;
+}
+
+/** Inserts rows of `columns` into `table`, as many a statement as SQLite's parameter limit allows. */
+async function insertRows(x: SqlExecutor, table: string, columns: readonly string[], rows: GroupRow[]): Promise<void> {
+  // Bound parameters, not JSON text: a double goes in as the same 64 bits whatever its decimal form.
+  const one = `(${columns.map(() => "?").join(", ")})`;
+  const perStatement = Math.floor(32766 / columns.length);
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const slice = rows.slice(i, i + perStatement);
+    await x.execute({
+      sql: `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${slice.map(() => one).join(", ")}`,
+      args: slice.flat(),
+    });
+  }
+}
+
 /**
  * Computes a run's statistics from its rows and stores them in place of any it had, all through `x`
  * (call it inside the write transaction that completes the run, or in one of its own). A database
@@ -116,7 +213,23 @@ export async function storeRunStatsIn(x: SqlExecutor, runId: string): Promise<vo
   const near = parts.get("nearest");
   if (!lin || !near) throw new Error("run statistics: a method's parts are missing");
   const categories = await computeErrorCategories(x, runId, STORED_EXAMPLES);
-  for (const table of ["run_stat_groups", "run_error_categories", "run_stats"])
+  const withReport = await reportTable(x);
+  let report: GroupRow[] = [];
+  if (withReport) {
+    const sa = await computeScenarioActions(x, runId, METHODS);
+    const sv = await computeServiceStats(x, runId, METHODS);
+    report = reportRows(
+      runId,
+      { lin: sa.get("linear") ?? [], near: sa.get("nearest") ?? [] },
+      { lin: sv.get("linear") ?? [], near: sv.get("nearest") ?? [] },
+    );
+  }
+  for (const table of [
+    ...(withReport ? ["run_report_groups"] : []),
+    "run_stat_groups",
+    "run_error_categories",
+    "run_stats",
+  ])
     await x.execute({ sql: `DELETE FROM ${table} WHERE run_id = ?`, args: [runId] });
   const c = lin.counts;
   await x.execute({
@@ -137,17 +250,8 @@ export async function storeRunStatsIn(x: SqlExecutor, runId: string): Promise<vo
       lin.assertions.failed,
     ],
   });
-  // Bound parameters, not JSON text: a double goes in as the same 64 bits whatever its decimal form.
-  const rows = groupRows(runId, lin, near);
-  const one = `(${GROUP_COLUMNS.map(() => "?").join(", ")})`;
-  const perStatement = Math.floor(32766 / GROUP_COLUMNS.length);
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const slice = rows.slice(i, i + perStatement);
-    await x.execute({
-      sql: `INSERT INTO run_stat_groups (${GROUP_COLUMNS.join(", ")}) VALUES ${slice.map(() => one).join(", ")}`,
-      args: slice.flat(),
-    });
-  }
+  await insertRows(x, "run_stat_groups", GROUP_COLUMNS, groupRows(runId, lin, near));
+  await insertRows(x, "run_report_groups", REPORT_COLUMNS, report);
   if (categories.length > 0)
     await x.execute({
       sql: `INSERT INTO run_error_categories (run_id, category, count, example_instance_ids)

@@ -1,14 +1,14 @@
 /**
  * Reading a run's stored statistics (tables run_stats, run_stat_groups, run_error_categories of
- * migration runs/0004, written by store.ts when a run is imported or completed). Each reader returns
+ * migration runs/0004 and run_report_groups of runs/0006, written by store.ts when a run is imported or completed). Each reader returns
  * null when the run has no statistics of the current version, and its caller computes from the rows
  * instead: the numbers are the same either way (the stored ones were computed by that same code).
  */
 import type { SqlExecutor } from "../runs.js";
-import type { ErrorCategory } from "./report.js";
+import type { ErrorCategory, LatencyStats, ScenarioActions, ServiceStats } from "./report.js";
 import { type PercentileMethod, type Percentiles, emptyPercentiles } from "./percentiles.js";
 import type { InstanceCounts, ScenarioSummary, SummaryParts } from "./summary.js";
-import { withPassRate } from "./totals.js";
+import { passRatePercent, withPassRate } from "./totals.js";
 
 /** Format of the stored statistics; rows of another version are ignored (the run is computed from its rows). */
 export const STATS_VERSION = 1;
@@ -191,4 +191,73 @@ export async function readStoredErrorCategories(
       }),
     )
     .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
+}
+
+const withReportTable = new WeakSet<SqlExecutor>();
+
+/** True when the database has the report groups' table (migration runs/0006) besides the others. */
+export async function reportTable(x: SqlExecutor): Promise<boolean> {
+  if (withReportTable.has(x)) return true;
+  if (!(await statsTables(x))) return false;
+  const rs = await x.execute({
+    sql: "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'run_report_groups'",
+    args: [],
+  });
+  const yes = Number(rs.rows[0]?.n) === 1;
+  if (yes) withReportTable.add(x);
+  return yes;
+}
+
+function latencyOfRow(r: Row, method: PercentileMethod): LatencyStats {
+  const sfx = method === "nearest" ? "_nearest" : "";
+  return {
+    count: Number(r.count),
+    fail_count: Number(r.fail_count),
+    mean_latency_ms: Number(r.mean),
+    p50_latency_ms: Number(r[`p50${sfx}`]),
+    p95_latency_ms: Number(r[`p95${sfx}`]),
+    p99_latency_ms: Number(r[`p99${sfx}`]),
+  };
+}
+
+/**
+ * The report's groups (per scenario × action, per service) from the stored statistics, one statement;
+ * null when the run has none (no statistics of the current version, or stored before runs/0006:
+ * such a run has no report rows and is computed from its rows; so is a run with no groups at all,
+ * which costs nothing).
+ */
+export async function readStoredReportGroups(
+  x: SqlExecutor,
+  runId: string,
+  method: PercentileMethod,
+): Promise<{ scenarios: ScenarioActions[]; services: ServiceStats[] } | null> {
+  if (!(await reportTable(x))) return null;
+  const rs = await x.execute({
+    sql: `SELECT g.* FROM run_stats s JOIN run_report_groups g ON g.run_id = s.run_id
+          WHERE s.run_id = ? AND s.version = ? ORDER BY g.kind, g.ord`,
+    args: [runId, STATS_VERSION],
+  });
+  const rows = rs.rows as unknown as Row[];
+  if (rows.length === 0) return null;
+  const scenarios = new Map<string, ScenarioActions>();
+  const services: ServiceStats[] = [];
+  for (const r of rows) {
+    if (r.kind === "scenario") {
+      const pass = Number(r.pass_count);
+      const fail = Number(r.fail_count);
+      scenarios.set(String(r.key1), {
+        scenario_id: String(r.key1),
+        pass_count: pass,
+        fail_count: fail,
+        pass_rate: passRatePercent(pass, pass + fail),
+        actions: [],
+      });
+    } else if (r.kind === "scenario_action") {
+      // "scenario" sorts before "scenario_action": every scenario row has been read.
+      const s = scenarios.get(String(r.key1));
+      if (!s) throw new Error(`run statistics: action of an unknown scenario '${String(r.key1)}'`);
+      s.actions.push({ action_name: String(r.key2), ...latencyOfRow(r, method) });
+    } else services.push({ service: String(r.key1), ...latencyOfRow(r, method) });
+  }
+  return { scenarios: [...scenarios.values()], services };
 }

@@ -1,0 +1,20 @@
+CREATE TABLE `run_report_groups` (
+	`run_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`ord` integer NOT NULL,
+	`key1` text NOT NULL,
+	`key2` text,
+	`count` integer NOT NULL,
+	`fail_count` integer NOT NULL,
+	`pass_count` integer,
+	`mean` real,
+	`p50` real,
+	`p95` real,
+	`p99` real,
+	`p50_nearest` real,
+	`p95_nearest` real,
+	`p99_nearest` real,
+	PRIMARY KEY(`run_id`, `kind`, `ord`),
+	FOREIGN KEY (`run_id`) REFERENCES `runs`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "run_report_groups_kind_enum" CHECK("run_report_groups"."kind" IN ('scenario', 'scenario_action', 'service'))
+);
