@@ -1,0 +1,2 @@
+/** The CLI's version, as `verdict --version` prints it (kept equal to package.json's by a test). */
+export const VERSION = "0.1.0";
