@@ -7,6 +7,8 @@
  * Every command runs STARTUP_BENCH_N times (default 21), round-robin so each sees the same load;
  * the median is reported with its ratio to `node -e 0`'s median. Extra CLIs to compare (an older
  * build, the packed `verdict`): STARTUP_BENCH_CLI="label=path/to/index.js,label2=..." .
+ * An existing database instead of a generated run (e.g. web.bench.ts's 1,000,000-instance file):
+ * STARTUP_BENCH_DB=path/to/file.db STARTUP_BENCH_RUN=run-id (STARTUP_BENCH_INSTANCES then only labels it).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -24,9 +26,10 @@ const N = Number(process.env.STARTUP_BENCH_N ?? 21);
 const INSTANCES = Number(process.env.STARTUP_BENCH_INSTANCES ?? 100_000);
 const CLI = join(ROOT, "apps/cli/dist/index.js");
 const WORKER = join(ROOT, "apps/worker/dist/index.js");
-const RUN_ID = `startup-${INSTANCES}-run`;
+const GIVEN_DB = process.env.STARTUP_BENCH_DB;
+const RUN_ID = process.env.STARTUP_BENCH_RUN ?? `startup-${INSTANCES}-run`;
 const runDir = join(OUT, `startup-${INSTANCES}`);
-const dbPath = join(OUT, `startup-${INSTANCES}.db`);
+const dbPath = GIVEN_DB ?? join(OUT, `startup-${INSTANCES}.db`);
 
 for (const f of [CLI, WORKER])
   if (!existsSync(f)) throw new Error(`${f} is not built: pnpm exec turbo run build --filter @verdict/cli...`);
@@ -108,7 +111,8 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-await prepareRun();
+if (GIVEN_DB === undefined) await prepareRun();
+else if (!existsSync(GIVEN_DB)) throw new Error(`STARTUP_BENCH_DB: ${GIVEN_DB} does not exist`);
 const extra = (process.env.STARTUP_BENCH_CLI ?? "")
   .split(",")
   .filter(Boolean)

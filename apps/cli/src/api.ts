@@ -1,5 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
-import { createLocalClient, createVerdictClient, type VerdictClient } from "@verdict/api";
+import { type VerdictClient, createVerdictClient } from "@verdict/api/client";
+import { createLocalClient } from "@verdict/api/local";
 import { openDatabase } from "@verdict/db";
 import { type GlobalOptions, type LocalOpen, openOptions, requireDatabase } from "./globals.js";
 
