@@ -58,18 +58,28 @@ async function statsRow(x: SqlExecutor, runId: string): Promise<Row | null> {
  * Executors known to have the statistics tables: checked once per client, since tables appear only
  * through a migration (a handle that migrates them down again must be reopened).
  */
-const withTables = new WeakSet<SqlExecutor>();
+const knownTables = new WeakMap<SqlExecutor, Set<string>>();
+
+/** True when the database has every one of `names` as a table; a yes is remembered per executor. */
+async function hasTables(x: SqlExecutor, names: readonly string[]): Promise<boolean> {
+  const known = knownTables.get(x) ?? new Set<string>();
+  if (names.every((n) => known.has(n))) return true;
+  const rs = await x.execute({
+    sql: `SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (${names.map(() => "?").join(", ")})`,
+    args: [...names],
+  });
+  const found = new Set(rs.rows.map((r) => String(r.name)));
+  if (!names.every((n) => found.has(n))) return false;
+  for (const n of names) known.add(n);
+  knownTables.set(x, known);
+  return true;
+}
+
+const STATS_TABLES = ["run_stats", "run_stat_groups", "run_error_categories"] as const;
 
 /** True when the database has the statistics tables (a database migrated before runs/0004 has not). */
-export async function statsTables(x: SqlExecutor): Promise<boolean> {
-  if (withTables.has(x)) return true;
-  const rs = await x.execute({
-    sql: "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('run_stats', 'run_stat_groups', 'run_error_categories')",
-    args: [],
-  });
-  const yes = Number(rs.rows[0]?.n) === 3;
-  if (yes) withTables.add(x);
-  return yes;
+export function statsTables(x: SqlExecutor): Promise<boolean> {
+  return hasTables(x, STATS_TABLES);
 }
 
 /** The run's instance counts, as summary.ts counts them; null without stored statistics. */
@@ -193,19 +203,9 @@ export async function readStoredErrorCategories(
     .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
 }
 
-const withReportTable = new WeakSet<SqlExecutor>();
-
 /** True when the database has the report groups' table (migration runs/0006) besides the others. */
-export async function reportTable(x: SqlExecutor): Promise<boolean> {
-  if (withReportTable.has(x)) return true;
-  if (!(await statsTables(x))) return false;
-  const rs = await x.execute({
-    sql: "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'run_report_groups'",
-    args: [],
-  });
-  const yes = Number(rs.rows[0]?.n) === 1;
-  if (yes) withReportTable.add(x);
-  return yes;
+export function reportTable(x: SqlExecutor): Promise<boolean> {
+  return hasTables(x, [...STATS_TABLES, "run_report_groups"]);
 }
 
 function latencyOfRow(r: Row, method: PercentileMethod): LatencyStats {
