@@ -9,7 +9,16 @@ import { EXIT, UsageError } from "../errors.js";
 import { globalsOf, parsePositiveInt } from "../globals.js";
 import { color, info, note, printJson, printKeyValues, printPage, printTable } from "../output.js";
 import { examples } from "../help.js";
-import { LATENCY_COLUMNS, latencyRow, ms, pct, pctCell, percentilesOption, withRunsApi } from "./runs-common.js";
+import {
+  LATENCY_COLUMNS,
+  latencyRow,
+  ms,
+  pct,
+  pctCell,
+  percentilesOption,
+  withRunsApi,
+  assertionCells,
+} from "./runs-common.js";
 
 export function registerRunAnalysisCommands(runs: Command): void {
   runs
@@ -141,15 +150,15 @@ export function registerRunAnalysisCommands(runs: Command): void {
           });
         });
         if (g.json) return printPage(page);
-        printTable(
-          page.items.map((a) => ({
-            ...a,
-            passed: a.passed ? color.green("pass") : color.red("fail"),
-            expected: JSON.stringify(a.expected),
-            actual: JSON.stringify(a.actual),
-          })),
-          ["instance_id", "step_index", "assertion_name", "passed", "expected", "actual", "error"],
-        );
+        printTable(page.items.map(assertionCells), [
+          "instance_id",
+          "step_index",
+          "assertion_name",
+          "passed",
+          "expected",
+          "actual",
+          "error",
+        ]);
         if (page.nextCursor) note(`next page: --cursor ${page.nextCursor}`);
       },
     );

@@ -8,7 +8,7 @@ import type { Percentiles } from "@verdict/db";
 import { PERCENTILE_METHODS } from "@verdict/schema";
 import { withApi } from "../api.js";
 import type { GlobalOptions } from "../globals.js";
-import type { Cell } from "../output.js";
+import { type Cell, color } from "../output.js";
 
 /**
  * Through the typed API like every data command (in-process with --db, over HTTP with --server);
@@ -33,6 +33,14 @@ export const latencyRow = (p: Percentiles): Record<string, Cell> => ({
   p99_ms: ms(p.p99),
   max_ms: ms(p.max),
 });
+/** An assertion as a table row: pass/fail in colour, expected and actual as JSON. */
+export const assertionCells = <A extends { passed: boolean | null; expected: unknown; actual: unknown }>(a: A) => ({
+  ...a,
+  passed: a.passed ? color.green("pass") : color.red("fail"),
+  expected: JSON.stringify(a.expected),
+  actual: JSON.stringify(a.actual),
+});
+
 export const LATENCY_COLUMNS = ["p50_ms", "p95_ms", "p99_ms", "max_ms"];
 
 /** `--percentiles linear|nearest`: turbulence's interpolation by default. */

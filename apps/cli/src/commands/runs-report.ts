@@ -9,7 +9,7 @@ import type { PercentileMethod } from "@verdict/schema";
 import { globalsOf, parsePositiveInt } from "../globals.js";
 import { color, printJson, printKeyValues, printTable } from "../output.js";
 import { examples } from "../help.js";
-import { ms, pct, percentilesOption, withRunsApi } from "./runs-common.js";
+import { ms, pct, percentilesOption, withRunsApi, assertionCells } from "./runs-common.js";
 
 const heading = (t: string) => process.stdout.write(`\n${color.bold(t)}\n`);
 
@@ -148,14 +148,13 @@ export function registerRunReportCommands(runs: Command): void {
           process.stdout.write(`${JSON.stringify(s.observation, null, 2)}\n`);
         }
       heading("assertions");
-      printTable(
-        t.assertions.map((a) => ({
-          ...a,
-          passed: a.passed ? color.green("pass") : color.red("fail"),
-          expected: JSON.stringify(a.expected),
-          actual: JSON.stringify(a.actual),
-        })),
-        ["step_index", "assertion_name", "passed", "expected", "actual", "error"],
-      );
+      printTable(t.assertions.map(assertionCells), [
+        "step_index",
+        "assertion_name",
+        "passed",
+        "expected",
+        "actual",
+        "error",
+      ]);
     });
 }
