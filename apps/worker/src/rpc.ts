@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TRPCClientError } from "@trpc/client";
 import { type VerdictClient, createVerdictClient } from "@verdict/api/client";
-import { abortable, deadline } from "@verdict/ivr-runner";
+import { fetchText } from "@verdict/ivr-runner";
 import type { WorkerConfig } from "./config.js";
 import { type Logger, errorMessage } from "./log.js";
 
@@ -77,20 +77,8 @@ export interface Rpc {
 export function createRpc(cfg: WorkerConfig, log: Logger): Rpc {
   // The whole exchange (headers and body) under one deadline that fires even under GC pressure.
   const timedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const d = deadline(cfg.requestTimeoutMs, init?.signal ?? undefined);
-    try {
-      const work = fetch(input, { ...init, signal: d.signal }).then(
-        async (res) =>
-          new Response(await res.arrayBuffer(), {
-            status: res.status,
-            statusText: res.statusText,
-            headers: res.headers,
-          }),
-      );
-      return await abortable(work, d.signal);
-    } finally {
-      d.clear();
-    }
+    const { res, text } = await fetchText(input, init ?? {}, cfg.requestTimeoutMs, init?.signal ?? undefined);
+    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
   const api = createVerdictClient({ url: cfg.server, token: cfg.token, maxBatchSize: 50, fetch: timedFetch });
   let outage: { since: number; failures: number } | null = null;

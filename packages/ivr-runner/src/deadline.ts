@@ -67,7 +67,7 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
 
 /** `fetch` and the body's text under a deadline of `ms` and the given signals; the timer is cleared after. */
 export async function fetchText(
-  url: string | URL,
+  url: string | URL | Request,
   init: RequestInit,
   ms: number | undefined,
   ...parents: readonly (AbortSignal | undefined)[]

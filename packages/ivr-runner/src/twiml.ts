@@ -1,4 +1,4 @@
-import { deadline, fetchText } from "./deadline.js";
+import { fetchText } from "./deadline.js";
 import { DTMF_PATTERN } from "@verdict/schema";
 import {
   ChannelAbortedError,
@@ -318,15 +318,14 @@ export class TwimlChannel implements IvrChannel {
     }
     if (this.opts.authToken !== undefined)
       headers[SIGNATURE_HEADER] = twilioSignature(this.opts.authToken, target, signed);
-    const guard = deadline(undefined, this.abort.signal, signal);
-    const sig = guard.signal;
     let res: Response;
     let text: string;
     try {
-      ({ res, text } = await fetchText(target, { method, headers, body }, undefined, sig));
+      ({ res, text } = await fetchText(target, { method, headers, body }, undefined, this.abort.signal, signal));
     } catch (e) {
-      if (sig.aborted) {
-        const reason: unknown = sig.reason;
+      const aborted = [this.abort.signal, signal].find((s) => s?.aborted);
+      if (aborted) {
+        const reason: unknown = aborted.reason;
         if (isTimeout(reason)) throw new ChannelError(`no answer from the IVR to ${what} (${method} ${url}) in time`);
         throw new ChannelAbortedError(
           `waiting for the IVR's answer to ${what} was cancelled: ${reason instanceof Error ? reason.message : String(reason)}`,
@@ -334,8 +333,6 @@ export class TwimlChannel implements IvrChannel {
       }
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : (e as Error).message;
       throw new ChannelError(`cannot reach the IVR at ${url}: ${cause}`);
-    } finally {
-      guard.clear();
     }
     if (!res.ok) {
       const hint =
