@@ -65,10 +65,7 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-// retry: an intermittent failure (about 1 run in 7 under load, cause not found yet) where the state a
-// CLI process had just written was not what the next process or the test read back; see the closing
-// note of 2026-12-02. Each retry runs the whole test again against the same database.
-describe("verdict ivr targets", { retry: 2 }, () => {
+describe("verdict ivr targets", () => {
   it("add, list and show a target; the token's env name is shown, no secret is stored", async () => {
     const add = await runCli([
       "--db",

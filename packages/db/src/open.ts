@@ -139,7 +139,10 @@ function isWalFile(path: string): boolean {
 function readOnlyFileUrl(path: string): string {
   const abs = resolve(path);
   const params = ["mode=ro"];
-  if (isWalFile(abs) && !existsSync(`${abs}-shm`) && !existsSync(`${abs}-wal`) && !writable(dirname(abs)))
+  // The header is read with a descriptor of our own only when no connection can have the file open in
+  // WAL mode (no -shm, no -wal, a folder nobody here can write): closing that descriptor drops every
+  // POSIX lock this process holds on the file (see isTurbulenceDatabase).
+  if (!writable(dirname(abs)) && !existsSync(`${abs}-shm`) && !existsSync(`${abs}-wal`) && isWalFile(abs))
     params.push("immutable=1");
   const uri = `file:${encodeURI(abs)}?${params.join("&")}`;
   return `file:${uri.replaceAll("%", "%25").replace("?", "%3F")}`;

@@ -14,7 +14,7 @@
  *   status == 'pass' (as turbulence's own report reads it, report/html.py), duration_ms is null;
  * - expected/actual NULL stand for None.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import Database from "libsql";
 import { SchemaMismatchError, errorTextOf } from "../errors.js";
@@ -35,17 +35,19 @@ function openReadOnly(path: string): InstanceType<typeof Database> {
 }
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** True when `path` is an SQLite file holding turbulence's tables (steps.step_name: Verdict's is action_name). */
+/**
+ * True when `path` is an SQLite file holding turbulence's tables (steps.step_name: Verdict's is action_name).
+ *
+ * Only SQLite reads the file here, never a file descriptor of our own: POSIX drops every lock a
+ * process holds on a file when the process closes ANY descriptor of it, so reading the header with
+ * open/read/close while this process had a connection to the same database open (every openDatabase
+ * after the first, in a server or a test) silently released that connection's locks. Another process
+ * then took itself for the last connection, checkpointed and deleted the WAL and its -shm index, and
+ * this process went on reading the deleted index: it no longer saw other processes' commits (and its
+ * own writes could land in a WAL nobody else reads). SQLite refuses a file that is not a database itself.
+ */
 export function isTurbulenceDatabase(path: string): boolean {
   if (!existsSync(path) || !statSync(path).isFile() || statSync(path).size < 100) return false;
-  const head = Buffer.alloc(16);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, head, 0, 16, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (head.toString("latin1") !== "SQLite format 3\u0000") return false;
   let db: InstanceType<typeof Database> | null = null;
   try {
     db = openReadOnly(path);
