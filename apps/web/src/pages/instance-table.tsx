@@ -1,15 +1,16 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useRouter } from "@tanstack/react-router";
 import {
-  type Row,
   type RowData,
+  type Table,
   createColumnHelper,
+  createRow,
   flexRender,
   getCoreRowModel,
   useReactTable,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type MouseEvent, memo, useEffect, useMemo, useRef } from "react";
+import { type MouseEvent, memo, useEffect, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -23,9 +24,12 @@ declare module "@tanstack/react-table" {
 
 type Instance = RouterOutputs["runs"]["instances"]["query"]["items"][number];
 
-/** Rows per API page; the next page is asked for while the reader is this many rows from the end. */
+/**
+ * Rows per API page; the next page is asked for while the reader is this many rows from the end of
+ * what is loaded, so that it has arrived before they get there even at a screenful a frame.
+ */
 const PAGE = 500;
-const AHEAD = 150;
+const AHEAD = 300;
 /** Every row has this height (one line, long text cut), so the scroll height is known without measuring. */
 export const ROW_PX = 32;
 
@@ -59,13 +63,15 @@ const columns = [
 ];
 
 /**
- * One row; memoized so that scrolling renders only the rows that come into view (a row's object
- * changes only when a page of rows arrives), not every row in the DOM each frame.
+ * One row, memoized on its instance and index: a page of rows arriving or the window moving renders
+ * only the rows that come into view. Its TanStack row is made here, for this row only: the table's
+ * row model would make one for every loaded row each time a page arrives.
  */
-const InstanceRow = memo(function InstanceRow(props: { row: Row<Instance>; index: number }) {
+const InstanceRow = memo(function InstanceRow(props: { table: Table<Instance>; item: Instance; index: number }) {
+  const row = createRow(props.table, props.item.id, props.item, props.index, 0);
   return (
     <tr aria-rowindex={props.index + 2} data-index={props.index}>
-      {props.row.getVisibleCells().map((c) => (
+      {row.getVisibleCells().map((c) => (
         <td key={c.column.id} data-col={c.column.id} className={c.column.columnDef.meta?.numeric ? "num" : undefined}>
           {flexRender(c.column.columnDef.cell, c.getContext())}
         </td>
@@ -74,10 +80,30 @@ const InstanceRow = memo(function InstanceRow(props: { row: Row<Instance>; index
   );
 });
 
+const NO_ROWS: Instance[] = [];
+
+/**
+ * The loaded pages' rows as one array, appended to in place as pages arrive (a page's 500 rows are
+ * pushed once; the pages before it are not walked again). A different first page (another filter, a
+ * refetch) starts a new array.
+ */
+function useLoadedRows(pages: readonly { items: Instance[] }[] | undefined): readonly Instance[] {
+  const loaded = useRef<{ first: unknown; taken: number; rows: Instance[] }>({ first: null, taken: 0, rows: [] });
+  const l = loaded.current;
+  if (!pages || pages.length === 0) return NO_ROWS;
+  if (pages[0] !== l.first || pages.length < l.taken) {
+    l.first = pages[0];
+    l.taken = 0;
+    l.rows = [];
+  }
+  for (; l.taken < pages.length; l.taken++) for (const item of pages[l.taken]?.items ?? []) l.rows.push(item);
+  return l.rows;
+}
+
 /**
  * A run's instances as one long table: TanStack Table for the columns, TanStack Virtual so only the
  * rows in view are in the DOM, and the API's cursor pagination (runs.instances.query) fetching the
- * next page as the reader scrolls toward the end of what is loaded.
+ * next page ahead of the reader as they scroll toward the end of what is loaded.
  */
 export function InstanceTable(props: { runId: string; status?: "pass" | "fail" | undefined }) {
   const trpc = useTRPC();
@@ -89,8 +115,9 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
       { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, structuralSharing: false },
     ),
   );
-  const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
-  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  const rows = useLoadedRows(pages.data?.pages);
+  // The table holds the columns (headers, cells); its rows are made per row in view (InstanceRow).
+  const table = useReactTable({ data: NO_ROWS, columns, getCoreRowModel: getCoreRowModel() });
   const scroller = useRef<HTMLElement>(null);
   const virtual = useVirtualizer({
     count: rows.length,
@@ -116,7 +143,6 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
   if (pages.isPending) return <Loading what="instances" />;
   if (pages.error) return <ErrorBox error={pages.error} />;
   if (rows.length === 0) return <p className="muted">No instances.</p>;
-  const tableRows = table.getRowModel().rows;
   const before = items[0]?.start ?? 0;
   const after = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
   return (
@@ -152,8 +178,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
               </tr>
             ) : null}
             {items.map((v) => {
-              const row = tableRows[v.index];
-              return row ? <InstanceRow key={row.id} row={row} index={v.index} /> : null;
+              const item = rows[v.index];
+              return item ? <InstanceRow key={v.index} table={table} item={item} index={v.index} /> : null;
             })}
             {after > 0 ? (
               <tr className="spacer-row">
