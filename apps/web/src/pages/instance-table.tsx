@@ -1,16 +1,15 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useRouter } from "@tanstack/react-router";
 import {
+  type Column,
   type RowData,
-  type Table,
   createColumnHelper,
-  createRow,
   flexRender,
   getCoreRowModel,
   useReactTable,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type MouseEvent, memo, useEffect, useRef } from "react";
+import { type MouseEvent, type ReactNode, memo, useEffect, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -19,6 +18,8 @@ declare module "@tanstack/react-table" {
   interface ColumnMeta<TData extends RowData, TValue> {
     /** Right-aligned, tabular digits. */
     numeric?: boolean;
+    /** How a body cell shows its value (default: the value as text); a plain function, no cell object per cell. */
+    show?: (value: TValue, row: TData) => ReactNode;
   }
 }
 
@@ -37,43 +38,44 @@ const col = createColumnHelper<Instance>();
 const columns = [
   col.accessor("id", {
     header: "Instance",
-    // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
-    // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
-    cell: (c) => (
-      <a
-        href={`/runs/${encodeURIComponent(c.row.original.run_id)}/instances/${encodeURIComponent(c.getValue())}`}
-        data-app-link=""
-      >
-        {c.getValue()}
-      </a>
-    ),
+    meta: {
+      // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
+      // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
+      show: (id, i) => (
+        <a href={`/runs/${encodeURIComponent(i.run_id)}/instances/${encodeURIComponent(id)}`} data-app-link="">
+          {id}
+        </a>
+      ),
+    },
   }),
   col.accessor("scenario_id", { id: "scenario", header: "Scenario" }),
   col.accessor("status", {
     header: "Status",
-    cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span>,
+    meta: { show: (status) => <span className={`badge ${status}`}>{status}</span> },
   }),
-  col.accessor("duration_ms", {
-    id: "duration",
-    header: "Duration",
-    cell: (c) => ms(c.getValue()),
-    meta: { numeric: true },
-  }),
+  col.accessor("duration_ms", { id: "duration", header: "Duration", meta: { numeric: true, show: (v) => ms(v) } }),
   col.accessor((i) => i.error ?? "", { id: "error", header: "Error" }),
 ];
 
+/** One body cell: the column's accessor and its `show`, called directly (no TanStack row or cell objects). */
+function cell(c: Column<Instance>, item: Instance, index: number): ReactNode {
+  const value = c.accessorFn?.(item, index);
+  const show = c.columnDef.meta?.show;
+  return show ? show(value, item) : (value as ReactNode);
+}
+
 /**
  * One row, memoized on its instance and index: a page of rows arriving or the window moving renders
- * only the rows that come into view. Its TanStack row is made here, for this row only: the table's
- * row model would make one for every loaded row each time a page arrives.
+ * only the rows that come into view. Its cells are made straight from the table's columns: the table's
+ * row model would make a row object for every loaded row each time a page arrives, and a row and cell
+ * objects per row in view are garbage a fast scroll makes a screenful of a frame.
  */
-const InstanceRow = memo(function InstanceRow(props: { table: Table<Instance>; item: Instance; index: number }) {
-  const row = createRow(props.table, props.item.id, props.item, props.index, 0);
+const InstanceRow = memo(function InstanceRow(props: { columns: Column<Instance>[]; item: Instance; index: number }) {
   return (
     <tr aria-rowindex={props.index + 2} data-index={props.index}>
-      {row.getVisibleCells().map((c) => (
-        <td key={c.column.id} data-col={c.column.id} className={c.column.columnDef.meta?.numeric ? "num" : undefined}>
-          {flexRender(c.column.columnDef.cell, c.getContext())}
+      {props.columns.map((c) => (
+        <td key={c.id} data-col={c.id} className={c.columnDef.meta?.numeric ? "num" : undefined}>
+          {cell(c, props.item, props.index)}
         </td>
       ))}
     </tr>
@@ -116,14 +118,15 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
     ),
   );
   const rows = useLoadedRows(pages.data?.pages);
-  // The table holds the columns (headers, cells); its rows are made per row in view (InstanceRow).
+  // The table holds the columns (headers, visible columns, accessors); the rows in view are drawn from them (InstanceRow).
   const table = useReactTable({ data: NO_ROWS, columns, getCoreRowModel: getCoreRowModel() });
+  const visibleColumns = table.getVisibleLeafColumns();
   const scroller = useRef<HTMLElement>(null);
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_PX,
-    overscan: 12,
+    overscan: 6,
   });
   const router = useRouter();
   /** A plain left click on a row's link navigates within the app (modified clicks open as the browser does). */
@@ -179,7 +182,7 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
             ) : null}
             {items.map((v) => {
               const item = rows[v.index];
-              return item ? <InstanceRow key={v.index} table={table} item={item} index={v.index} /> : null;
+              return item ? <InstanceRow key={v.index} columns={visibleColumns} item={item} index={v.index} /> : null;
             })}
             {after > 0 ? (
               <tr className="spacer-row">
