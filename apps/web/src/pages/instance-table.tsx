@@ -33,6 +33,8 @@ const PAGE = 500;
 const AHEAD = 300;
 /** Every row has this height (one line, long text cut), so the scroll height is known without measuring. */
 export const ROW_PX = 32;
+/** The scrolling region's largest height (styles.css, .virtual-scroll). */
+const MAX_REGION_PX = 640;
 
 const col = createColumnHelper<Instance>();
 const columns = [
@@ -155,7 +157,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
       </p>
       <section
         ref={scroller}
-        className="virtual-scroll"
+        // Taller than its region: a fixed height, so that it is a layout boundary (.filled).
+        className={virtual.getTotalSize() >= MAX_REGION_PX ? "virtual-scroll filled" : "virtual-scroll"}
         data-testid="instances-scroll"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable and scrollable by keyboard
         tabIndex={0}
