@@ -69,8 +69,8 @@ function cell(c: Column<Instance>, item: Instance, index: number): ReactNode {
 /**
  * One row, memoized on its instance and index: a page of rows arriving or the window moving renders
  * only the rows that come into view. Its cells are made straight from the table's columns: the table's
- * row model would make a row object for every loaded row each time a page arrives, and a row and cell
- * objects per row in view are garbage a fast scroll makes a screenful of a frame.
+ * row model would make a row object for every loaded row each time a page arrives, and row and cell
+ * objects for each row in view would be garbage made a screenful of rows a frame in a fast scroll.
  */
 const InstanceRow = memo(function InstanceRow(props: { columns: Column<Instance>[]; item: Instance; index: number }) {
   return (
