@@ -5,13 +5,18 @@
  * `verdict serve --no-auth` (built CLI, its own process, loopback) on a large generated run:
  *   - run page: navigation → first meaningful content (run id, headline numbers, first instance rows)  target <= 1 s
  *   - instance page: navigation → its waterfall                                                       target <= 300 ms
- *   - instance table scrolled through 10,000 rows: longest frame (requestAnimationFrame deltas) and
- *     long tasks (PerformanceObserver "longtask")                                                    target <= 50 ms
+ *   - instance table scrolled through 10,000 rows, a screenful a frame: every frame's length
+ *     (requestAnimationFrame deltas) and, for each long animation frame (over 50 ms of main-thread
+ *     work), how much of it was the page's own script; reported as (a) frames > 50 ms and (b) frames
+ *     whose page script ran > 50 ms, for the app and for a static table of the same rows (the baseline:
+ *     what the machine and the browser's rendering do to frames with no script at all)          target <= 50 ms
  *   - JS the browser loads for the first page (the run page), gzipped                                 target <= 300 KB
  *
  * WEB_BENCH_INSTANCES (default 1,000,000) sets the run's size; the run is generated and imported once
  * into bench/.out and reused. WEB_BENCH_PREPARE_ONLY=1 stops after the import. WEB_BENCH_REPS (default 5)
- * navigations per page; the median and the worst are reported.
+ * navigations per page; the median and the worst are reported. WEB_BENCH_PROFILE=file writes a CPU profile
+ * of the page during the scroll, WEB_BENCH_TRACE=file a Chrome trace of it (every thread), WEB_BENCH_SHOT=file.png
+ * a screenshot of the table where the scroll ended.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -99,8 +104,10 @@ async function timeTo(page: Page, url: string, selectors: string[]): Promise<num
 
 /**
  * In the page: scrolls the instance table's region through `rows` rows of 32 px, a screenful per
- * animation frame (waiting where rows still load), recording each frame's length, long tasks and
- * long animation frames (with the script time inside them).
+ * animation frame (waiting where rows still load), recording every frame's length (requestAnimationFrame
+ * deltas), long tasks, and each long animation frame (Chromium's LoAF: a frame whose main-thread work
+ * took over 50 ms) with what took its time: the page's own scripts, this driver's callback (which only
+ * sets scrollTop: its time is the style and layout that forces), and the frame's rendering step.
  */
 const scrollThrough = async (rows: number) => {
   const el = document.querySelector('[data-testid="instances-scroll"]') as HTMLElement;
@@ -110,25 +117,72 @@ const scrollThrough = async (rows: number) => {
     for (const e of list.getEntries()) longTasks.push(e.duration);
   });
   obs.observe({ type: "longtask", buffered: false });
-  // Long animation frames (Chromium's LoAF): frames whose work took over 50 ms.
-  const loafs: number[] = [];
-  const loafScript: number[] = [];
+  type Script = {
+    duration: number;
+    forcedStyleAndLayoutDuration: number;
+    invoker: string;
+    sourceURL: string;
+    sourceFunctionName: string;
+  };
+  type Loaf = PerformanceEntry & {
+    styleAndLayoutStart: number;
+    blockingDuration: number;
+    scripts: Script[];
+  };
+  const loafs: {
+    at: number;
+    duration: number;
+    /** The page's own scripts (everything but this driver's frame callback), forced layout inside them included. */
+    script: number;
+    /** The longest of them, as "invoker (function) N ms". */
+    top: string;
+    /** This driver's frame callback: reading/setting scrollTop forces the style and layout of what the page changed. */
+    driver: number;
+    /** The frame's style, layout and paint after its scripts (from styleAndLayoutStart to the frame's end). */
+    render: number;
+    row: number;
+  }[] = [];
+  // The driver's callback is the one animation-frame callback from no script file (it is evaluated code);
+  // the page's scripts all come from its files.
+  const isDriver = (x: Script) => x.invoker === "FrameRequestCallback" && x.sourceURL === "";
   const loafObs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      loafs.push(e.duration);
-      const scripts = (e as PerformanceEntry & { scripts?: { duration: number }[] }).scripts ?? [];
-      loafScript.push(scripts.reduce((t, x) => t + x.duration, 0));
+    for (const e of list.getEntries() as Loaf[]) {
+      const page = e.scripts.filter((x) => !isDriver(x));
+      const top = [...page].sort((a, b) => b.duration - a.duration)[0];
+      loafs.push({
+        at: e.startTime,
+        duration: e.duration,
+        script: page.reduce((t, x) => t + x.duration, 0),
+        top: top
+          ? `${top.invoker}${top.sourceFunctionName ? ` (${top.sourceFunctionName})` : ""} ${top.duration.toFixed(0)} ms`
+          : "-",
+        driver: e.scripts.filter(isDriver).reduce((t, x) => t + x.duration, 0),
+        render: e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+        row: Math.round(el.scrollTop / rowPx),
+      });
     }
   });
   const loafSupported = PerformanceObserver.supportedEntryTypes.includes("long-animation-frame");
   if (loafSupported) loafObs.observe({ type: "long-animation-frame", buffered: false });
+  // The page's own scroll handling, every frame: from a capturing listener on the document (before the
+  // page's listener on the region) to one added on the region after the page's (runs after it).
+  const handling: number[] = [];
+  let handlingStart = 0;
+  const onScrollStart = () => {
+    handlingStart = performance.now();
+  };
+  const onScrollEnd = () => {
+    handling.push(performance.now() - handlingStart);
+  };
+  document.addEventListener("scroll", onScrollStart, { capture: true, passive: true });
+  el.addEventListener("scroll", onScrollEnd, { passive: true });
   const deltas: number[] = [];
   const long: string[] = [];
   const started = performance.now();
   let prev = performance.now();
   const target = rows * rowPx;
   await new Promise<void>((resolve, reject) => {
-    const frame = (now: number) => {
+    const driverFrame = (now: number) => {
       try {
         if (now - prev > 50)
           long.push(
@@ -139,29 +193,42 @@ const scrollThrough = async (rows: number) => {
         if (el.scrollTop >= target) return resolve();
         if (now - started > 600_000) return reject(new Error(`stuck at ${el.scrollTop / rowPx} rows`));
         el.scrollTop = Math.min(target, el.scrollTop + el.clientHeight);
-        requestAnimationFrame(frame);
+        requestAnimationFrame(driverFrame);
       } catch (e) {
         reject(e);
       }
     };
-    requestAnimationFrame(frame);
+    requestAnimationFrame(driverFrame);
   });
+  // Long animation frames are reported after they end: let the last ones arrive.
+  await new Promise((r) => setTimeout(r, 200));
   obs.disconnect();
   loafObs.disconnect();
+  document.removeEventListener("scroll", onScrollStart, { capture: true });
+  el.removeEventListener("scroll", onScrollEnd);
+  handling.sort((a, b) => a - b);
+  const pick = (q: number) => handling[Math.min(handling.length - 1, Math.floor(q * handling.length))] ?? 0;
   const last = Math.max(
     ...[...el.querySelectorAll("tr[data-index]")].map((r) => Number((r as HTMLElement).dataset.index)),
   );
   deltas.shift(); // the first delta is from before the first frame
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : 0);
   return {
     frames: deltas.length,
     maxFrame: Math.max(...deltas),
     over50: deltas.filter((d) => d > 50).length,
     longTasks: longTasks.length,
-    maxLongTask: longTasks.length ? Math.max(...longTasks) : 0,
+    maxLongTask: max(longTasks),
     loafSupported,
-    loafs: loafs.length,
-    maxLoaf: loafs.length ? Math.max(...loafs) : 0,
-    maxLoafScript: loafScript.length ? Math.max(...loafScript) : 0,
+    loafs,
+    maxLoaf: max(loafs.map((l) => l.duration)),
+    /** Long animation frames in which the page's own scripts ran over 50 ms. */
+    loafsScriptOver50: loafs.filter((l) => l.script > 50).length,
+    maxLoafScript: max(loafs.map((l) => l.script)),
+    maxLoafDriver: max(loafs.map((l) => l.driver)),
+    maxLoafRender: max(loafs.map((l) => l.render)),
+    /** The page's scroll handling per scroll event (render of the rows coming into view). */
+    handling: { events: handling.length, median: pick(0.5), p99: pick(0.99), max: handling.at(-1) ?? 0 },
     seconds: (performance.now() - started) / 1000,
     lastRowIndex: last,
     domRows: el.querySelectorAll("tr[data-index]").length,
@@ -266,6 +333,9 @@ try {
     `<style>td{height:32px;padding:0 8px;white-space:nowrap}</style><section data-testid="instances-scroll" style="max-height:640px;overflow:auto"><table style="width:100%"><tbody>${Array.from({ length: SCROLL_ROWS + 40 }, (_, i) => `<tr data-index="${i}"><td>inst-${i}</td><td>scenario</td><td>pass</td><td>${i}.5 ms</td><td></td></tr>`).join("")}</tbody></table></section>`,
   );
   await baselinePage.evaluate("globalThis.__name = (f) => f");
+  // Laid out and painted once before the scroll starts, as the app's table is after its navigation.
+  await baselinePage.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+  await baselinePage.waitForTimeout(500);
   const baseline = await baselinePage.evaluate(scrollThrough, SCROLL_ROWS);
   await baselinePage.close();
 
@@ -276,7 +346,27 @@ try {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.start");
   }
+  // WEB_BENCH_TRACE=file: a Chrome trace of the scroll (every thread of the browser: main, compositor, raster, GPU).
+  const traceTo = process.env.WEB_BENCH_TRACE;
+  if (traceTo)
+    await browser.startTracing(page, {
+      path: traceTo,
+      categories: [
+        "devtools.timeline",
+        "disabled-by-default-devtools.timeline",
+        "disabled-by-default-devtools.timeline.frame",
+        "cc",
+        "gpu",
+        "viz",
+        "benchmark",
+        "toplevel",
+      ],
+    });
   const scroll = await page.evaluate(scrollThrough, SCROLL_ROWS);
+  if (traceTo) await browser.stopTracing();
+  // WEB_BENCH_SHOT=file.png: the instance table where the scroll ended (to see the rows drawn where they belong).
+  if (process.env.WEB_BENCH_SHOT)
+    await page.getByTestId("instances-scroll").screenshot({ path: process.env.WEB_BENCH_SHOT });
 
   if (cdp && profileTo) {
     const { profile } = await cdp.send("Profiler.stop");
@@ -293,14 +383,30 @@ try {
   console.log(
     `  instance page waterfall: median ${f(median(instTimes))} ms, worst ${f(worst(instTimes))} ms (target <= 300 ms)`,
   );
+  type Scroll = Awaited<ReturnType<typeof scrollThrough>>;
+  // (a) every frame longer than 50 ms, whatever made it long (the page, the machine, the browser's
+  // rendering), and (b) long animation frames in which the page's own scripts ran over 50 ms.
+  const scrollLine = (s: Scroll) =>
+    `${s.frames} frames in ${s.seconds.toFixed(1)} s; (a) frames > 50 ms: ${s.over50} (longest frame ${f(s.maxFrame)} ms); ` +
+    (s.loafSupported
+      ? `(b) long animation frames with the page's script > 50 ms: ${s.loafsScriptOver50} (longest script in a frame ${f(s.maxLoafScript)} ms); ` +
+        `long animation frames: ${s.loafs.length} (longest ${f(s.maxLoaf)} ms; the driver's forced style and layout up to ${f(s.maxLoafDriver)} ms, style, layout and paint after the scripts up to ${f(s.maxLoafRender)} ms); `
+      : "long-animation-frame not supported; ") +
+    `long tasks: ${s.longTasks} (longest ${f(s.maxLongTask)} ms); ` +
+    `the page's scroll handling per frame: median ${s.handling.median.toFixed(1)} ms, p99 ${s.handling.p99.toFixed(1)} ms, longest ${s.handling.max.toFixed(1)} ms (${s.handling.events} scroll events)`;
   console.log(
-    `  scroll ${k(SCROLL_ROWS)} rows (reached row ${k(scroll.lastRowIndex + 1)}, ${scroll.domRows} rows in the DOM): ${scroll.frames} frames in ${scroll.seconds.toFixed(1)} s, longest frame ${f(scroll.maxFrame)} ms, ${scroll.over50} frames > 50 ms, ${scroll.longTasks} long tasks (longest ${f(scroll.maxLongTask)} ms), ${scroll.loafSupported ? `${scroll.loafs} long animation frames (longest ${f(scroll.maxLoaf)} ms)` : "long-animation-frame not supported"} (target: no frame > 50 ms)`,
+    `  scroll ${k(SCROLL_ROWS)} rows (reached row ${k(scroll.lastRowIndex + 1)}, ${scroll.domRows} rows in the DOM): ${scrollLine(scroll)} (target: no frame > 50 ms)`,
   );
-  console.log(`    (long animation frames' script time: longest ${f(scroll.maxLoafScript)} ms)`);
-  console.log(
-    `  baseline: the same scroll over a static 10,000-row table: ${baseline.frames} frames in ${baseline.seconds.toFixed(1)} s, longest frame ${f(baseline.maxFrame)} ms, ${baseline.over50} frames > 50 ms, ${baseline.loafs} long animation frames`,
-  );
+  console.log(`  baseline, the same scroll over a static 10,000-row HTML table, no script: ${scrollLine(baseline)}`);
   for (const l of scroll.long) console.log(`    frame > 50 ms: ${l}`);
+  for (const [name, s] of [
+    ["app", scroll],
+    ["baseline", baseline],
+  ] as const)
+    for (const l of s.loafs)
+      console.log(
+        `    ${name} long animation frame ${f(l.duration)} ms at row ${l.row}: page script ${f(l.script)} ms (longest: ${l.top}), driver (forced style and layout) ${f(l.driver)} ms, style, layout and paint ${f(l.render)} ms`,
+      );
   for (const [name, times] of serverTimes)
     console.log(`  server: ${name}: median ${f(median(times))} ms, worst ${f(worst(times))} ms (client round trip)`);
   console.log(

@@ -52,3 +52,37 @@ export async function axeAndShot(page: Page, name: string, dir: string): Promise
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/**
+ * One column of the virtualized instance table, every row: scrolls its region from top to bottom and
+ * collects the cells by row index (the DOM only holds the rows in view).
+ */
+export async function virtualColumn(page: Page, col: string): Promise<string[]> {
+  const scroller = page.getByTestId("instances-scroll");
+  await scroller.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  const seen = new Map<number, string>();
+  for (;;) {
+    await page.waitForTimeout(50);
+    const batch = await scroller.evaluate(
+      (el, c) =>
+        [...el.querySelectorAll("tbody tr[data-index]")].map(
+          (tr) =>
+            [Number((tr as HTMLElement).dataset.index), tr.querySelector(`td[data-col="${c}"]`)?.textContent ?? ""] as [
+              number,
+              string,
+            ],
+        ),
+      col,
+    );
+    for (const [i, text] of batch) seen.set(i, text);
+    const done = await scroller.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      el.scrollTop += el.clientHeight;
+      return end;
+    });
+    if (done) break;
+  }
+  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+}

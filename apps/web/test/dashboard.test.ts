@@ -18,7 +18,7 @@ import {
 } from "@verdict/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeAndShot, launchBrowser, newPage } from "./browser.js";
+import { axeAndShot, launchBrowser, newPage, virtualColumn } from "./browser.js";
 
 const dir = tempDir("verdict-web-");
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -51,40 +51,6 @@ const shot = (page: Page, name: string) => axeAndShot(page, name, shots);
 /** The text of every cell of one column of a table. */
 async function column(page: Page, table: string, col: string): Promise<string[]> {
   return page.getByTestId(table).locator(`td[data-col="${col}"]`).allTextContents();
-}
-
-/**
- * One column of the virtualized instance table, every row: scrolls its region from top to bottom and
- * collects the cells by row index (the DOM only holds the rows in view).
- */
-async function virtualColumn(page: Page, col: string): Promise<string[]> {
-  const scroller = page.getByTestId("instances-scroll");
-  await scroller.evaluate((el) => {
-    el.scrollTop = 0;
-  });
-  const seen = new Map<number, string>();
-  for (;;) {
-    await page.waitForTimeout(50);
-    const batch = await scroller.evaluate(
-      (el, c) =>
-        [...el.querySelectorAll("tbody tr[data-index]")].map(
-          (tr) =>
-            [Number((tr as HTMLElement).dataset.index), tr.querySelector(`td[data-col="${c}"]`)?.textContent ?? ""] as [
-              number,
-              string,
-            ],
-        ),
-      col,
-    );
-    for (const [i, text] of batch) seen.set(i, text);
-    const done = await scroller.evaluate((el) => {
-      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
-      el.scrollTop += el.clientHeight;
-      return end;
-    });
-    if (done) break;
-  }
-  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
 }
 
 /** Pixels of a chart's canvas within a small distance of an rgb() colour. */

@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useRouter } from "@tanstack/react-router";
 import {
-  type Row,
+  type Column,
   type RowData,
   createColumnHelper,
   flexRender,
@@ -9,7 +9,7 @@ import {
   useReactTable,
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type MouseEvent, memo, useEffect, useMemo, useRef } from "react";
+import { type MouseEvent, type ReactNode, memo, useEffect, useRef } from "react";
 import { ErrorBox, Loading } from "../components.js";
 import { ms, num } from "../format.js";
 import { type RouterOutputs, useTRPC } from "../trpc.js";
@@ -18,66 +18,96 @@ declare module "@tanstack/react-table" {
   interface ColumnMeta<TData extends RowData, TValue> {
     /** Right-aligned, tabular digits. */
     numeric?: boolean;
+    /** How a body cell shows its value (default: the value as text); a plain function, no cell object per cell. */
+    show?: (value: TValue, row: TData) => ReactNode;
   }
 }
 
 type Instance = RouterOutputs["runs"]["instances"]["query"]["items"][number];
 
-/** Rows per API page; the next page is asked for while the reader is this many rows from the end. */
+/**
+ * Rows per API page; the next page is asked for while the reader is this many rows from the end of
+ * what is loaded, so that it has arrived before they get there even at a screenful a frame.
+ */
 const PAGE = 500;
-const AHEAD = 150;
+const AHEAD = 300;
 /** Every row has this height (one line, long text cut), so the scroll height is known without measuring. */
 export const ROW_PX = 32;
+/** The scrolling region's largest height (styles.css, .virtual-scroll). */
+const MAX_REGION_PX = 640;
 
 const col = createColumnHelper<Instance>();
 const columns = [
   col.accessor("id", {
     header: "Instance",
-    // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
-    // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
-    cell: (c) => (
-      <a
-        href={`/runs/${encodeURIComponent(c.row.original.run_id)}/instances/${encodeURIComponent(c.getValue())}`}
-        data-app-link=""
-      >
-        {c.getValue()}
-      </a>
-    ),
+    meta: {
+      // A plain link (the table's click handler navigates within the app): a router <Link> per row costs
+      // a location build on every render, and a fast scroll mounts a screenful of rows a frame.
+      show: (id, i) => (
+        <a href={`/runs/${encodeURIComponent(i.run_id)}/instances/${encodeURIComponent(id)}`} data-app-link="">
+          {id}
+        </a>
+      ),
+    },
   }),
   col.accessor("scenario_id", { id: "scenario", header: "Scenario" }),
   col.accessor("status", {
     header: "Status",
-    cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span>,
+    meta: { show: (status) => <span className={`badge ${status}`}>{status}</span> },
   }),
-  col.accessor("duration_ms", {
-    id: "duration",
-    header: "Duration",
-    cell: (c) => ms(c.getValue()),
-    meta: { numeric: true },
-  }),
+  col.accessor("duration_ms", { id: "duration", header: "Duration", meta: { numeric: true, show: (v) => ms(v) } }),
   col.accessor((i) => i.error ?? "", { id: "error", header: "Error" }),
 ];
 
+/** One body cell: the column's accessor and its `show`, called directly (no TanStack row or cell objects). */
+function cell(c: Column<Instance>, item: Instance, index: number): ReactNode {
+  const value = c.accessorFn?.(item, index);
+  const show = c.columnDef.meta?.show;
+  return show ? show(value, item) : (value as ReactNode);
+}
+
 /**
- * One row; memoized so that scrolling renders only the rows that come into view (a row's object
- * changes only when a page of rows arrives), not every row in the DOM each frame.
+ * One row, memoized on its instance and index: a page of rows arriving or the window moving renders
+ * only the rows that come into view. Its cells are made straight from the table's columns: the table's
+ * row model would make a row object for every loaded row each time a page arrives, and row and cell
+ * objects for each row in view would be garbage made a screenful of rows a frame in a fast scroll.
  */
-const InstanceRow = memo(function InstanceRow(props: { row: Row<Instance>; index: number }) {
+const InstanceRow = memo(function InstanceRow(props: { columns: Column<Instance>[]; item: Instance; index: number }) {
   return (
     <tr aria-rowindex={props.index + 2} data-index={props.index}>
-      {props.row.getVisibleCells().map((c) => (
-        <td key={c.column.id} data-col={c.column.id} className={c.column.columnDef.meta?.numeric ? "num" : undefined}>
-          {flexRender(c.column.columnDef.cell, c.getContext())}
+      {props.columns.map((c) => (
+        <td key={c.id} data-col={c.id} className={c.columnDef.meta?.numeric ? "num" : undefined}>
+          {cell(c, props.item, props.index)}
         </td>
       ))}
     </tr>
   );
 });
 
+const NO_ROWS: Instance[] = [];
+
+/**
+ * The loaded pages' rows as one array, appended to in place as pages arrive (a page's 500 rows are
+ * pushed once; the pages before it are not walked again). A different first page (another filter, a
+ * refetch) starts a new array.
+ */
+function useLoadedRows(pages: readonly { items: Instance[] }[] | undefined): readonly Instance[] {
+  const loaded = useRef<{ first: unknown; taken: number; rows: Instance[] }>({ first: null, taken: 0, rows: [] });
+  const l = loaded.current;
+  if (!pages || pages.length === 0) return NO_ROWS;
+  if (pages[0] !== l.first || pages.length < l.taken) {
+    l.first = pages[0];
+    l.taken = 0;
+    l.rows = [];
+  }
+  for (; l.taken < pages.length; l.taken++) for (const item of pages[l.taken]?.items ?? []) l.rows.push(item);
+  return l.rows;
+}
+
 /**
  * A run's instances as one long table: TanStack Table for the columns, TanStack Virtual so only the
  * rows in view are in the DOM, and the API's cursor pagination (runs.instances.query) fetching the
- * next page as the reader scrolls toward the end of what is loaded.
+ * next page ahead of the reader as they scroll toward the end of what is loaded.
  */
 export function InstanceTable(props: { runId: string; status?: "pass" | "fail" | undefined }) {
   const trpc = useTRPC();
@@ -89,14 +119,16 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
       { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, structuralSharing: false },
     ),
   );
-  const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
-  const table = useReactTable({ data: rows, columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  const rows = useLoadedRows(pages.data?.pages);
+  // The table holds the columns (headers, visible columns, accessors); the rows in view are drawn from them (InstanceRow).
+  const table = useReactTable({ data: NO_ROWS, columns, getCoreRowModel: getCoreRowModel() });
+  const visibleColumns = table.getVisibleLeafColumns();
   const scroller = useRef<HTMLElement>(null);
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_PX,
-    overscan: 12,
+    overscan: 6,
   });
   const router = useRouter();
   /** A plain left click on a row's link navigates within the app (modified clicks open as the browser does). */
@@ -116,7 +148,6 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
   if (pages.isPending) return <Loading what="instances" />;
   if (pages.error) return <ErrorBox error={pages.error} />;
   if (rows.length === 0) return <p className="muted">No instances.</p>;
-  const tableRows = table.getRowModel().rows;
   const before = items[0]?.start ?? 0;
   const after = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
   return (
@@ -126,7 +157,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
       </p>
       <section
         ref={scroller}
-        className="virtual-scroll"
+        // Taller than its region: a fixed height, so that it is a layout boundary (.filled).
+        className={virtual.getTotalSize() >= MAX_REGION_PX ? "virtual-scroll filled" : "virtual-scroll"}
         data-testid="instances-scroll"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable and scrollable by keyboard
         tabIndex={0}
@@ -152,8 +184,8 @@ export function InstanceTable(props: { runId: string; status?: "pass" | "fail" |
               </tr>
             ) : null}
             {items.map((v) => {
-              const row = tableRows[v.index];
-              return row ? <InstanceRow key={row.id} row={row} index={v.index} /> : null;
+              const item = rows[v.index];
+              return item ? <InstanceRow key={v.index} columns={visibleColumns} item={item} index={v.index} /> : null;
             })}
             {after > 0 ? (
               <tr className="spacer-row">
