@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Command } from "commander";
 import { httpScenario, workKind, workStatus } from "@verdict/schema";
 import { withApi } from "../api.js";
 import { UsageError } from "../errors.js";
@@ -12,11 +12,9 @@ import { examples } from "../help.js";
  * existing command groups) and `queue list|show|counts|reap`. Workers (`verdict-worker`) do the work.
  */
 export function registerQueueCommands(program: Command): void {
-  const group = (name: string): Command => {
-    const found = program.commands.find((c) => c.name() === name);
-    if (!found) throw new Error(`the '${name}' command group must be registered before the queue commands`);
-    return found;
-  };
+  // A group whose module is not loaded for this command line (`executions` when `runs` runs, see
+  // registry.ts): its queue subcommands go to a detached stand-in, not into this program.
+  const group = (name: string): Command => program.commands.find((c) => c.name() === name) ?? new Command(name);
 
   group("executions")
     .command("enqueue")
