@@ -6,17 +6,21 @@ const VALUE_OPTIONS = new Set(["--db", "--db-auth-token", "--sync-url", "--sync-
 
 /**
  * The command named on the command line (`runs summary`, `serve`), as the code cache's key: each
- * command gets a cache of what it runs. A wrong guess only costs speed.
+ * command gets a cache of what it runs. The first word that is no option (nor a global option's
+ * value) and the word right after it when that is a plain word (a subcommand). A wrong guess only
+ * costs speed.
  */
 function commandWords(argv: readonly string[]): string[] {
-  const words: string[] = [];
-  for (let i = 0; i < argv.length && words.length < 2; i++) {
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (VALUE_OPTIONS.has(a)) i++;
     else if (a === "--") break;
-    else if (!a.startsWith("-")) words.push(a);
+    else if (!a.startsWith("-")) {
+      const next = argv[i + 1];
+      return next !== undefined && /^[a-z]+(-[a-z]+)*$/.test(next) ? [a, next] : [a];
+    }
   }
-  return words;
+  return [];
 }
 
 /*

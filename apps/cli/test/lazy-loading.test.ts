@@ -84,13 +84,13 @@ describe("lazy command loading", () => {
       ).toBe(true);
   });
 
-  it("a runs command initialises the runs and queue command modules, not the IVR or server ones", async () => {
+  it("a runs command initialises the runs command modules, not the IVR, queue or server ones", async () => {
     const r = await loaded(["--db", `file:${dir.file("lazy.db")}`, "runs", "list", "--json"]);
     expect(r.status).toBe(0);
     expect(r.modules.some((m) => m.includes("@trpc"))).toBe(true);
     const commands = r.modules.filter((m) => m.includes("src/commands/"));
     expect(commands.some((m) => m.endsWith("src/commands/runs.ts"))).toBe(true);
-    expect(commands.some((m) => m.endsWith("src/commands/queue.ts"))).toBe(true);
-    expect(commands.filter((m) => /src\/commands\/(ivr|server|metrics)\.ts$/.test(m))).toEqual([]);
+    expect(commands.some((m) => m.endsWith("src/commands/queue-start.ts"))).toBe(true);
+    expect(commands.filter((m) => /src\/commands\/(ivr|queue|server|metrics)\.ts$/.test(m))).toEqual([]);
   });
 });

@@ -59,18 +59,31 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     },
   },
   {
-    id: "queue",
-    touches: ["executions", "runs", "queue"],
+    id: "queue-start",
+    touches: ["executions", "runs"],
     after: ["ivr", "runs"],
-    load: async () => (await import("./queue.js")).registerQueueCommands,
+    load: async () => (await import("./queue-start.js")).registerQueueStartCommands,
   },
+  { id: "queue", touches: ["queue"], load: async () => (await import("./queue.js")).registerQueueCommands },
   { id: "schema", touches: ["schema"], load: async () => (await import("./schema.js")).registerSchemaCommands },
   { id: "config", touches: ["config"], load: async () => (await import("./config.js")).registerConfigCommands },
   {
     id: "completion",
     touches: ["completion"],
     // A completion script describes the whole command tree.
-    after: ["db", "server", "ivr", "ivr-run", "training-eval", "metrics", "runs", "queue", "schema", "config"],
+    after: [
+      "db",
+      "server",
+      "ivr",
+      "ivr-run",
+      "training-eval",
+      "metrics",
+      "runs",
+      "queue-start",
+      "queue",
+      "schema",
+      "config",
+    ],
     whole: true,
     load: async () => (await import("./completion.js")).registerCompletionCommand,
   },
@@ -81,8 +94,8 @@ export const TOP_LEVEL_COMMANDS: readonly string[] = [...new Set(COMMAND_MODULES
 
 /**
  * The modules needed for `name`, in registration order: those touching it, with the modules of
- * their `after` that touch it too (`runs` loads the runs and queue modules, not the IVR ones the
- * queue module also adds to); all modules when `name` is undefined or not a command (full help,
+ * their `after` that touch it too (`runs` loads the runs and queue-start modules, not the IVR ones
+ * queue-start also adds to); all modules when `name` is undefined or not a command (full help,
  * "unknown command" suggestions).
  */
 export function modulesFor(name: string | undefined): CommandModule[] {
