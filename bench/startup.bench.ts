@@ -131,6 +131,13 @@ const extra = (process.env.STARTUP_BENCH_CLI ?? "")
   });
 
 const db = `file:${dbPath}`;
+
+/** `verdict serve` of the CLI at `cli` until GET /health answers 200. */
+async function serveUntilHealthy(cli: string): Promise<number> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return untilReady([cli, "--db", db, "serve", "--port", String(port), "--no-auth", "--no-web"], () => healthy(url));
+}
 const cases: { label: string; run: () => number | Promise<number> }[] = [
   { label: "node -e 0", run: () => wall(["-e", "0"]) },
   { label: "verdict --version", run: () => wall([CLI, "--version"]) },
@@ -152,22 +159,15 @@ const cases: { label: string; run: () => number | Promise<number> }[] = [
   },
   ...extra.flatMap(({ label, path }) => [
     { label: `${label}: verdict --version`, run: () => wall([path, "--version"]) },
+    { label: `${label}: verdict --help`, run: () => wall([path, "--help"]) },
     {
       label: `${label}: verdict runs summary`,
       run: () => wall([path, "--db", db, "--read-only", "runs", "summary", RUN_ID, "--json"]),
     },
+    { label: `${label}: verdict serve → GET /health 200`, run: () => serveUntilHealthy(path) },
   ]),
   { label: "verdict-worker --version", run: () => wall([WORKER, "--version"]) },
-  {
-    label: "verdict serve → GET /health 200",
-    run: async () => {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      return untilReady([CLI, "--db", db, "serve", "--port", String(port), "--no-auth", "--no-web"], () =>
-        healthy(url),
-      );
-    },
-  },
+  { label: "verdict serve → GET /health 200", run: () => serveUntilHealthy(CLI) },
   {
     label: 'verdict-worker → "worker started" logged',
     run: async () => {

@@ -1,5 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+// First: loads the native driver without its loader's diagnostic report (see libsql-driver.ts).
+import "./libsql-driver.js";
 import type { Client, Config, InStatement, Transaction, TransactionMode } from "@libsql/client";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 // drizzle over a client we create: this entry loads libSQL's file client only (drizzle-orm/libsql loads all three).
