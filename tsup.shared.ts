@@ -110,6 +110,7 @@ function repoRoot(): string {
  *   bundle whose commands load on demand, esbuild initialises an imported module whole: through
  *   @verdict/schema's index a runs command would build every domain's zod schemas, through
  *   @verdict/db's the JUnit parser, importers and every domain's queries. Same modules, same values.
+ * - Non-ASCII characters are written as \u escapes (see the loader's latin1 fast path).
  * - With `bundleDir` (a bundle run inside the workspace), `import.meta.url` in a package's module is
  *   that module's own file URL, computed at run time from the bundle's folder (`__dirname`): files
  *   it finds next to itself (@verdict/db's migrations, dependencies it resolves) are the
@@ -140,6 +141,9 @@ export function workspaceSources(bundleDir: string | null): Plugin {
           const url = `process.getBuiltinModule("node:url").pathToFileURL(process.getBuiltinModule("node:path").join(__dirname, ${JSON.stringify(rel)})).href`;
           text = text.replaceAll("import.meta.url", url);
         }
+        // esbuild's ASCII output leaves regular expressions as written; escaped here, the bundle is
+        // all ASCII (a \uXXXX escape means the same in a string, template, regex or identifier).
+        text = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
         return text === original ? undefined : { contents: text, loader: "ts" };
       });
     },
@@ -174,6 +178,8 @@ export function cliBundle(opts: { entry: string; outDir: string; workspaceFiles:
       // Less to read and hash at every start; names stay (stack traces, error names), the map has the rest.
       options.minifyWhitespace = true;
       options.minifySyntax = true;
+      // Non-ASCII as escapes: the loader then decodes the file as latin1, several times faster than UTF-8.
+      options.charset = "ascii";
     },
   };
 }
