@@ -143,7 +143,7 @@ export function workspaceSources(bundleDir: string | null): Plugin {
         }
         // esbuild's ASCII output leaves regular expressions as written; escaped here, the bundle is
         // all ASCII (a \uXXXX escape means the same in a string, template, regex or identifier).
-        text = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+        text = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
         return text === original ? undefined : { contents: text, loader: "ts" };
       });
     },
