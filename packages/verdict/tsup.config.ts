@@ -1,6 +1,6 @@
 import { cpSync, rmSync } from "node:fs";
-import { defineConfig } from "tsup";
-import { shared } from "../../tsup.shared.js";
+import { build, defineConfig } from "tsup";
+import { cliBundle, shared } from "../../tsup.shared.js";
 
 /**
  * The published `verdict` package: the CLI and the worker bundled with every workspace package and
@@ -27,11 +27,17 @@ export default defineConfig({
     options.conditions = ["@verdict/source"];
   },
   async onSuccess() {
-    // Files the code finds next to itself: ../migrations, ../web, ./commands.json (see each reader).
+    // Files the code finds next to itself: ../migrations, ../web, ./commands.json, ./verdict.cjs (see each reader).
     for (const dir of ["migrations", "web", "schemas"]) rmSync(dir, { recursive: true, force: true });
     cpSync("../db/migrations", "migrations", { recursive: true });
     cpSync("../../apps/web/dist", "web", { recursive: true });
     cpSync("../../schemas", "schemas", { recursive: true });
     cpSync("../../apps/cli/dist/commands.json", "dist/commands.json");
+    // The CLI's CommonJS bundle, which dist/cli.js runs through a V8 code cache (apps/cli/src/index.ts);
+    // its modules find their files (migrations, dashboard) beside it, as copied above.
+    await build({
+      ...cliBundle({ entry: "../../apps/cli/src/bundle.ts", outDir: "dist", workspaceFiles: false }),
+      sourcemap: false,
+    });
   },
 });

@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { type VerdictClient, createVerdictClient } from "@verdict/api/client";
-import { createLocalClient } from "@verdict/api/local";
+import { openLocalClient } from "@verdict/api/local";
 import { openDatabase } from "@verdict/db";
 import { type GlobalOptions, type LocalOpen, openOptions, requireDatabase } from "./globals.js";
 
@@ -13,7 +13,10 @@ let currentServer: string | undefined;
 export async function withApi<T>(
   g: GlobalOptions,
   fn: (api: VerdictClient) => Promise<T>,
-  /** Local mode only: e.g. `{ domains: ["runs"] }` for a per-run database file. */
+  /**
+   * Local mode only: e.g. `{ domains: ["runs"] }` for a per-run database file; the in-process router
+   * then holds those domains' routers only (the same procedures, at the same paths).
+   */
   { creates, ...local }: LocalOpen = {},
 ): Promise<T> {
   if (g.server) {
@@ -23,7 +26,7 @@ export async function withApi<T>(
   await requireDatabase(g, creates);
   const db = await openDatabase({ ...openOptions(g), ...local });
   try {
-    return await fn(createLocalClient(db));
+    return await fn(await openLocalClient(db, local.domains ? { domains: local.domains } : {}));
   } finally {
     db.close();
   }

@@ -4,9 +4,11 @@ import { COMMAND_INDEX_FILE, describeCommands } from "./command-index.js";
 import { COMMAND_MODULES, registerModules } from "./commands/registry.js";
 
 /** Build step (tsup onSuccess): writes dist/commands.json from the real command modules. */
-const program = new Command("verdict");
-await registerModules(program, COMMAND_MODULES);
-writeFileSync(
-  new URL(`./${COMMAND_INDEX_FILE}`, import.meta.url),
-  `${JSON.stringify(describeCommands(program), null, 1)}\n`,
-);
+export async function writeCommandIndex(): Promise<void> {
+  const program = new Command("verdict");
+  await registerModules(program, COMMAND_MODULES);
+  writeFileSync(
+    new URL(`./${COMMAND_INDEX_FILE}`, import.meta.url),
+    `${JSON.stringify(describeCommands(program), null, 1)}\n`,
+  );
+}

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { cosmiconfigSync } from "cosmiconfig";
-import { LineCounter, parseDocument } from "yaml";
 import { type CliEnv, loadEnv } from "./config.js";
 import { InputFileError } from "./errors.js";
 import type { CliConfigFile } from "./config-file-schema.js";
@@ -50,6 +49,9 @@ export interface Settings {
   token: Setting;
 }
 
+/** The config file's reader (YAML, zod), loaded once a config file is found. */
+let fileReader: typeof import("./config-file-schema.js") | undefined;
+
 async function loadConfig(cwd: string): Promise<{ file: string | null; config: CliConfigFile }> {
   // Found here, read below: the loader only marks the file as there.
   const found = (filepath: string) => ({ filepath });
@@ -72,8 +74,8 @@ async function loadConfig(cwd: string): Promise<{ file: string | null; config: C
   }
   if (!hit) return { file: null, config: {} };
   if (hit.isEmpty) return { file: hit.filepath, config: {} };
-  const { readConfigFile } = await import("./config-file-schema.js");
-  return { file: hit.filepath, config: readConfigFile(hit.filepath) };
+  fileReader = await import("./config-file-schema.js");
+  return { file: hit.filepath, config: fileReader.readConfigFile(hit.filepath) };
 }
 
 /**
@@ -135,31 +137,9 @@ export async function loadSettings(env: CliEnv = loadEnv(), cwd: string = proces
   return cached;
 }
 
-/** Line and column of `path` in the config file (for problems found after reading it). */
-function locate(file: string, path: string[]): { line: number | null; col: number | null } {
-  try {
-    const lines = new LineCounter();
-    const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines });
-    // The key of the deepest pair on the path.
-    let node: unknown = doc.contents;
-    let offset: number | null = null;
-    for (const key of path) {
-      const items = (node as { items?: { key?: { value?: unknown; range?: number[] }; value?: unknown }[] })?.items;
-      const pair = items?.find((p) => p.key?.value === key);
-      if (!pair) break;
-      offset = pair.key?.range?.[0] ?? offset;
-      node = pair.value;
-    }
-    if (offset === null) return { line: null, col: null };
-    const pos = lines.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  } catch {
-    return { line: null, col: null };
-  }
-}
-
 function problem(file: string, path: string[], message: string): InputFileError {
-  const at = locate(file, path);
+  // A file with settings was read by config-file-schema.ts, which also finds lines in it.
+  const at = fileReader?.locateInFile(file, path) ?? { line: null, col: null };
   return new InputFileError(file, at.line, `commands.${path.slice(1).join(".")}`, message, at.col);
 }
 

@@ -8,6 +8,7 @@ import { registerIvrCommands } from "../src/commands/ivr.js";
 import { registerIvrRunCommand } from "../src/commands/ivr-run.js";
 import { registerMetricsCommands } from "../src/commands/metrics.js";
 import { registerQueueCommands } from "../src/commands/queue.js";
+import { registerQueueStartCommands } from "../src/commands/queue-start.js";
 import { registerRunQueryCommands } from "../src/commands/runs.js";
 import { registerRunDataCommands } from "../src/commands/runs-data.js";
 import { registerRunAnalysisCommands } from "../src/commands/runs-analysis.js";
@@ -47,6 +48,7 @@ async function programTree(): Promise<Command> {
   registerRunDataCommands(runs);
   registerRunAnalysisCommands(runs);
   registerRunReportCommands(runs);
+  registerQueueStartCommands(program);
   registerQueueCommands(program);
   registerSchemaCommands(program);
   registerCompletionCommand(program);

@@ -1,5 +1,5 @@
 export { appRouter, type AppRouter } from "./root.js";
-export { createCaller, createLocalClient } from "./local.js";
+export { createCaller, createLocalClient } from "./local-app.js";
 export {
   createVerdictClient,
   trpcEndpoint,

@@ -10,7 +10,9 @@
  */
 import { rmSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Client, createClient } from "@libsql/client";
+import type { Client } from "@libsql/client";
+// The copy is a local file: libSQL's file client is all it needs.
+import { createClient } from "@libsql/client/sqlite3";
 import { VerdictError, errorTextOf } from "./errors.js";
 import type { VerdictDb } from "./open.js";
 import { OutputRefusedError, OutputWriteError, PendingOutput, databaseFiles } from "./safe-output.js";

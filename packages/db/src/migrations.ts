@@ -188,7 +188,9 @@ export function compareMigrations(
   for (const a of appliedByName.values()) {
     rows.push({ domain, name: a.name, state: "missing", applied_at: a.applied_at, file: null });
   }
-  return rows.sort((x, y) => x.name.localeCompare(y.name));
+  // Code-point order, as the files are applied (loadMigrationFiles); localeCompare would also cost
+  // every open the set-up of ICU's collator (several ms of a CLI command's start).
+  return rows.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
 export async function migrationStatus(

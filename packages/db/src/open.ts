@@ -1,7 +1,11 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { createClient, type Client, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+// First: loads the native driver without its loader's diagnostic report (see libsql-driver.ts).
+import "./libsql-driver.js";
+import type { Client, Config, InStatement, Transaction, TransactionMode } from "@libsql/client";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+// drizzle over a client we create: this entry loads libSQL's file client only (drizzle-orm/libsql loads all three).
+import { drizzle } from "drizzle-orm/libsql/sqlite3";
 import { databaseName, type StorageTarget, translateDriverError } from "./db-errors.js";
 import { ConnectionError, SchemaMismatchError, StorageError } from "./errors.js";
 import { BUSY_SLICE_MS, guardClient } from "./guarded-client.js";
@@ -195,6 +199,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     );
   const driverUrl =
     url === ":memory:" ? "file::memory:" : readOnly && kind === "file" && path ? readOnlyFileUrl(path) : url;
+  const createClient = await clientFactory(kind);
   let raw: Client;
   try {
     raw = createClient({
@@ -302,6 +307,16 @@ export async function checkSchema(
       );
     }
   }
+}
+
+/**
+ * libSQL's client for `kind`: a local file or memory database needs only its file client
+ * (`@libsql/client/sqlite3`, the native driver); the HTTP and WebSocket clients are loaded for a
+ * server's URL only.
+ */
+async function clientFactory(kind: DbKind): Promise<(config: Config) => Client> {
+  if (kind === "remote") return (await import("@libsql/client")).createClient;
+  return (await import("@libsql/client/sqlite3")).createClient;
 }
 
 function redact(url: string): string {

@@ -1,4 +1,6 @@
-import { createClient, type Client } from "@libsql/client";
+import type { Client } from "@libsql/client";
+// A scratch in-memory database: libSQL's file client is all it needs.
+import { createClient } from "@libsql/client/sqlite3";
 import {
   type Domain,
   DOMAINS,

@@ -10,6 +10,8 @@ interface CommandModule {
   /** Top-level commands the module creates or adds subcommands to. */
   touches: readonly string[];
   after?: readonly string[];
+  /** Needs every module in `after` whatever the command (completion describes the whole tree). */
+  whole?: boolean;
   load: () => Promise<(program: Command) => void>;
 }
 
@@ -57,18 +59,32 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     },
   },
   {
-    id: "queue",
-    touches: ["executions", "runs", "queue"],
+    id: "queue-start",
+    touches: ["executions", "runs"],
     after: ["ivr", "runs"],
-    load: async () => (await import("./queue.js")).registerQueueCommands,
+    load: async () => (await import("./queue-start.js")).registerQueueStartCommands,
   },
+  { id: "queue", touches: ["queue"], load: async () => (await import("./queue.js")).registerQueueCommands },
   { id: "schema", touches: ["schema"], load: async () => (await import("./schema.js")).registerSchemaCommands },
   { id: "config", touches: ["config"], load: async () => (await import("./config.js")).registerConfigCommands },
   {
     id: "completion",
     touches: ["completion"],
     // A completion script describes the whole command tree.
-    after: ["db", "server", "ivr", "ivr-run", "training-eval", "metrics", "runs", "queue", "schema", "config"],
+    after: [
+      "db",
+      "server",
+      "ivr",
+      "ivr-run",
+      "training-eval",
+      "metrics",
+      "runs",
+      "queue-start",
+      "queue",
+      "schema",
+      "config",
+    ],
+    whole: true,
     load: async () => (await import("./completion.js")).registerCompletionCommand,
   },
 ];
@@ -77,8 +93,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
 export const TOP_LEVEL_COMMANDS: readonly string[] = [...new Set(COMMAND_MODULES.flatMap((m) => m.touches))];
 
 /**
- * The modules needed for `name` (with the modules they add to), in registration order;
- * all modules when `name` is undefined or not a command (full help, "unknown command" suggestions).
+ * The modules needed for `name`, in registration order: those touching it, with the modules of
+ * their `after` that touch it too (`runs` loads the runs and queue-start modules, not the IVR ones
+ * queue-start also adds to); all modules when `name` is undefined or not a command (full help,
+ * "unknown command" suggestions).
  */
 export function modulesFor(name: string | undefined): CommandModule[] {
   if (name === undefined || !TOP_LEVEL_COMMANDS.includes(name)) return [...COMMAND_MODULES];
@@ -86,7 +104,9 @@ export function modulesFor(name: string | undefined): CommandModule[] {
   const add = (id: string): void => {
     if (wanted.has(id)) return;
     wanted.add(id);
-    for (const dep of COMMAND_MODULES.find((m) => m.id === id)?.after ?? []) add(dep);
+    const m = COMMAND_MODULES.find((x) => x.id === id);
+    for (const dep of m?.after ?? [])
+      if (m?.whole || COMMAND_MODULES.find((x) => x.id === dep)?.touches.includes(name)) add(dep);
   };
   for (const m of COMMAND_MODULES) if (m.touches.includes(name)) add(m.id);
   return COMMAND_MODULES.filter((m) => wanted.has(m.id));

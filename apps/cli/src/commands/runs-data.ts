@@ -6,26 +6,14 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { type Command, Option } from "commander";
-import {
-  type ImportOptions,
-  type ImportProgress,
-  type ImportResult,
-  ImportInterruptedError,
-  type OpenOptions,
-  RunFileError,
-  type VerdictDb,
-  checkSchema,
-  type JunitImportResult,
-  exportJunit,
-  exportRun,
-  importJunit,
-  importRuns,
-  importRunsIntoNewFile,
-  isJunitPath,
-  newDatabaseFile,
-  migrateUp,
-  readApplied,
-  resolveRunRef,
+// Types only: the importers and exporters (the JUnit XML parser among them) load when a command runs them.
+import type {
+  ImportOptions,
+  ImportProgress,
+  ImportResult,
+  OpenOptions,
+  VerdictDb,
+  JunitImportResult,
 } from "@verdict/db";
 import { InputFileError, UsageError } from "../errors.js";
 import { type GlobalOptions, globalsOf, parsePositiveInt, withDb } from "../globals.js";
@@ -59,6 +47,7 @@ function withRuns<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promis
 function withRunsForImport<T>(g: GlobalOptions, fn: (h: VerdictDb) => Promise<T>): Promise<T> {
   localOnly(g, "import");
   return withDb(g, { ...RUNS_ONLY, skipSchemaCheck: true, creates: true }, async (h) => {
+    const { checkSchema, migrateUp, readApplied } = await import("@verdict/db");
     if ((await readApplied(h.client)).length === 0) await migrateUp(h.client, { domains: ["runs"] });
     await checkSchema(h.client, ["runs"]);
     return fn(h);
@@ -70,6 +59,7 @@ async function fileErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
+    const { RunFileError } = await import("@verdict/db");
     if (e instanceof RunFileError) throw new InputFileError(e.file, e.line, e.field, e.problem);
     throw e;
   }
@@ -178,6 +168,8 @@ export function registerRunDataCommands(runs: Command): void {
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
+        const { ImportInterruptedError, importJunit, importRuns, importRunsIntoNewFile, isJunitPath, newDatabaseFile } =
+          await import("@verdict/db");
         const junitPaths = paths.filter(isJunitPath);
         if (junitPaths.length > 0) {
           if (junitPaths.length !== paths.length)
@@ -285,6 +277,7 @@ export function registerRunDataCommands(runs: Command): void {
         cmd: Command,
       ) => {
         const g = globalsOf(cmd);
+        const { exportJunit, exportRun, resolveRunRef } = await import("@verdict/db");
         const force = Boolean(opts.force || opts.overwrite);
         if (opts.format === "junit") {
           const j = await withRuns(g, async (h) => exportJunit(h, await resolveRunRef(h, runId), opts.out, { force }));

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+// First: loads the native driver without its loader's diagnostic report (see libsql-driver.ts).
+import "../libsql-driver.js";
 import Database from "libsql";
 import { ValidationError } from "../errors.js";
 

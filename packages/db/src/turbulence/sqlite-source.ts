@@ -16,6 +16,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+// First: loads the native driver without its loader's diagnostic report (see libsql-driver.ts).
+import "../libsql-driver.js";
 import Database from "libsql";
 import { SchemaMismatchError, errorTextOf } from "../errors.js";
 import { RunFileError } from "./errors.js";
