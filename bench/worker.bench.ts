@@ -7,13 +7,14 @@
  *   `--delay-ms` (50), workers with --concurrency 1 (1, 2, 4 workers). The time goes to waiting on
  *   the IVR, so N workers should finish close to N times the executions per second.
  * - HTTP: instances of a 3-step scenario (login, cart, checkout) against a local node:http target
- *   (a child process) that answers at once, workers with --concurrency BENCH_HTTP_CONCURRENCY (1 and
+ *   (a child process) that answers at once, workers with --concurrency BENCH_HTTP_CONCURRENCY (1, 2,
  *   4 workers). Counts instances per second, step reports and assertions included, and checks that
  *   every instance, step and assertion row is stored exactly once.
  *
  * Built binaries are required (`pnpm bench` builds first). Env: BENCH_IVR_EXECUTIONS (40),
  * BENCH_IVR_DELAY_MS (50), BENCH_HTTP_INSTANCES (3000), BENCH_HTTP_CONCURRENCY (32),
  * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported), BENCH_ONLY (ivr|http),
+ * BENCH_IVR_WORKERS / BENCH_HTTP_WORKERS (worker counts, "1,2,4"; the first is the ratios' base),
  * BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -40,8 +41,9 @@ const HTTP_INSTANCES = Number(process.env.BENCH_HTTP_INSTANCES ?? 3000);
 const HTTP_CONCURRENCY = Number(process.env.BENCH_HTTP_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY ?? "";
-const IVR_WORKERS = [1, 2, 4];
-const HTTP_WORKERS = [1, 4];
+const workerCounts = (v: string | undefined) => (v ?? "1,2,4").split(",").map(Number);
+const IVR_WORKERS = workerCounts(process.env.BENCH_IVR_WORKERS);
+const HTTP_WORKERS = workerCounts(process.env.BENCH_HTTP_WORKERS);
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "apps/cli/dist/index.js");
@@ -333,7 +335,7 @@ try {
 function report(prefix: string, counts: number[], n: number, unit: string, title: string): void {
   const best = (k: string) =>
     (results.get(k) ?? []).reduce<Round | null>((a, b) => (a === null || b.seconds < a.seconds ? b : a), null);
-  const base = n / (best(`${prefix}1`)?.seconds ?? Number.NaN);
+  const base = n / (best(`${prefix}${counts[0]}`)?.seconds ?? Number.NaN);
   const rows = counts.map((w) => {
     const r = best(`${prefix}${w}`);
     const rate = n / (r?.seconds ?? Number.NaN);
@@ -347,7 +349,7 @@ function report(prefix: string, counts: number[], n: number, unit: string, title
   });
   console.log(`\n### ${title}\n`);
   console.log(
-    table(["workers", "each round s", `${unit}/s`, "ratio vs 1 worker", "CPU ms per item: server / workers"], rows),
+    table(["workers", "each round s", `${unit}/s`, `ratio vs ${counts[0]} worker${counts[0] === 1 ? "" : "s"}`, "CPU ms per item: server / workers"], rows),
   );
 }
 

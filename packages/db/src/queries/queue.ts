@@ -42,6 +42,7 @@ import { translateDbError } from "../db-errors.js";
 import { ConflictError, NotFoundError, VerdictError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
 import { decodeCursor, encodeCursor, newId, parseJson } from "./common.js";
+import { queueTransaction } from "./queue-connection.js";
 import { storeRunStatsIn } from "./run-analytics/store.js";
 import {
   type AssertionTuple,
@@ -136,7 +137,7 @@ async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   let tx: Transaction;
   try {
-    tx = await h.client.transaction("write");
+    tx = await queueTransaction(h);
   } catch (e) {
     for (const c of calls) c.reject(await failure(h, e, c.table));
     return;
