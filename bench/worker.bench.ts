@@ -349,7 +349,16 @@ function report(prefix: string, counts: number[], n: number, unit: string, title
   });
   console.log(`\n### ${title}\n`);
   console.log(
-    table(["workers", "each round s", `${unit}/s`, `ratio vs ${counts[0]} worker${counts[0] === 1 ? "" : "s"}`, "CPU ms per item: server / workers"], rows),
+    table(
+      [
+        "workers",
+        "each round s",
+        `${unit}/s`,
+        `ratio vs ${counts[0]} worker${counts[0] === 1 ? "" : "s"}`,
+        "CPU ms per item: server / workers",
+      ],
+      rows,
+    ),
   );
 }
 
