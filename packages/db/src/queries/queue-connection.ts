@@ -164,7 +164,8 @@ function run(k: Kept, stmt: InStatement | string, args?: InValue[]): ResultSet {
  */
 export async function queueTransaction(h: VerdictDb): Promise<Transaction> {
   const path = h.kind === "file" && !h.readOnly ? filePath(h.url) : null;
-  if (path === null) return h.client.transaction("write");
+  // A closed handle answers as the client does (no new connection behind its back).
+  if (path === null || h.client.closed) return h.client.transaction("write");
   let k = kept.get(h);
   if (!k) {
     try {
