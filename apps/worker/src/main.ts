@@ -74,5 +74,6 @@ export async function main(): Promise<number> {
     return 1;
   } finally {
     http.close();
+    rpc.close();
   }
 }

@@ -8,7 +8,7 @@ import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHttpClient } from "../src/executors/http-client.js";
+import { createHttpClient } from "../src/http-client.js";
 
 const servers: Server[] = [];
 afterEach(() => {

@@ -12,7 +12,7 @@ import {
   jsonEqual,
   parseJsonPath,
 } from "@verdict/schema";
-import { type HttpClient, createHttpClient } from "./http-client.js";
+import { type HttpClient, createHttpClient } from "../http-client.js";
 
 /**
  * Runs one instance of an HTTP scenario: its steps in order, each an HTTP request (with {{vars}}

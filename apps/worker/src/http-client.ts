@@ -3,10 +3,10 @@ import https from "node:https";
 import { abortable, deadline } from "@verdict/ivr-runner";
 
 /**
- * The HTTP executor's client: node:http(s) with keep-alive agents, so an instance's requests reuse
- * open connections instead of going through `fetch` (undici's WHATWG layers: Request/Headers
- * objects, web streams and a signal per request cost about half of a worker's CPU on a fast
- * target). The request and its body are under one deadline from @verdict/ivr-runner (a timer held
+ * The worker's HTTP client (the HTTP executor's requests and the transport of its typed API
+ * client): node:http(s) with keep-alive agents, so requests reuse open connections instead of going
+ * through `fetch` (undici's WHATWG layers: Request/Headers objects, web streams and a signal per
+ * request cost about half of a worker's CPU on a fast target). The request and its body are under one deadline from @verdict/ivr-runner (a timer held
  * until cleared, see deadline.ts), raced by `abortable` so a deadline ends the wait whatever the
  * socket does. Redirects are not followed (as `redirect: "manual"`).
  */
@@ -26,7 +26,7 @@ export interface HttpClient {
     headers: Record<string, string>,
     body: string | undefined,
     timeoutMs: number,
-    signal: AbortSignal,
+    signal?: AbortSignal,
   ): Promise<HttpReply>;
   /** Closes the idle connections (the worker is stopping). */
   close(): void;
