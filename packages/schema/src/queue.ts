@@ -195,6 +195,34 @@ export const completeInput = z.discriminatedUnion("kind", [
 ]);
 export type CompleteInput = z.input<typeof completeInput>;
 
+/** Most completions in one `completeMany` call. */
+export const MAX_COMPLETIONS_PER_CALL = 256;
+
+/**
+ * Several completions of one worker in one call (one server transaction): each item lands whole or
+ * not at all and gets its own answer; a retried call answers `already` for what it had applied.
+ */
+export const completeManyInput = z.object({
+  worker_id: workerId,
+  items: z
+    .array(
+      z.discriminatedUnion("kind", [
+        completeInput.options[0].omit({ worker_id: true }),
+        completeInput.options[1].omit({ worker_id: true }),
+      ]),
+    )
+    .min(1)
+    .max(MAX_COMPLETIONS_PER_CALL),
+});
+export type CompleteManyInput = z.input<typeof completeManyInput>;
+/** One item's completion input inside `completeMany` (a `complete` input without `worker_id`). */
+export type CompletionItem = CompleteManyInput["items"][number];
+
+/** One item's answer in `completeMany`: finished (or already), or refused with the code `complete` would have answered. */
+export type CompletionResult =
+  | ({ ok: true } & FinishResult)
+  | { ok: false; item_id: string; code: "NOT_FOUND" | "CONFLICT" | "BAD_REQUEST"; error: string };
+
 export const failInput = z.object({
   worker_id: workerId,
   item_id: identifier,
