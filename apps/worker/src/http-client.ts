@@ -35,11 +35,19 @@ export interface HttpClient {
 export interface HttpClientOptions {
   /** Most open connections per host:port (default 256, the worker's highest --concurrency). */
   maxSockets?: number;
+  /**
+   * Whether a request that failed on a kept-alive connection reset before any answer is sent again
+   * on a fresh one. Default: idempotent methods only (the reset may come after the server acted).
+   */
+  resendOnReset?: (method: string) => boolean;
 }
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: "lifo" as const };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  const resend = options.resendOnReset ?? ((method: string) => IDEMPOTENT.has(method.toUpperCase()));
 
   function once(
     method: string,
@@ -57,8 +65,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         signal,
       });
       req.once("error", (e: NodeJS.ErrnoException) => {
-        // A kept-alive connection the server closed while idle: the request never reached it.
-        if (req.reusedSocket && e.code === "ECONNRESET" && !signal.aborted) {
+        // A kept-alive connection the server closed while it was idle (the usual cause of a reset
+        // on a reused socket): sent again on a fresh connection when the method allows it.
+        if (req.reusedSocket && e.code === "ECONNRESET" && !signal.aborted && resend(method)) {
           once(method, url, headers, body, signal).then(resolve, reject);
         } else reject(e);
       });

@@ -79,7 +79,8 @@ export interface Rpc {
 export function createRpc(cfg: WorkerConfig, log: Logger): Rpc {
   // The typed client's calls on kept-alive connections, each exchange (headers and body) under one
   // deadline that fires even under GC pressure (the client's deadline helper).
-  const http = createHttpClient({ maxSockets: 16 });
+  // The queue's calls are idempotent (leases, report keys), and call() retries them anyway.
+  const http = createHttpClient({ maxSockets: 16, resendOnReset: () => true });
   const timedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     const headers: Record<string, string> = {};
