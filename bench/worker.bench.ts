@@ -242,7 +242,7 @@ async function ivrRound(workers: number): Promise<Round> {
   if (recorded !== IVR_EXECUTIONS * ivrSteps.length || passed !== IVR_EXECUTIONS) {
     throw new Error(`IVR round with ${workers} worker(s): ${passed}/${IVR_EXECUTIONS} passed, ${recorded} step rows`);
   }
-  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN, targetCpu: cpu[2] ?? Number.NaN };
 }
 
 /** Seconds for `workers` workers to run an HTTP run of HTTP_INSTANCES instances, every row checked. */
@@ -279,19 +279,25 @@ async function httpRound(workers: number): Promise<Round> {
       `HTTP round with ${workers} worker(s): passed/steps/assertions/done-once ${got.join("/")}, want ${want.join("/")}`,
     );
   }
-  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN, targetCpu: cpu[3] ?? Number.NaN };
 }
 
 interface Round {
   seconds: number;
-  /** CPU seconds used during the round by the server, and by all workers together. */
+  /** CPU seconds used during the round by the server, by all workers together, and by what they call (demo IVR or HTTP target). */
   serverCpu: number;
   workerCpu: number;
+  targetCpu: number;
 }
 
-/** [server, all workers] CPU seconds so far. */
-function cpuNow(procs: { child: ChildProcess }[]): [number, number] {
-  return [cpuSeconds(server.child.pid), procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0)];
+/** [server, all workers, demo IVR, HTTP target] CPU seconds so far. */
+function cpuNow(procs: { child: ChildProcess }[]): [number, number, number, number] {
+  return [
+    cpuSeconds(server.child.pid),
+    procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0),
+    cpuSeconds(ivr.child.pid),
+    cpuSeconds(target.child.pid),
+  ];
 }
 
 /** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
@@ -344,7 +350,7 @@ function report(prefix: string, counts: number[], n: number, unit: string, title
       (results.get(`${prefix}${w}`) ?? []).map((x) => fmt(x.seconds, 2)).join(", "),
       fmt(rate, 1),
       `${fmt(rate / base, 2)}×`,
-      `${fmt(((r?.serverCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.workerCpu ?? Number.NaN) * 1000) / n, 2)}`,
+      `${fmt(((r?.serverCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.workerCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.targetCpu ?? Number.NaN) * 1000) / n, 2)}`,
     ];
   });
   console.log(`\n### ${title}\n`);
@@ -355,7 +361,7 @@ function report(prefix: string, counts: number[], n: number, unit: string, title
         "each round s",
         `${unit}/s`,
         `ratio vs ${counts[0]} worker${counts[0] === 1 ? "" : "s"}`,
-        "CPU ms per item: server / workers",
+        "CPU ms per item: server / workers / IVR or target",
       ],
       rows,
     ),
