@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ClaimedHttpItem, ClaimedItem, ClaimedIvrItem, CompletionItem, TrainingSample } from "@verdict/schema";
+import {
+  type ClaimedHttpItem,
+  type ClaimedItem,
+  type ClaimedIvrItem,
+  type CompletionItem,
+  MAX_CLAIM_ITEMS,
+  type TrainingSample,
+} from "@verdict/schema";
 import { Completer } from "./completer.js";
 import type { WorkerConfig } from "./config.js";
 import type { HttpExecutor } from "./executors/http.js";
@@ -151,7 +158,7 @@ export class Worker {
             api.queue.claim.mutate({
               worker_id: cfg.id,
               kinds: cfg.kinds,
-              max_items: free,
+              max_items: Math.min(free, MAX_CLAIM_ITEMS),
               lease_ms: cfg.leaseMs,
               wait_ms: waitMs,
             }),

@@ -43,10 +43,13 @@ export const startRunInput = z.object({
 });
 export type StartRunInput = z.input<typeof startRunInput>;
 
+/** Most items one claim may ask for. */
+export const MAX_CLAIM_ITEMS = 100;
+
 export const claimInput = z.object({
   worker_id: workerId,
   kinds: z.array(workKind).min(1).max(2).default(["ivr", "http"]),
-  max_items: z.number().int().min(1).max(100).default(1),
+  max_items: z.number().int().min(1).max(MAX_CLAIM_ITEMS).default(1),
   lease_ms: leaseMs.default(30_000),
   /**
    * Long poll: when nothing is claimable, the server holds the call up to this long and claims as
