@@ -951,8 +951,7 @@ async function completeHttpTogether(
     if (input.kind !== "http" || seen.has(input.item_id)) continue;
     seen.add(input.item_id);
     const row = rows.get(input.item_id);
-    if (!row || row.kind !== "http" || leaseProblemOf(row, input.worker_id, input.item_id, input.lease) !== null)
-      continue;
+    if (row?.kind !== "http" || leaseProblemOf(row, input.worker_id, input.item_id, input.lease) !== null) continue;
     held.push({ i, input, row });
   }
   await finishHttp(tx, held, now);
