@@ -7,13 +7,14 @@
  *   `--delay-ms` (50), workers with --concurrency 1 (1, 2, 4 workers). The time goes to waiting on
  *   the IVR, so N workers should finish close to N times the executions per second.
  * - HTTP: instances of a 3-step scenario (login, cart, checkout) against a local node:http target
- *   (a child process) that answers at once, workers with --concurrency BENCH_HTTP_CONCURRENCY (1 and
+ *   (a child process) that answers at once, workers with --concurrency BENCH_HTTP_CONCURRENCY (1, 2,
  *   4 workers). Counts instances per second, step reports and assertions included, and checks that
  *   every instance, step and assertion row is stored exactly once.
  *
  * Built binaries are required (`pnpm bench` builds first). Env: BENCH_IVR_EXECUTIONS (40),
  * BENCH_IVR_DELAY_MS (50), BENCH_HTTP_INSTANCES (3000), BENCH_HTTP_CONCURRENCY (32),
  * BENCH_WORKER_ROUNDS (2; the best round of each configuration is reported), BENCH_ONLY (ivr|http),
+ * BENCH_IVR_WORKERS / BENCH_HTTP_WORKERS (worker counts, "1,2,4"; the first is the ratios' base),
  * BENCH_SERVER_NODE_ARGS / BENCH_WORKER_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -40,8 +41,9 @@ const HTTP_INSTANCES = Number(process.env.BENCH_HTTP_INSTANCES ?? 3000);
 const HTTP_CONCURRENCY = Number(process.env.BENCH_HTTP_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY ?? "";
-const IVR_WORKERS = [1, 2, 4];
-const HTTP_WORKERS = [1, 4];
+const workerCounts = (v: string | undefined) => (v ?? "1,2,4").split(",").map(Number);
+const IVR_WORKERS = workerCounts(process.env.BENCH_IVR_WORKERS);
+const HTTP_WORKERS = workerCounts(process.env.BENCH_HTTP_WORKERS);
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "apps/cli/dist/index.js");
@@ -240,7 +242,7 @@ async function ivrRound(workers: number): Promise<Round> {
   if (recorded !== IVR_EXECUTIONS * ivrSteps.length || passed !== IVR_EXECUTIONS) {
     throw new Error(`IVR round with ${workers} worker(s): ${passed}/${IVR_EXECUTIONS} passed, ${recorded} step rows`);
   }
-  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN, targetCpu: cpu[2] ?? Number.NaN };
 }
 
 /** Seconds for `workers` workers to run an HTTP run of HTTP_INSTANCES instances, every row checked. */
@@ -277,19 +279,25 @@ async function httpRound(workers: number): Promise<Round> {
       `HTTP round with ${workers} worker(s): passed/steps/assertions/done-once ${got.join("/")}, want ${want.join("/")}`,
     );
   }
-  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN };
+  return { seconds, serverCpu: cpu[0] ?? Number.NaN, workerCpu: cpu[1] ?? Number.NaN, targetCpu: cpu[3] ?? Number.NaN };
 }
 
 interface Round {
   seconds: number;
-  /** CPU seconds used during the round by the server, and by all workers together. */
+  /** CPU seconds used during the round by the server, by all workers together, and by what they call (demo IVR or HTTP target). */
   serverCpu: number;
   workerCpu: number;
+  targetCpu: number;
 }
 
-/** [server, all workers] CPU seconds so far. */
-function cpuNow(procs: { child: ChildProcess }[]): [number, number] {
-  return [cpuSeconds(server.child.pid), procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0)];
+/** [server, all workers, demo IVR, HTTP target] CPU seconds so far. */
+function cpuNow(procs: { child: ChildProcess }[]): [number, number, number, number] {
+  return [
+    cpuSeconds(server.child.pid),
+    procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0),
+    cpuSeconds(ivr.child.pid),
+    cpuSeconds(target.child.pid),
+  ];
 }
 
 /** CPU seconds (user + system) a child process has used so far, from /proc (Linux). */
@@ -333,7 +341,7 @@ try {
 function report(prefix: string, counts: number[], n: number, unit: string, title: string): void {
   const best = (k: string) =>
     (results.get(k) ?? []).reduce<Round | null>((a, b) => (a === null || b.seconds < a.seconds ? b : a), null);
-  const base = n / (best(`${prefix}1`)?.seconds ?? Number.NaN);
+  const base = n / (best(`${prefix}${counts[0]}`)?.seconds ?? Number.NaN);
   const rows = counts.map((w) => {
     const r = best(`${prefix}${w}`);
     const rate = n / (r?.seconds ?? Number.NaN);
@@ -342,12 +350,21 @@ function report(prefix: string, counts: number[], n: number, unit: string, title
       (results.get(`${prefix}${w}`) ?? []).map((x) => fmt(x.seconds, 2)).join(", "),
       fmt(rate, 1),
       `${fmt(rate / base, 2)}×`,
-      `${fmt(((r?.serverCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.workerCpu ?? Number.NaN) * 1000) / n, 2)}`,
+      `${fmt(((r?.serverCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.workerCpu ?? Number.NaN) * 1000) / n, 2)} / ${fmt(((r?.targetCpu ?? Number.NaN) * 1000) / n, 2)}`,
     ];
   });
   console.log(`\n### ${title}\n`);
   console.log(
-    table(["workers", "each round s", `${unit}/s`, "ratio vs 1 worker", "CPU ms per item: server / workers"], rows),
+    table(
+      [
+        "workers",
+        "each round s",
+        `${unit}/s`,
+        `ratio vs ${counts[0]} worker${counts[0] === 1 ? "" : "s"}`,
+        "CPU ms per item: server / workers / IVR or target",
+      ],
+      rows,
+    ),
   );
 }
 

@@ -35,10 +35,11 @@ export async function main(): Promise<number> {
   }
   const log = createLogger({ worker: cfg.id, pid: process.pid }, { debug: cfg.debug });
   const rpc = createRpc(cfg, log);
+  const http = createHttpExecutor({ maxSockets: cfg.concurrency });
   const worker = new Worker(cfg, {
     rpc,
     log,
-    http: createHttpExecutor(),
+    http,
     ivr: createIvrExecutor({
       ...(cfg.ivrWebhookUrl !== undefined
         ? {
@@ -71,5 +72,8 @@ export async function main(): Promise<number> {
     if (e instanceof AuthError) return 1;
     log("error", "worker failed", { error: errorMessage(e) });
     return 1;
+  } finally {
+    http.close();
+    rpc.close();
   }
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { TRPCClientError } from "@trpc/client";
 import { type VerdictClient, createVerdictClient } from "@verdict/api/client";
-import { fetchText } from "@verdict/ivr-runner";
 import type { WorkerConfig } from "./config.js";
+import { createHttpClient } from "./http-client.js";
 import { type Logger, errorMessage } from "./log.js";
 
 /**
@@ -71,14 +71,26 @@ export interface CallOptions {
 
 export interface Rpc {
   api: VerdictClient;
+  /** Closes the kept-alive connections to the server. */
+  close(): void;
   call<T>(what: string, fn: (api: VerdictClient) => Promise<T>, opts?: CallOptions): Promise<T>;
 }
 
 export function createRpc(cfg: WorkerConfig, log: Logger): Rpc {
-  // The whole exchange (headers and body) under one deadline that fires even under GC pressure.
+  // The typed client's calls on kept-alive connections, each exchange (headers and body) under one
+  // deadline that fires even under GC pressure (the client's deadline helper).
+  // The queue's calls are idempotent (leases, report keys), and call() retries them anyway.
+  const http = createHttpClient({ maxSockets: 16, resendOnReset: () => true });
   const timedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const { res, text } = await fetchText(input, init ?? {}, cfg.requestTimeoutMs, init?.signal ?? undefined);
-    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
+    const body = init?.body === undefined || init.body === null ? undefined : String(init.body);
+    const method = init?.method ?? "GET";
+    const r = await http.request(method, url, headers, body, cfg.requestTimeoutMs, init?.signal ?? undefined);
+    return new Response(r.text, { status: r.status, headers: r.headers });
   };
   const api = createVerdictClient({ url: cfg.server, token: cfg.token, maxBatchSize: 50, fetch: timedFetch });
   let outage: { since: number; failures: number } | null = null;
@@ -119,5 +131,5 @@ export function createRpc(cfg: WorkerConfig, log: Logger): Rpc {
     }
   }
 
-  return { api, call };
+  return { api, call, close: () => http.close() };
 }

@@ -64,6 +64,8 @@ export interface VerdictDb {
   storage: StorageTarget;
   /** Pull the primary's changes into an embedded replica now (no-op otherwise). */
   sync(): Promise<void>;
+  /** Run by close(), before the client closes (e.g. the queue's kept write connection). */
+  atClose: (() => void)[];
   close(): void;
 }
 
@@ -246,8 +248,10 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<VerdictDb> {
     async sync() {
       if (kind === "replica") await client.sync();
     },
+    atClose: [],
     close() {
       flushTokenUse(handle);
+      for (const f of handle.atClose.splice(0)) f();
       client.close();
     },
   };

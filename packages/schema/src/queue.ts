@@ -43,10 +43,13 @@ export const startRunInput = z.object({
 });
 export type StartRunInput = z.input<typeof startRunInput>;
 
+/** Most items one claim may ask for. */
+export const MAX_CLAIM_ITEMS = 100;
+
 export const claimInput = z.object({
   worker_id: workerId,
   kinds: z.array(workKind).min(1).max(2).default(["ivr", "http"]),
-  max_items: z.number().int().min(1).max(100).default(1),
+  max_items: z.number().int().min(1).max(MAX_CLAIM_ITEMS).default(1),
   lease_ms: leaseMs.default(30_000),
   /**
    * Long poll: when nothing is claimable, the server holds the call up to this long and claims as
@@ -194,6 +197,34 @@ export const completeInput = z.discriminatedUnion("kind", [
   }),
 ]);
 export type CompleteInput = z.input<typeof completeInput>;
+
+/** Most completions in one `completeMany` call. */
+export const MAX_COMPLETIONS_PER_CALL = 256;
+
+/**
+ * Several completions of one worker in one call (one server transaction): each item lands whole or
+ * not at all and gets its own answer; a retried call answers `already` for what it had applied.
+ */
+export const completeManyInput = z.object({
+  worker_id: workerId,
+  items: z
+    .array(
+      z.discriminatedUnion("kind", [
+        completeInput.options[0].omit({ worker_id: true }),
+        completeInput.options[1].omit({ worker_id: true }),
+      ]),
+    )
+    .min(1)
+    .max(MAX_COMPLETIONS_PER_CALL),
+});
+export type CompleteManyInput = z.input<typeof completeManyInput>;
+/** One item's completion input inside `completeMany` (a `complete` input without `worker_id`). */
+export type CompletionItem = CompleteManyInput["items"][number];
+
+/** One item's answer in `completeMany`: finished (or already), or refused with the code `complete` would have answered. */
+export type CompletionResult =
+  | ({ ok: true } & FinishResult)
+  | { ok: false; item_id: string; code: "NOT_FOUND" | "CONFLICT" | "BAD_REQUEST"; error: string };
 
 export const failInput = z.object({
   worker_id: workerId,

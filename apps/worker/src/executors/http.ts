@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { fetchText } from "@verdict/ivr-runner";
 import {
   type HttpAssertion,
   type HttpAssertionResult,
@@ -13,6 +12,7 @@ import {
   jsonEqual,
   parseJsonPath,
 } from "@verdict/schema";
+import { type HttpClient, createHttpClient } from "../http-client.js";
 
 /**
  * Runs one instance of an HTTP scenario: its steps in order, each an HTTP request (with {{vars}}
@@ -49,11 +49,17 @@ export interface HttpExecutorOptions {
   defaultTimeoutMs?: number;
   /** Response bodies kept in the observation are cut to this many characters. */
   maxBodyChars?: number;
+  /** The client requests go through (default: keep-alive node:http agents of its own). */
+  client?: HttpClient;
+  /** Most open connections per target host of the default client (the worker's --concurrency). */
+  maxSockets?: number;
 }
 
 export interface HttpExecutor {
   /** Never throws for what the target does; `signal` aborting (deadline, shutdown) ends the instance early. */
   run(instance: HttpInstance, signal: AbortSignal): Promise<HttpInstanceResult>;
+  /** Closes idle connections to the targets. */
+  close(): void;
 }
 
 type Vars = Map<string, JsonValue>;
@@ -111,6 +117,8 @@ function reasonOf(signal: AbortSignal): string {
 export function createHttpExecutor(options: HttpExecutorOptions = {}): HttpExecutor {
   const defaultTimeout = options.defaultTimeoutMs ?? 10_000;
   const maxBody = options.maxBodyChars ?? 65_536;
+  const client =
+    options.client ?? createHttpClient(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {});
 
   async function send(
     method: string,
@@ -121,14 +129,10 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): HttpExecu
     signal: AbortSignal,
   ): Promise<Response> {
     const started = performance.now();
-    const { res, text: raw } = await fetchText(
-      url,
-      { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual" },
-      timeoutMs,
-      signal,
-    );
+    const res = await client.request(method, new URL(url), headers, body, timeoutMs, signal);
+    const raw = res.text;
     const latency = performance.now() - started;
-    const contentType = res.headers.get("content-type") ?? "";
+    const contentType = res.headers["content-type"] ?? "";
     let parsed: JsonValue = raw.length > maxBody ? `${raw.slice(0, maxBody)}… (${raw.length} chars, cut)` : raw;
     let isJson = false;
     if (/json/i.test(contentType) || /^\s*[[{]/.test(raw)) {
@@ -141,7 +145,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): HttpExecu
     }
     return {
       status: res.status,
-      headers: Object.fromEntries(res.headers.entries()),
+      headers: res.headers,
       body: parsed,
       isJson,
       latency_ms: round(latency),
@@ -338,6 +342,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): HttpExecu
   }
 
   return {
+    close: () => client.close(),
     async run(instance, signal) {
       const { scenario } = instance;
       const t0 = Date.now();

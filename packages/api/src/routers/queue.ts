@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import {
   claimInput,
   completeInput,
+  completeManyInput,
   enqueueExecutionsInput,
   failInput,
   handBackInput,
@@ -17,7 +18,7 @@ import { queueSnapshot, watchQueue } from "../services/queue-watch.js";
 import * as queue from "../services/queue.js";
 import { readProcedure, writeProcedure } from "../trpc.js";
 
-/** The execution queue: enqueue/start for users, claim → heartbeat/report → complete/fail/handBack for workers. */
+/** The execution queue: enqueue/start for users, claim → heartbeat/report → complete(Many)/fail/handBack for workers. */
 export const queueRouter = {
   enqueue: writeProcedure
     .input(enqueueExecutionsInput)
@@ -27,6 +28,8 @@ export const queueRouter = {
   heartbeat: writeProcedure.input(heartbeatInput).mutation(({ ctx, input }) => queue.heartbeat(ctx, input)),
   report: writeProcedure.input(reportInput).mutation(({ ctx, input }) => queue.report(ctx, input)),
   complete: writeProcedure.input(completeInput).mutation(({ ctx, input }) => queue.complete(ctx, input)),
+  /** Many completions in one call and one transaction: an answer per item (finished, already, or refused). */
+  completeMany: writeProcedure.input(completeManyInput).mutation(({ ctx, input }) => queue.completeMany(ctx, input)),
   fail: writeProcedure.input(failInput).mutation(({ ctx, input }) => queue.fail(ctx, input)),
   handBack: writeProcedure.input(handBackInput).mutation(({ ctx, input }) => queue.handBack(ctx, input)),
   reap: writeProcedure.mutation(({ ctx }) => queue.reap(ctx)),

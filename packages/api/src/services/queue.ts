@@ -1,5 +1,6 @@
 import type {
   ClaimedItem,
+  CompletionResult,
   FinishResult,
   LeaseState,
   Page,
@@ -9,6 +10,7 @@ import type {
   WorkItem,
   claimInput,
   completeInput,
+  completeManyInput,
   enqueueExecutionsInput,
   failInput,
   handBackInput,
@@ -20,6 +22,7 @@ import type {
 import {
   claimWorkWaiting,
   completeWork,
+  completeWorkMany,
   enqueueExecutions as enqueueInDb,
   failWork,
   getWorkItem,
@@ -72,6 +75,14 @@ export function report(ctx: ServiceContext, input: z.output<typeof reportInput>)
 
 export function complete(ctx: ServiceContext, input: z.output<typeof completeInput>): Promise<FinishResult> {
   return completeWork(ctx.db, input);
+}
+
+/** Several completions of one worker in one transaction; each item's answer on its own (see completeWorkMany). */
+export function completeMany(
+  ctx: ServiceContext,
+  input: z.output<typeof completeManyInput>,
+): Promise<CompletionResult[]> {
+  return completeWorkMany(ctx.db, input);
 }
 
 export function fail(ctx: ServiceContext, input: z.output<typeof failInput>): Promise<FinishResult> {

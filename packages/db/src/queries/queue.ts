@@ -4,6 +4,8 @@ import {
   type ClaimInput,
   type ClaimedItem,
   type CompleteInput,
+  type CompleteManyInput,
+  type CompletionResult,
   type EnqueueExecutionsInput,
   type FailInput,
   type FinishResult,
@@ -25,6 +27,7 @@ import {
   type WorkStatus,
   claimInput,
   completeInput,
+  completeManyInput,
   enqueueExecutionsInput,
   failInput,
   handBackInput,
@@ -42,6 +45,7 @@ import { translateDbError } from "../db-errors.js";
 import { ConflictError, NotFoundError, VerdictError } from "../errors.js";
 import type { VerdictDb } from "../open.js";
 import { decodeCursor, encodeCursor, newId, parseJson } from "./common.js";
+import { queueTransaction } from "./queue-connection.js";
 import { storeRunStatsIn } from "./run-analytics/store.js";
 import {
   type AssertionTuple,
@@ -136,7 +140,7 @@ async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   let tx: Transaction;
   try {
-    tx = await h.client.transaction("write");
+    tx = await queueTransaction(h);
   } catch (e) {
     for (const c of calls) c.reject(await failure(h, e, c.table));
     return;
@@ -714,14 +718,18 @@ async function leaseProblem(
   const rs = await tx.execute({ sql: "SELECT * FROM work_items WHERE id = ?", args: [itemId] });
   const row = rs.rows[0];
   if (!row) return { row: null, problem: `work item '${itemId}' does not exist (deleted with its execution or run?)` };
+  return { row, problem: leaseProblemOf(row, workerId, itemId, lease) };
+}
+
+/** Why `workerId` may not act on the item `row` with `lease`, or null when it holds it. */
+function leaseProblemOf(row: Row, workerId: string, itemId: string, lease: string): string | null {
   const status = str(row.status);
   const ours = row.lease_token === lease && row.claimed_by === workerId;
-  if (status === "running" && ours) return { row, problem: null };
-  if (status !== "running" && status !== "queued")
-    return { row, problem: `work item '${itemId}' already ended with status ${status}` };
+  if (status === "running" && ours) return null;
+  if (status !== "running" && status !== "queued") return `work item '${itemId}' already ended with status ${status}`;
   if (status === "queued")
-    return { row, problem: `work item '${itemId}' went back to the queue (its lease expired or it was handed back)` };
-  return { row, problem: `work item '${itemId}' was claimed again by another attempt (its lease expired)` };
+    return `work item '${itemId}' went back to the queue (its lease expired or it was handed back)`;
+  return `work item '${itemId}' was claimed again by another attempt (its lease expired)`;
 }
 
 /** Extends the leases of the items a worker holds; says which it no longer holds, and why. */
@@ -858,99 +866,207 @@ async function holdOrAlready(
   throw new ConflictError(problem, "lease");
 }
 
+type Completion = z.output<typeof completeInput>;
+type HttpCompletion = Extract<Completion, { kind: "http" }>;
+
 /** Finishes a held item with its results: the IVR execution's last steps and verdict, or the HTTP instance's rows. */
 export async function completeWork(h: VerdictDb, raw: CompleteInput): Promise<FinishResult> {
   const input = completeInput.parse(raw);
+  return writeTx(h, "work_items", (tx) => completeIn(tx, input, iso(Date.now())));
+}
+
+/**
+ * Several completions of one worker in one transaction. Held HTTP items are written together (one
+ * statement per table for all of them, in a savepoint); if that fails, or for IVR items and items
+ * refused or already finished, each goes alone in its own savepoint, as `completeWork` would: an
+ * item lands whole or not at all, a refusal (not found, no longer held, invalid rows) is that
+ * item's answer, and a storage fault fails the whole call with nothing written. A retried call
+ * answers `already` for the items it had applied.
+ */
+export async function completeWorkMany(h: VerdictDb, raw: CompleteManyInput): Promise<CompletionResult[]> {
+  const input = completeManyInput.parse(raw);
+  const items: Completion[] = input.items.map((i) => ({ ...i, worker_id: input.worker_id }));
   return writeTx(h, "work_items", async (tx) => {
-    const nowMs = Date.now();
-    const now = iso(nowMs);
-    const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
-    if (already) return already;
-    if (row.kind !== input.kind)
-      throw new ConflictError(`work item '${input.item_id}' is a ${str(row.kind)} item, not ${input.kind}`, "kind");
-    const status: WorkStatus = input.outcome === "timeout" ? "timeout" : "done";
-    if (input.kind === "ivr") {
-      const executionId = Number(row.execution_id);
-      await recordSteps(tx, input.item_id, executionId, input.lease, input.steps, now);
-      await tx.execute({
-        sql: `UPDATE test_executions SET status = ?, final_result = ?, error_message = ?, call_id = coalesce(?, call_id),
-                end_time = CASE WHEN start_time IS NOT NULL AND start_time > ? THEN start_time ELSE ? END
-              WHERE execution_id = ?`,
-        args: [
-          input.outcome === "timeout" ? "timeout" : "completed",
-          input.outcome === "timeout" ? "fail" : input.final_result,
-          input.error ?? null,
-          input.call_id ?? null,
-          now,
-          now,
-          executionId,
-        ],
-      });
-      await tx.execute({
-        sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
-        args: [status, now, input.error ?? null, input.item_id],
-      });
-      // An ended item accepts no more reports (the lease check refuses them), so its keys have done their job.
-      await tx.execute({ sql: "DELETE FROM report_keys WHERE work_item_id = ?", args: [input.item_id] });
-    } else {
-      const runId = str(row.run_id);
-      const instanceId = str(row.instance_id);
-      const inst = input.instance;
-      await tx.execute({ sql: "DELETE FROM instances WHERE run_id = ? AND id = ?", args: [runId, instanceId] });
-      const instanceRow: InstanceTuple = [
+    const now = iso(Date.now());
+    const results: (CompletionResult | undefined)[] = items.map(() => undefined);
+    await tx.execute("SAVEPOINT queue_batch");
+    try {
+      for (const [i, r] of await completeHttpTogether(tx, items, now)) results[i] = r;
+      await tx.execute("RELEASE queue_batch");
+    } catch {
+      await tx.execute("ROLLBACK TO queue_batch");
+      await tx.execute("RELEASE queue_batch");
+      results.fill(undefined);
+    }
+    for (const [i, item] of items.entries()) {
+      if (results[i] !== undefined) continue;
+      await tx.execute("SAVEPOINT queue_item");
+      try {
+        const r = await completeIn(tx, item, now);
+        await tx.execute("RELEASE queue_item");
+        results[i] = { ok: true, ...r };
+      } catch (e) {
+        await tx.execute("ROLLBACK TO queue_item");
+        await tx.execute("RELEASE queue_item");
+        const err = e instanceof VerdictError ? e : await translateDbError(h.client, e, { table: "work_items" });
+        const code = refusalCode(err);
+        if (code === null) throw err;
+        results[i] = { ok: false, item_id: item.item_id, code, error: (err as Error).message };
+      }
+    }
+    return results.map(
+      (r, i) => r ?? { ok: false, item_id: items[i]?.item_id ?? "", code: "CONFLICT", error: "not completed" },
+    );
+  });
+}
+
+/** The answer a refused item gets in completeWorkMany, or null for faults that fail the whole call. */
+function refusalCode(e: unknown): "NOT_FOUND" | "CONFLICT" | "BAD_REQUEST" | null {
+  if (!(e instanceof VerdictError)) return null;
+  if (e.code === "NOT_FOUND" || e.code === "CONFLICT") return e.code;
+  if (e.code === "CONSTRAINT" || e.code === "VALIDATION") return "BAD_REQUEST";
+  return null;
+}
+
+/**
+ * The HTTP items of a completeWorkMany call that this worker holds, written together; the others
+ * (IVR, refused, already finished, named twice) are left to the one-by-one path.
+ */
+async function completeHttpTogether(
+  tx: Transaction,
+  items: Completion[],
+  now: string,
+): Promise<Map<number, CompletionResult>> {
+  const out = new Map<number, CompletionResult>();
+  const ids = items.filter((i) => i.kind === "http").map((i) => i.item_id);
+  if (ids.length === 0) return out;
+  const rs = await tx.execute({
+    sql: "SELECT * FROM work_items WHERE id IN (SELECT value FROM json_each(?))",
+    args: [JSON.stringify(ids)],
+  });
+  const rows = new Map(rs.rows.map((r) => [str(r.id), r]));
+  const seen = new Set<string>();
+  const held: { i: number; input: HttpCompletion; row: Row }[] = [];
+  for (const [i, input] of items.entries()) {
+    if (input.kind !== "http" || seen.has(input.item_id)) continue;
+    seen.add(input.item_id);
+    const row = rows.get(input.item_id);
+    if (row?.kind !== "http" || leaseProblemOf(row, input.worker_id, input.item_id, input.lease) !== null) continue;
+    held.push({ i, input, row });
+  }
+  await finishHttp(tx, held, now);
+  for (const { i, input } of held)
+    out.set(i, { ok: true, item_id: input.item_id, status: httpStatus(input), already: false });
+  return out;
+}
+
+const httpStatus = (input: HttpCompletion): WorkStatus => (input.outcome === "timeout" ? "timeout" : "done");
+
+/** One completion in the caller's transaction (completeWork, and completeWorkMany item by item). */
+async function completeIn(tx: Transaction, input: Completion, now: string): Promise<FinishResult> {
+  const { row, already } = await holdOrAlready(tx, input.worker_id, input.item_id, input.lease);
+  if (already) return already;
+  if (row.kind !== input.kind)
+    throw new ConflictError(`work item '${input.item_id}' is a ${str(row.kind)} item, not ${input.kind}`, "kind");
+  if (input.kind === "http") {
+    await finishHttp(tx, [{ input, row }], now);
+    return { item_id: input.item_id, status: httpStatus(input), already: false };
+  }
+  const status: WorkStatus = input.outcome === "timeout" ? "timeout" : "done";
+  const executionId = Number(row.execution_id);
+  await recordSteps(tx, input.item_id, executionId, input.lease, input.steps, now);
+  await tx.execute({
+    sql: `UPDATE test_executions SET status = ?, final_result = ?, error_message = ?, call_id = coalesce(?, call_id),
+            end_time = CASE WHEN start_time IS NOT NULL AND start_time > ? THEN start_time ELSE ? END
+          WHERE execution_id = ?`,
+    args: [
+      input.outcome === "timeout" ? "timeout" : "completed",
+      input.outcome === "timeout" ? "fail" : input.final_result,
+      input.error ?? null,
+      input.call_id ?? null,
+      now,
+      now,
+      executionId,
+    ],
+  });
+  await tx.execute({
+    sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
+    args: [status, now, input.error ?? null, input.item_id],
+  });
+  // An ended item accepts no more reports (the lease check refuses them), so its keys have done their job.
+  await tx.execute({ sql: "DELETE FROM report_keys WHERE work_item_id = ?", args: [input.item_id] });
+  return { item_id: input.item_id, status, already: false };
+}
+
+/**
+ * Writes held HTTP items' results: their instance, step and assertion rows (a partial instance row
+ * of the attempt gives way), ends the items, and completes their runs when nothing is left. One
+ * statement per table for all the items.
+ */
+async function finishHttp(tx: Transaction, items: { input: HttpCompletion; row: Row }[], now: string): Promise<void> {
+  if (items.length === 0) return;
+  const instances: InstanceTuple[] = [];
+  const steps: StepTuple[] = [];
+  const assertions: AssertionTuple[] = [];
+  const ends: [string, WorkStatus, string | null][] = [];
+  const runs = new Set<string>();
+  for (const { input, row } of items) {
+    const runId = str(row.run_id);
+    const instanceId = str(row.instance_id);
+    const inst = input.instance;
+    runs.add(runId);
+    instances.push([
+      runId,
+      instanceId,
+      str(row.scenario_id),
+      input.item_id,
+      input.outcome === "timeout" ? "fail" : inst.status,
+      inst.started_at,
+      inst.completed_at,
+      inst.duration_ms,
+      JSON.stringify({ attempt: Number(row.attempts) }),
+      inst.error ?? null,
+    ]);
+    for (const s of input.steps)
+      steps.push([
         runId,
         instanceId,
-        str(row.scenario_id),
-        input.item_id,
-        input.outcome === "timeout" ? "fail" : inst.status,
-        inst.started_at,
-        inst.completed_at,
-        inst.duration_ms,
-        JSON.stringify({ attempt: Number(row.attempts) }),
-        inst.error ?? null,
-      ];
-      await insertInstances(tx, [instanceRow]);
-      await insertSteps(
-        tx,
-        input.steps.map(
-          (s): StepTuple => [
-            runId,
-            instanceId,
-            s.step_index,
-            s.action_name,
-            s.action_type,
-            s.service ?? null,
-            s.started_at ?? null,
-            s.latency_ms ?? null,
-            s.status_code ?? null,
-            s.ok ? 1 : 0,
-            JSON.stringify(s.observation),
-          ],
-        ),
-      );
-      await insertAssertions(
-        tx,
-        input.assertions.map(
-          (a): AssertionTuple => [
-            runId,
-            instanceId,
-            a.step_index,
-            a.assertion_name,
-            a.passed ? 1 : 0,
-            a.expected === undefined ? null : JSON.stringify(a.expected),
-            a.actual === undefined ? null : JSON.stringify(a.actual),
-            a.error ?? null,
-          ],
-        ),
-      );
-      await tx.execute({
-        sql: "UPDATE work_items SET status = ?, finished_at = ?, last_error = ?, lease_expires_at = NULL WHERE id = ?",
-        args: [status, now, inst.error ?? null, input.item_id],
-      });
-      await maybeCompleteRun(tx, runId, now);
-    }
-    return { item_id: input.item_id, status, already: false };
+        s.step_index,
+        s.action_name,
+        s.action_type,
+        s.service ?? null,
+        s.started_at ?? null,
+        s.latency_ms ?? null,
+        s.status_code ?? null,
+        s.ok ? 1 : 0,
+        JSON.stringify(s.observation),
+      ]);
+    for (const a of input.assertions)
+      assertions.push([
+        runId,
+        instanceId,
+        a.step_index,
+        a.assertion_name,
+        a.passed ? 1 : 0,
+        a.expected === undefined ? null : JSON.stringify(a.expected),
+        a.actual === undefined ? null : JSON.stringify(a.actual),
+        a.error ?? null,
+      ]);
+    ends.push([input.item_id, httpStatus(input), inst.error ?? null]);
+  }
+  await tx.execute({
+    sql: "DELETE FROM instances WHERE (run_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+    args: [JSON.stringify(instances.map((r) => [r[0], r[1]]))],
   });
+  await insertInstances(tx, instances);
+  await insertSteps(tx, steps);
+  await insertAssertions(tx, assertions);
+  await tx.execute({
+    sql: `UPDATE work_items SET status = j.value ->> 1, finished_at = ?, last_error = j.value ->> 2, lease_expires_at = NULL
+          FROM json_each(?) AS j WHERE work_items.id = j.value ->> 0`,
+    args: [now, JSON.stringify(ends)],
+  });
+  for (const runId of runs) await maybeCompleteRun(tx, runId, now);
 }
 
 /**
