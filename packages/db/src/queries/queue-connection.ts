@@ -1,3 +1,5 @@
+// First: loads the native driver without its loader's diagnostic report (see libsql-driver.ts).
+import "../libsql-driver.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   LibsqlError,
