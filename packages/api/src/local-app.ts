@@ -1,8 +1,7 @@
-import { createTRPCClient, localLink } from "@trpc/client";
 import type { VerdictDb } from "@verdict/db";
 import type { VerdictClient } from "./client.js";
-import { type AppRouter, appRouter } from "./root.js";
-import { transformer } from "./transport.js";
+import { localClientOf } from "./local.js";
+import { appRouter } from "./root.js";
 import { type Context, createCallerFactory, createLocalContext } from "./trpc.js";
 
 const createCaller = createCallerFactory(appRouter);
@@ -15,9 +14,7 @@ const createCaller = createCallerFactory(appRouter);
  * encoding them for a wire there is not.
  */
 export function createLocalClient(db: VerdictDb, ctx: Context = createLocalContext(db)): VerdictClient {
-  return createTRPCClient<AppRouter>({
-    links: [localLink({ router: appRouter, createContext: async () => ctx, transformer })],
-  });
+  return localClientOf(appRouter, ctx);
 }
 
 export { createCaller };

@@ -39,6 +39,11 @@ export async function openLocalClient(
         Object.fromEntries(await Promise.all(domains.map(async (d) => [d, await DOMAIN_ROUTERS[d]()] as const))),
       ) as unknown as AppRouter)
     : (await import("./root.js")).appRouter;
+  return localClientOf(router, ctx);
+}
+
+/** The client API over tRPC's local link to `router`, every call with `ctx` (openLocalClient, createLocalClient). */
+export function localClientOf(router: AppRouter, ctx: Context): VerdictClient {
   return createTRPCClient<AppRouter>({
     links: [localLink({ router, createContext: async () => ctx, transformer })],
   });

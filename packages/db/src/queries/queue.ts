@@ -136,8 +136,28 @@ async function failure(h: VerdictDb, e: unknown, table: string): Promise<unknown
   return e instanceof VerdictError ? e : await translateDbError(h.client, e, { table });
 }
 
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Runs `fn` inside SAVEPOINT `name`: kept when it succeeds, undone alone when it fails (the failure
+ * is returned and the transaction goes on). When the undo itself fails, the transaction is gone and
+ * this throws.
+ */
+async function inSavepoint<T>(tx: Transaction, name: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+  await tx.execute(`SAVEPOINT ${name}`);
+  try {
+    const value = await fn();
+    await tx.execute(`RELEASE ${name}`);
+    return { ok: true, value };
+  } catch (error) {
+    await tx.execute(`ROLLBACK TO ${name}`);
+    await tx.execute(`RELEASE ${name}`);
+    return { ok: false, error };
+  }
+}
+
 async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
-  const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+  const outcomes: Outcome<unknown>[] = [];
   let tx: Transaction;
   try {
     tx = await queueTransaction(h);
@@ -147,23 +167,8 @@ async function runGroup(h: VerdictDb, calls: QueuedWrite[]): Promise<void> {
   }
   const alone = calls.length === 1;
   try {
-    for (const c of calls) {
-      if (alone) {
-        outcomes.push({ ok: true, value: await c.fn(tx) });
-        continue;
-      }
-      await tx.execute("SAVEPOINT queue_call");
-      try {
-        const value = await c.fn(tx);
-        await tx.execute("RELEASE queue_call");
-        outcomes.push({ ok: true, value });
-      } catch (e) {
-        // Undo this call alone; when that is impossible the transaction is gone and all fail.
-        await tx.execute("ROLLBACK TO queue_call");
-        await tx.execute("RELEASE queue_call");
-        outcomes.push({ ok: false, error: e });
-      }
-    }
+    for (const c of calls)
+      outcomes.push(alone ? { ok: true, value: await c.fn(tx) } : await inSavepoint(tx, "queue_call", () => c.fn(tx)));
     await tx.commit();
   } catch (e) {
     try {
@@ -889,30 +894,20 @@ export async function completeWorkMany(h: VerdictDb, raw: CompleteManyInput): Pr
   return writeTx(h, "work_items", async (tx) => {
     const now = iso(Date.now());
     const results: (CompletionResult | undefined)[] = items.map(() => undefined);
-    await tx.execute("SAVEPOINT queue_batch");
-    try {
-      for (const [i, r] of await completeHttpTogether(tx, items, now)) results[i] = r;
-      await tx.execute("RELEASE queue_batch");
-    } catch {
-      await tx.execute("ROLLBACK TO queue_batch");
-      await tx.execute("RELEASE queue_batch");
-      results.fill(undefined);
-    }
+    const together = await inSavepoint(tx, "queue_batch", () => completeHttpTogether(tx, items, now));
+    if (together.ok) for (const [i, r] of together.value) results[i] = r;
     for (const [i, item] of items.entries()) {
       if (results[i] !== undefined) continue;
-      await tx.execute("SAVEPOINT queue_item");
-      try {
-        const r = await completeIn(tx, item, now);
-        await tx.execute("RELEASE queue_item");
-        results[i] = { ok: true, ...r };
-      } catch (e) {
-        await tx.execute("ROLLBACK TO queue_item");
-        await tx.execute("RELEASE queue_item");
-        const err = e instanceof VerdictError ? e : await translateDbError(h.client, e, { table: "work_items" });
-        const code = refusalCode(err);
-        if (code === null) throw err;
-        results[i] = { ok: false, item_id: item.item_id, code, error: (err as Error).message };
+      const one = await inSavepoint(tx, "queue_item", () => completeIn(tx, item, now));
+      if (one.ok) {
+        results[i] = { ok: true, ...one.value };
+        continue;
       }
+      const e = one.error;
+      const err = e instanceof VerdictError ? e : await translateDbError(h.client, e, { table: "work_items" });
+      const code = refusalCode(err);
+      if (code === null) throw err;
+      results[i] = { ok: false, item_id: item.item_id, code, error: (err as Error).message };
     }
     return results.map(
       (r, i) => r ?? { ok: false, item_id: items[i]?.item_id ?? "", code: "CONFLICT", error: "not completed" },
@@ -956,11 +951,12 @@ async function completeHttpTogether(
   }
   await finishHttp(tx, held, now);
   for (const { i, input } of held)
-    out.set(i, { ok: true, item_id: input.item_id, status: httpStatus(input), already: false });
+    out.set(i, { ok: true, item_id: input.item_id, status: endStatus(input), already: false });
   return out;
 }
 
-const httpStatus = (input: HttpCompletion): WorkStatus => (input.outcome === "timeout" ? "timeout" : "done");
+/** The status a completed item ends with (either kind). */
+const endStatus = (input: Completion): WorkStatus => (input.outcome === "timeout" ? "timeout" : "done");
 
 /** One completion in the caller's transaction (completeWork, and completeWorkMany item by item). */
 async function completeIn(tx: Transaction, input: Completion, now: string): Promise<FinishResult> {
@@ -970,9 +966,9 @@ async function completeIn(tx: Transaction, input: Completion, now: string): Prom
     throw new ConflictError(`work item '${input.item_id}' is a ${str(row.kind)} item, not ${input.kind}`, "kind");
   if (input.kind === "http") {
     await finishHttp(tx, [{ input, row }], now);
-    return { item_id: input.item_id, status: httpStatus(input), already: false };
+    return { item_id: input.item_id, status: endStatus(input), already: false };
   }
-  const status: WorkStatus = input.outcome === "timeout" ? "timeout" : "done";
+  const status = endStatus(input);
   const executionId = Number(row.execution_id);
   await recordSteps(tx, input.item_id, executionId, input.lease, input.steps, now);
   await tx.execute({
@@ -1052,7 +1048,7 @@ async function finishHttp(tx: Transaction, items: { input: HttpCompletion; row: 
         a.actual === undefined ? null : JSON.stringify(a.actual),
         a.error ?? null,
       ]);
-    ends.push([input.item_id, httpStatus(input), inst.error ?? null]);
+    ends.push([input.item_id, endStatus(input), inst.error ?? null]);
   }
   await tx.execute({
     sql: "DELETE FROM instances WHERE (run_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
