@@ -163,8 +163,20 @@ describe("the instance table over several API pages", () => {
     await region.focus();
     await page.keyboard.press("PageDown");
     await expect.poll(() => region.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
-    const link = region.locator('td[data-col="id"] a').first();
-    const id = (await link.textContent()) ?? "";
+    // The rows in the DOM change while the scroll still moves: wait until it rests, then hold on to one
+    // link by its address (a `.first()` locator is resolved again at each use and may name another row).
+    let last = -1;
+    await expect
+      .poll(async () => {
+        const top = await region.evaluate((el) => el.scrollTop);
+        const still = top === last;
+        last = top;
+        return still;
+      })
+      .toBe(true);
+    const id = (await region.locator('td[data-col="id"] a').nth(2).textContent()) ?? "";
+    expect(id).toMatch(/^inst_/);
+    const link = region.locator(`td[data-col="id"] a[href$="/instances/${encodeURIComponent(id)}"]`);
     await link.focus();
     await page.keyboard.press("Enter");
     await page.waitForURL(`${server.url}/runs/${RUN}/instances/${id}`);
